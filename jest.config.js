@@ -1,0 +1,13 @@
+/** Unit, workflow (time-skipping) and integration tests; chaos runs live in jest.chaos.config.js. */
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  testPathIgnorePatterns: ['/test/chaos/'],
+  transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
+  testTimeout: 120000,
+  // Two cores: Temporal servers are heavy; keep parallelism modest.
+  maxWorkers: 2,
+  verbose: false,
+};
