@@ -1,0 +1,88 @@
+// The activities the lead workflow calls, as types only. `activities/` implements this interface
+// (type-checked in activities/index.ts); the workflow imports nothing else from there.
+import type { ClientDeal, Stage, Temperature } from './types';
+
+export interface LeadEventRecord {
+  /** Unique per lead and event: re-recording the same key is a no-op. */
+  dedupKey: string;
+  type: string;
+  occurredAt: string;
+  stageFrom?: Stage;
+  stageTo?: Stage;
+  reason?: string;
+  payload?: Record<string, unknown>;
+}
+
+export interface LeadSnapshot {
+  stage: Stage;
+  temperature: Temperature;
+  score: number;
+  ownerId: string | null;
+}
+
+export type EmailVariables = Record<string, string | number | boolean | null>;
+
+export interface SendEmailRequest {
+  /** (lead, sequence, version, step) for drips, or an explicit key for one-off mails. */
+  idempotencyKey: string;
+  leadId: string;
+  template: string;
+  kind: 'marketing' | 'transactional';
+  locale?: string;
+  subject?: string;
+  variables: EmailVariables;
+  sequence?: { id: string; version: number; step: string };
+  /** Where the mail goes when not to the lead itself (manager notifications). */
+  to?: string;
+}
+
+export type SendEmailResult =
+  | { status: 'sent'; messageId: string }
+  | { status: 'already_sent'; messageId: string }
+  /** Quiet hours or frequency cap: the workflow sleeps until `until`, then asks again. */
+  | { status: 'deferred'; until: string; reason: 'quiet_hours' | 'frequency_cap' }
+  /** Not sent and never will be: suppressed, unsubscribed, no consent, erased. */
+  | { status: 'suppressed'; reason: string }
+  /** Permanent SMTP rejection (5xx): the address is now suppressed. */
+  | { status: 'bounced'; error: string };
+
+/** A wall-clock rule, resolved in the lead's timezone by an activity (the workflow has no tz data). */
+export interface CalendarRule {
+  /** ISO weekdays 1..7; empty or absent = any day. */
+  weekdays?: number[];
+  /** "HH:MM" local time. */
+  time: string;
+  /** Skip at least this many days from `after` before looking (e.g. "next Tuesday", not today). */
+  minDaysAhead?: number;
+}
+
+export interface RouteLeadRequest {
+  leadId: string;
+  temperature: Temperature;
+  locale: string;
+  country?: string;
+  /** Managers already tried for this lead (SLA misses): skipped. */
+  exclude: string[];
+}
+export type RouteLeadResult =
+  | { assigned: true; managerId: string; managerEmail: string; assignmentId: string; reason: string; slaDueAt: string }
+  | { assigned: false; reason: string };
+
+export interface HolidayOccurrence {
+  /** Stable key for idempotency, e.g. "PL:2027-03-28:easter". */
+  key: string;
+  name: string;
+  /** When to send: a civil hour on the holiday in the lead's timezone (ISO instant). */
+  sendAt: string;
+}
+
+export interface LeadActivities {
+  recordLeadEvents(leadId: string, events: LeadEventRecord[]): Promise<void>;
+  syncLeadSnapshot(leadId: string, snapshot: LeadSnapshot): Promise<void>;
+  sendEmail(req: SendEmailRequest): Promise<SendEmailResult>;
+  nextCalendarTime(rule: CalendarRule, timezone: string, after: string): Promise<string>;
+  routeLead(req: RouteLeadRequest): Promise<RouteLeadResult>;
+  closeAssignment(assignmentId: string, status: 'accepted' | 'missed' | 'released' | 'won' | 'lost' | 'nurture'): Promise<void>;
+  createClient(leadId: string, deal: ClientDeal): Promise<{ clientId: string }>;
+  nextHoliday(country: string, locale: string, timezone: string, after: string): Promise<HolidayOccurrence | null>;
+}

@@ -1,0 +1,105 @@
+// Signals, updates and queries of the lead workflow: the one contract between the workflow and
+// its callers (API, activities, ops in the Temporal UI, tests).
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type {
+  Bant,
+  BantKey,
+  ClientDeal,
+  LeadEventSignal,
+  LeadEventType,
+  LeadProfile,
+  RejectionReason,
+  Stage,
+  Temperature,
+} from './types';
+
+export const leadEventSignal = defineSignal<[LeadEventSignal]>('leadEvent');
+/** Intake dedup merged new fields into a known lead. */
+export const profileUpdatedSignal = defineSignal<[{ id: string; changes: Partial<LeadProfile> }]>('profileUpdated');
+
+export interface RecordBantInput {
+  answers: Partial<Record<BantKey, { passed: boolean; note?: string }>>;
+}
+export interface RejectInput {
+  reason: RejectionReason;
+  note?: string;
+  by: 'sales' | 'lead' | 'ops';
+}
+export interface ChangeOwnerInput {
+  managerId: string | null;
+  reason: string;
+}
+export interface AcceptAssignmentInput {
+  managerId: string;
+}
+export interface RecordOutcomeInput {
+  managerId: string;
+  outcome: 'won' | 'lost' | 'nurture';
+  reason?: RejectionReason;
+  note?: string;
+  deal?: ClientDeal;
+}
+
+export const recordBantUpdate = defineUpdate<LeadView, [RecordBantInput]>('recordBant');
+export const rejectUpdate = defineUpdate<LeadView, [RejectInput]>('reject');
+export const convertToClientUpdate = defineUpdate<LeadView, [ClientDeal]>('convertToClient');
+export const requalifyNowUpdate = defineUpdate<LeadView, [{ reason?: string }]>('requalifyNow');
+export const pauseUpdate = defineUpdate<LeadView, [{ reason?: string }]>('pause');
+export const resumeUpdate = defineUpdate<LeadView, [{ reason?: string }]>('resume');
+export const changeOwnerUpdate = defineUpdate<LeadView, [ChangeOwnerInput]>('changeOwner');
+export const acceptAssignmentUpdate = defineUpdate<LeadView, [AcceptAssignmentInput]>('acceptAssignment');
+export const recordOutcomeUpdate = defineUpdate<LeadView, [RecordOutcomeInput]>('recordOutcome');
+
+export const stateQuery = defineQuery<LeadView>('state');
+
+export interface ScoreLine {
+  id: string;
+  type: LeadEventType | 'manual';
+  at: string;
+  points: number;
+  /** What is left of `points` after time decay, at `computedAt`. */
+  decayed: number;
+}
+
+/** The answer to "why is this lead where it is?". */
+export interface LeadView {
+  leadId: string;
+  email: string;
+  stage: Stage;
+  stageSince: string;
+  temperature: Temperature;
+  paused: boolean;
+  score: {
+    total: number;
+    profile: number;
+    behaviour: number;
+    profileParts: { rule: string; points: number }[];
+    events: ScoreLine[];
+    /** Behaviour points from events already folded away (too decayed to list one by one). */
+    foldedBehaviour: number;
+    computedAt: string;
+  };
+  bant: Bant;
+  bantGap: BantKey[];
+  owner: string | null;
+  queue: 'awaiting_manager' | null;
+  sequence: {
+    id: string;
+    version: number;
+    position: string;
+    enteredAt: string;
+    waitingFor: { events: LeadEventType[]; until: string } | null;
+  } | null;
+  sequencesDone: string[];
+  nextWakeAt: string | null;
+  nextWakeReason: string | null;
+  rejection: { reason: RejectionReason; note?: string; by: string; at: string; survey?: Record<string, unknown> } | null;
+  requalifyAt: string | null;
+  nextHoliday: { date: string; name: string } | null;
+  history: {
+    transitions: { from: Stage; to: Stage; reason: string; at: string }[];
+    eventsReceived: number;
+    duplicatesIgnored: number;
+    runs: number;
+  };
+}

@@ -1,0 +1,26 @@
+// Custom search attributes ops filter on in the Temporal UI, e.g.
+//   LeadStage = "sql" AND LeadQueue = "awaiting_manager"
+//   LeadStage = "nurturing" AND NextActionTime < "2026-06-01T00:00:00Z"
+// The dev server registers them at start (worker/dev-server.ts); docker-compose's set-up does too.
+import { SearchAttributeType, defineSearchAttributeKey } from '@temporalio/common';
+
+export const LeadStage = defineSearchAttributeKey('LeadStage', SearchAttributeType.KEYWORD);
+export const LeadTemperature = defineSearchAttributeKey('LeadTemperature', SearchAttributeType.KEYWORD);
+export const LeadScore = defineSearchAttributeKey('LeadScore', SearchAttributeType.DOUBLE);
+export const LeadSource = defineSearchAttributeKey('LeadSource', SearchAttributeType.KEYWORD);
+export const LeadSequence = defineSearchAttributeKey('LeadSequence', SearchAttributeType.KEYWORD);
+export const AssignedManager = defineSearchAttributeKey('AssignedManager', SearchAttributeType.KEYWORD);
+export const LeadQueue = defineSearchAttributeKey('LeadQueue', SearchAttributeType.KEYWORD);
+export const NextActionTime = defineSearchAttributeKey('NextActionTime', SearchAttributeType.DATETIME);
+
+/** Name -> type, as the CLI's `--search-attribute Name=Type` and the test servers want them. */
+export const SEARCH_ATTRIBUTES: Record<string, 'Keyword' | 'Double' | 'Datetime'> = {
+  LeadStage: 'Keyword',
+  LeadTemperature: 'Keyword',
+  LeadScore: 'Double',
+  LeadSource: 'Keyword',
+  LeadSequence: 'Keyword',
+  AssignedManager: 'Keyword',
+  LeadQueue: 'Keyword',
+  NextActionTime: 'Datetime',
+};
