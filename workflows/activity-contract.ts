@@ -34,6 +34,11 @@ export interface SendEmailRequest {
   sequence?: { id: string; version: number; step: string };
   /** Where the mail goes when not to the lead itself (manager notifications). */
   to?: string;
+  /**
+   * Workflow time of the send (ISO). Quiet hours and the frequency cap are judged at this time, so
+   * time-skipping tests and replays see the lead's clock, not the activity worker's.
+   */
+  now?: string;
 }
 
 export type SendEmailResult =
@@ -63,6 +68,8 @@ export interface RouteLeadRequest {
   country?: string;
   /** Managers already tried for this lead (SLA misses): skipped. */
   exclude: string[];
+  /** Workflow time (ISO): SLA deadlines and working hours are computed from it. */
+  now: string;
 }
 export type RouteLeadResult =
   | { assigned: true; managerId: string; managerEmail: string; assignmentId: string; reason: string; slaDueAt: string }

@@ -1,0 +1,96 @@
+// In-memory activities for workflow tests: the same contract as activities/, with the effects kept
+// in arrays a test can assert on. Idempotent like the real ones (dedup keys, ledger keys).
+import type {
+  HolidayOccurrence,
+  LeadActivities,
+  LeadEventRecord,
+  LeadSnapshot,
+  RouteLeadRequest,
+  SendEmailRequest,
+  SendEmailResult,
+} from '../../workflows/activity-contract';
+import type { ClientDeal } from '../../workflows/types';
+
+export interface FakeWorld {
+  events: (LeadEventRecord & { leadId: string })[];
+  snapshots: (LeadSnapshot & { leadId: string })[];
+  mails: SendEmailRequest[];
+  clients: { leadId: string; deal: ClientDeal }[];
+  assignments: { id: string; leadId: string; managerId: string; status: string }[];
+  holidays: HolidayOccurrence[];
+  /** Managers routeLead hands out, in order; an empty list queues the lead. */
+  managers: { id: string; email: string }[];
+  slaMs: number;
+  /** Per-call result override for sendEmail (e.g. deferred, bounced). */
+  sendOverride?: (req: SendEmailRequest) => SendEmailResult | undefined;
+  activities: LeadActivities;
+}
+
+export function fakeWorld(): FakeWorld {
+  const w = {
+    events: [],
+    snapshots: [],
+    mails: [],
+    clients: [],
+    assignments: [],
+    holidays: [],
+    managers: [{ id: 'm1', email: 'anna@sales.test' }, { id: 'm2', email: 'bob@sales.test' }],
+    slaMs: 2 * 3_600_000,
+  } as Omit<FakeWorld, "activities"> as FakeWorld;
+  const dedup = new Set<string>();
+  const ledger = new Map<string, string>();
+  const activities: LeadActivities = {
+    async recordLeadEvents(leadId, events) {
+      for (const e of events) {
+        if (dedup.has(e.dedupKey)) continue;
+        dedup.add(e.dedupKey);
+        w.events.push({ ...e, leadId });
+      }
+    },
+    async syncLeadSnapshot(leadId, snapshot) {
+      w.snapshots.push({ ...snapshot, leadId });
+    },
+    async sendEmail(req) {
+      const over = w.sendOverride?.(req);
+      if (over) return over;
+      const prior = ledger.get(req.idempotencyKey);
+      if (prior) return { status: 'already_sent', messageId: prior };
+      const messageId = `<${req.idempotencyKey}@test>`;
+      ledger.set(req.idempotencyKey, messageId);
+      w.mails.push(req);
+      return { status: 'sent', messageId };
+    },
+    async nextCalendarTime(rule, _tz, after) {
+      // UTC stand-in for the real tz-aware activity: next matching weekday at HH:MM.
+      const [h, m] = rule.time.split(':').map(Number);
+      const d = new Date(after);
+      for (let i = rule.minDaysAhead ?? 0; i < 15; i++) {
+        const c = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + i, h, m));
+        const iso = c.getUTCDay() === 0 ? 7 : c.getUTCDay();
+        if (c > d && (!rule.weekdays?.length || rule.weekdays.includes(iso))) return c.toISOString();
+      }
+      throw new Error('no matching day');
+    },
+    async routeLead(req: RouteLeadRequest) {
+      const m = w.managers.find((x) => !req.exclude.includes(x.id));
+      if (!m) return { assigned: false, reason: 'no eligible manager' };
+      const id = `a${w.assignments.length + 1}`;
+      w.assignments.push({ id, leadId: req.leadId, managerId: m.id, status: 'offered' });
+      return { assigned: true, managerId: m.id, managerEmail: m.email, assignmentId: id, reason: `test routing (${req.temperature})`, slaDueAt: new Date(Date.parse(req.now) + w.slaMs).toISOString() };
+    },
+    async closeAssignment(id, status) {
+      const a = w.assignments.find((x) => x.id === id);
+      if (a) a.status = status;
+    },
+    async createClient(leadId, deal) {
+      const existing = w.clients.findIndex((c) => c.leadId === leadId);
+      if (existing < 0) w.clients.push({ leadId, deal });
+      return { clientId: `client-${leadId}` };
+    },
+    async nextHoliday(_country, _locale, _tz, after) {
+      return w.holidays.find((h) => Date.parse(h.sendAt) > Date.parse(after)) ?? null;
+    },
+  };
+  w.activities = activities;
+  return w;
+}

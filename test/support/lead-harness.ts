@@ -1,0 +1,65 @@
+// Runs lead workflows on the time-skipping test server with two workers, like production: the
+// main task queue and the `<queue>-email` queue the workflow sends mail through.
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { LeadActivities } from '../../workflows/activity-contract';
+import type { LeadWorkflowInput } from '../../workflows/lead-lifecycle';
+import { leadEventSignal } from '../../workflows/messages';
+import type { LeadEventSignal, LeadProfile } from '../../workflows/types';
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+/** One bundle per jest worker: bundling takes seconds, running takes milliseconds. */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } as never });
+  return bundle;
+}
+
+export async function startWorkers(env: TestWorkflowEnvironment, taskQueue: string, activities: LeadActivities): Promise<{ run<T>(fn: () => Promise<T>): Promise<T> }> {
+  const workflowBundleCode = await workflowBundle();
+  const main = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: workflowBundleCode, activities });
+  const email = await Worker.create({ connection: env.nativeConnection, taskQueue: `${taskQueue}-email`, activities: { sendEmail: activities.sendEmail } });
+  return {
+    run: (fn) => main.runUntil(email.runUntil(fn)),
+  };
+}
+
+export const baseProfile = (over: Partial<LeadProfile> = {}): LeadProfile => ({
+  email: 'ola@acme.test',
+  firstName: 'Ola',
+  lastName: 'Nowak',
+  company: 'Acme',
+  companySize: 120,
+  industry: 'software',
+  jobTitle: 'Marketing Manager',
+  locale: 'pl',
+  timezone: 'Europe/Warsaw',
+  country: 'PL',
+  source: 'web_form',
+  consent: 'confirmed',
+  ...over,
+});
+
+const started = new Set<string>();
+
+/**
+ * Terminates the lead workflows a test started. A failed test would otherwise leave a workflow
+ * whose tasks nobody polls, and the time-skipping server never skips past a pending task.
+ */
+export async function terminateLeftovers(env: TestWorkflowEnvironment): Promise<void> {
+  for (const id of started) {
+    await env.client.workflow.getHandle(id).terminate('test cleanup').catch(() => undefined);
+  }
+  started.clear();
+}
+
+/** signal-with-start: the way every event reaches a lead, known or not. */
+export function signalLead(env: TestWorkflowEnvironment, taskQueue: string, leadId: string, profile: LeadProfile, event: LeadEventSignal) {
+  started.add(`lead-${leadId}`);
+  return env.client.workflow.signalWithStart('leadLifecycle', {
+    workflowId: `lead-${leadId}`,
+    taskQueue,
+    args: [{ leadId, profile } satisfies LeadWorkflowInput],
+    signal: leadEventSignal,
+    signalArgs: [event],
+  });
+}

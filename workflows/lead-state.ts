@@ -1,0 +1,248 @@
+// The lead workflow's state and the pure functions over it. Everything here is plain data, carried
+// whole through continue-as-new, and free of Temporal APIs so it can be unit-tested directly.
+import type { HolidayOccurrence, LeadEventRecord } from './activity-contract';
+import type { LeadView } from './messages';
+import { addEvent, computeScore, emptyBehaviour, type Behaviour, type ScoringRules } from './scoring';
+import type { SequenceState } from './sequence-interpreter';
+import {
+  BANT_KEYS,
+  FINAL_STAGES,
+  type Bant,
+  type BantKey,
+  type ClientDeal,
+  type LeadEventSignal,
+  type LeadEventType,
+  type LeadProfile,
+  type RejectionReason,
+  type Stage,
+  type Temperature,
+} from './types';
+
+export interface Transition {
+  from: Stage;
+  to: Stage;
+  reason: string;
+  at: number;
+}
+
+export interface Assignment {
+  id: string;
+  managerId: string;
+  managerEmail: string;
+  offeredAt: number;
+  slaDueAt: number;
+  accepted: boolean;
+}
+
+export interface LeadState {
+  leadId: string;
+  profile: LeadProfile;
+  stage: Stage;
+  stageSince: number;
+  temperature: Temperature;
+  score: number;
+  behaviour: Behaviour;
+  lastEventAt: Partial<Record<LeadEventType, number>>;
+  pageViews: { url: string; at: number }[];
+  /** Recent event ids, for at-most-once counting of duplicate deliveries. */
+  seen: string[];
+  bant: Bant;
+  owner: string | null;
+  assignment: Assignment | null;
+  triedManagers: string[];
+  slaMisses: number;
+  queue: 'awaiting_manager' | null;
+  nextRouteAt: number | null;
+  paused: boolean;
+  undeliverable: boolean;
+  seq: SequenceState | null;
+  sequencesDone: string[];
+  /** Sequences finished or left since the last stage change (no re-entry until the stage moves). */
+  sequencesDoneThisStage: string[];
+  rejection: { reason: RejectionReason; note?: string; by: string; at: number; survey?: Record<string, unknown> } | null;
+  rejections: number;
+  /** Entries per sequence id, so a re-entered sequence gets fresh ledger keys. */
+  sequenceEntries: Record<string, number>;
+  requalifyAt: number | null;
+  holiday: { next: HolidayOccurrence | null; lookedUpAt: number | null; sent: string[] };
+  clientId: string | null;
+  pendingDeal: ClientDeal | null;
+  pendingAssignmentClose: { id: string; status: 'accepted' | 'missed' | 'released' | 'won' | 'lost' | 'nurture' }[];
+  transitions: Transition[];
+  eventsReceived: number;
+  duplicatesIgnored: number;
+  runs: number;
+  eventsThisRun: number;
+  inbox: LeadEventSignal[];
+  outbox: LeadEventRecord[];
+  nextWake: { at: number; reason: string } | null;
+  /** Monotonic counter for dedup keys of lifecycle records (stable across replays). */
+  recordSeq: number;
+}
+
+export const SEEN_IDS_KEPT = 1000;
+export const TRANSITIONS_KEPT = 50;
+export const PAGE_VIEWS_KEPT = 50;
+export const SURVEY_REASONS_DEFAULT_MONTHS: Partial<Record<RejectionReason, number>> = {
+  no_budget: 6,
+  bad_timing: 3,
+  chose_competitor: 12,
+  no_authority: 6,
+  no_response: 6,
+  other: 6,
+};
+export const DEFAULT_REQUALIFY_MONTHS = 6;
+const DAY_MS = 86_400_000;
+export const monthsMs = (months: number): number => Math.round(months * 30.44 * DAY_MS);
+
+export const isFinal = (stage: Stage): boolean => FINAL_STAGES.includes(stage);
+
+export function initialState(leadId: string, profile: LeadProfile, now: number): LeadState {
+  return {
+    leadId,
+    profile,
+    stage: 'new',
+    stageSince: now,
+    temperature: 'cold',
+    score: 0,
+    behaviour: emptyBehaviour(now),
+    lastEventAt: {},
+    pageViews: [],
+    seen: [],
+    bant: {},
+    owner: null,
+    assignment: null,
+    triedManagers: [],
+    slaMisses: 0,
+    queue: null,
+    nextRouteAt: null,
+    paused: false,
+    undeliverable: false,
+    seq: null,
+    sequencesDone: [],
+    sequencesDoneThisStage: [],
+    rejection: null,
+    rejections: 0,
+    sequenceEntries: {},
+    requalifyAt: null,
+    holiday: { next: null, lookedUpAt: null, sent: [] },
+    clientId: null,
+    pendingDeal: null,
+    pendingAssignmentClose: [],
+    transitions: [],
+    eventsReceived: 0,
+    duplicatesIgnored: 0,
+    runs: 1,
+    eventsThisRun: 0,
+    inbox: [],
+    outbox: [],
+    nextWake: null,
+    recordSeq: 0,
+  };
+}
+
+/** Appends a LeadEvent row to the outbox (written by the main loop through an activity). */
+export function record(s: LeadState, type: string, at: number, extra: Omit<LeadEventRecord, 'dedupKey' | 'type' | 'occurredAt'> = {}, dedupKey?: string): void {
+  s.recordSeq += 1;
+  s.outbox.push({ dedupKey: dedupKey ?? `${s.leadId}:r${s.recordSeq}`, type, occurredAt: new Date(at).toISOString(), ...extra });
+}
+
+export function transition(s: LeadState, to: Stage, reason: string, now: number): boolean {
+  if (s.stage === to || isFinal(s.stage)) return false;
+  const t: Transition = { from: s.stage, to, reason, at: now };
+  s.transitions = [...s.transitions, t].slice(-TRANSITIONS_KEPT);
+  record(s, 'stage_changed', now, { stageFrom: s.stage, stageTo: to, reason });
+  s.stage = to;
+  s.stageSince = now;
+  s.sequencesDoneThisStage = [];
+  return true;
+}
+
+/** Re-scores at `now`; records a temperature change. Returns the new score. */
+export function rescore(s: LeadState, rules: ScoringRules, now: number): number {
+  const sc = computeScore(s.profile, s.behaviour, now, rules);
+  if (sc.temperature !== s.temperature) {
+    record(s, 'temperature_changed', now, { reason: `${s.temperature} -> ${sc.temperature} at score ${sc.total}`, payload: { from: s.temperature, to: sc.temperature, score: sc.total } });
+    s.temperature = sc.temperature;
+  }
+  s.score = sc.total;
+  return sc.total;
+}
+
+/** Dedups by id; returns false for a duplicate delivery. */
+export function markSeen(s: LeadState, id: string): boolean {
+  if (s.seen.includes(id)) {
+    s.duplicatesIgnored += 1;
+    return false;
+  }
+  s.seen = [...s.seen, id].slice(-SEEN_IDS_KEPT);
+  return true;
+}
+
+/** Folds one behaviour event into the score memory and the facts sequences look at. */
+export function absorbEvent(s: LeadState, e: LeadEventSignal, points: number, at: number, rules: ScoringRules, now: number): void {
+  s.eventsReceived += 1;
+  s.eventsThisRun += 1;
+  s.lastEventAt = { ...s.lastEventAt, [e.type]: at };
+  if (e.type === 'page_viewed' && typeof e.data?.url === 'string') {
+    s.pageViews = [...s.pageViews, { url: e.data.url.replace(/^[a-z]+:\/\/[^/]+/i, ''), at }].slice(-PAGE_VIEWS_KEPT);
+  }
+  if (points !== 0) s.behaviour = addEvent(s.behaviour, { id: e.id, type: e.type, at, points }, now, rules);
+  record(s, e.type, at, { payload: { ...(e.data ?? {}), points } }, `${s.leadId}:e:${e.id}`);
+}
+
+export function bantGap(bant: Bant): BantKey[] {
+  return BANT_KEYS.filter((k) => !bant[k]?.passed);
+}
+
+export function bantComplete(bant: Bant): boolean {
+  return BANT_KEYS.every((k) => bant[k] !== undefined);
+}
+
+const iso = (ms: number | null | undefined): string | null => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
+
+export function view(s: LeadState, rules: ScoringRules, now: number): LeadView {
+  const sc = computeScore(s.profile, s.behaviour, now, rules);
+  return {
+    leadId: s.leadId,
+    email: s.profile.email,
+    stage: s.stage,
+    stageSince: new Date(s.stageSince).toISOString(),
+    temperature: s.temperature,
+    paused: s.paused,
+    score: {
+      total: sc.total,
+      profile: sc.profile,
+      behaviour: sc.behaviour,
+      profileParts: sc.profileParts,
+      events: sc.events.map((e) => ({ id: e.id, type: e.type, at: new Date(e.at).toISOString(), points: e.points, decayed: e.decayed })),
+      foldedBehaviour: sc.foldedBehaviour,
+      computedAt: new Date(now).toISOString(),
+    },
+    bant: s.bant,
+    bantGap: bantGap(s.bant),
+    owner: s.owner,
+    queue: s.queue,
+    sequence: s.seq
+      ? {
+          id: s.seq.id,
+          version: s.seq.version,
+          position: s.seq.path.join('.'),
+          enteredAt: new Date(s.seq.enteredAt).toISOString(),
+          waitingFor: s.seq.waitingFor ? { events: s.seq.waitingFor.events, until: new Date(s.seq.waitingFor.until).toISOString() } : null,
+        }
+      : null,
+    sequencesDone: s.sequencesDone,
+    nextWakeAt: iso(s.nextWake?.at),
+    nextWakeReason: s.nextWake?.reason ?? null,
+    rejection: s.rejection ? { ...s.rejection, at: new Date(s.rejection.at).toISOString() } : null,
+    requalifyAt: iso(s.requalifyAt),
+    nextHoliday: s.holiday.next ? { date: s.holiday.next.sendAt, name: s.holiday.next.name } : null,
+    history: {
+      transitions: s.transitions.map((t) => ({ ...t, at: new Date(t.at).toISOString() })),
+      eventsReceived: s.eventsReceived,
+      duplicatesIgnored: s.duplicatesIgnored,
+      runs: s.runs,
+    },
+  };
+}
