@@ -151,6 +151,7 @@ export function nextCooling(profile: LeadProfile, b: Behaviour, now: number, rul
   const behaviour = s.total - s.profile;
   const target = edge - s.profile;
   if (behaviour <= 0 || target <= 0 || behaviour < target) return null;
-  const days = rules.halfLifeDays * Math.log2(behaviour / Math.max(target - 0.01, 1e-6));
+  // Aim just under the edge (totals are shown rounded to 0.01), then a minute of slack.
+  const days = rules.halfLifeDays * Math.log2(behaviour / Math.max(target - 0.006, 1e-6));
   return now + Math.ceil(days * DAY_MS) + 60_000;
 }

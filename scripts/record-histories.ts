@@ -1,0 +1,35 @@
+// Records the event histories of test/support/scenarios.ts into test/fixtures/histories/*.json.
+// Run after a deliberate, patched() change to the workflow, never to "fix" a failing replay test:
+//   npx tsx scripts/record-histories.ts
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { mkdirSync, writeFileSync } from 'fs';
+import { join } from 'path';
+import { createTimeSkippingEnv } from '../test/helpers/temporal';
+import { fakeWorld } from '../test/support/fake-activities';
+import { startWorkers, terminateLeftovers } from '../test/support/lead-harness';
+import { scenarios } from '../test/support/scenarios';
+
+async function main(): Promise<void> {
+  const dir = join(__dirname, '../test/fixtures/histories');
+  mkdirSync(dir, { recursive: true });
+  const env = await createTimeSkippingEnv();
+  try {
+    for (const sc of scenarios) {
+      const world = fakeWorld();
+      const tq = `record-${sc.name}`;
+      const workers = await startWorkers(env, tq, world.activities);
+      const workflowId = await workers.run(() => sc.play(env, tq, world));
+      const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
+      writeFileSync(join(dir, `${sc.name}.json`), historyToJSON(history));
+      console.log(`${sc.name}: ${history.events?.length} events`);
+      await terminateLeftovers(env);
+    }
+  } finally {
+    await env.teardown();
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

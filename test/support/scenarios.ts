@@ -1,0 +1,64 @@
+// Scripted lead lives, run against the real workflow with fake activities. scripts/record-histories.ts
+// records their event histories into test/fixtures/histories/, which the replay test runs through
+// the current workflow code: a change that would break running leads fails CI.
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { acceptAssignmentUpdate, leadEventSignal, recordBantUpdate, recordOutcomeUpdate, stateQuery } from '../../workflows/messages';
+import type { FakeWorld } from './fake-activities';
+import { baseProfile, signalLead } from './lead-harness';
+
+const DAY = 86_400_000;
+
+export interface Scenario {
+  name: string;
+  /** Plays the scenario; returns the workflow id whose history is recorded. */
+  play(env: TestWorkflowEnvironment, taskQueue: string, world: FakeWorld): Promise<string>;
+}
+
+export const scenarios: Scenario[] = [
+  {
+    name: 'nurture-to-client',
+    async play(env, tq) {
+      const h = await signalLead(env, tq, 'R1', baseProfile({ email: 'r1@acme.test' }), { id: 'r1-1', type: 'page_viewed', data: { url: '/blog/a' } });
+      await env.sleep(12 * DAY);
+      await h.signal(leadEventSignal, { id: 'r1-2', type: 'page_viewed', data: { url: '/pricing' } });
+      await h.signal(leadEventSignal, { id: 'r1-3', type: 'webinar_attended' });
+      await env.sleep(1000);
+      await h.executeUpdate(recordBantUpdate, { args: [{ answers: { budget: { passed: true }, authority: { passed: true }, need: { passed: true }, timing: { passed: true } } }] });
+      await env.sleep(1000);
+      const { owner } = await h.query(stateQuery);
+      await h.executeUpdate(acceptAssignmentUpdate, { args: [{ managerId: owner! }] });
+      await h.executeUpdate(recordOutcomeUpdate, { args: [{ managerId: owner!, outcome: 'won', deal: { dealValue: 5000, grossMargin: 2000, currency: 'EUR' } }] });
+      await h.result();
+      return h.workflowId;
+    },
+  },
+  {
+    name: 'rejected-deferred-requalified',
+    async play(env, tq, world) {
+      const t0 = Number(await env.currentTimeMs());
+      world.holidays = [{ key: 'GR:easter', name: 'Πάσχα', sendAt: new Date(t0 + 60 * DAY).toISOString() }];
+      const h = await signalLead(env, tq, 'R2', baseProfile({ email: 'r2@acme.test', jobTitle: 'CEO', country: 'GR', locale: 'el', timezone: 'Europe/Athens' }), { id: 'r2-1', type: 'demo_booked' });
+      await h.signal(leadEventSignal, { id: 'r2-2', type: 'replied' });
+      await env.sleep(1000);
+      const { owner } = await h.query(stateQuery);
+      await env.sleep(3 * 3_600_000); // SLA miss: re-routed
+      const again = await h.query(stateQuery);
+      await h.executeUpdate(acceptAssignmentUpdate, { args: [{ managerId: again.owner ?? owner! }] });
+      await h.executeUpdate(recordOutcomeUpdate, { args: [{ managerId: again.owner ?? owner!, outcome: 'lost', reason: 'chose_competitor' }] });
+      await env.sleep(8 * DAY); // survey reminder after 7 days, then deferred
+      await env.sleep(400 * DAY); // greeting, keep-in-touch, re-qualification at 12 months
+      return h.workflowId;
+    },
+  },
+  {
+    name: 'open-mid-sequence',
+    async play(env, tq) {
+      const h = await signalLead(env, tq, 'R3', baseProfile({ email: 'r3@acme.test' }), { id: 'r3-1', type: 'email_opened' });
+      await h.signal(leadEventSignal, { id: 'r3-1', type: 'email_opened' }); // duplicate
+      await env.sleep(5 * DAY);
+      await h.signal(leadEventSignal, { id: 'r3-2', type: 'email_clicked' });
+      await env.sleep(2 * DAY);
+      return h.workflowId; // still running: replaying an open history must work too
+    },
+  },
+];
