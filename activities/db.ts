@@ -1,0 +1,36 @@
+// One database handle for the whole process, SQLite or PostgreSQL by DATABASE_URL. Both generated
+// clients come from the same models (prisma/models.prisma), so the SQLite client's type stands
+// for both: `Db`.
+import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
+import { PrismaPg } from '@prisma/adapter-pg';
+import path from 'node:path';
+import { PrismaClient as PgClient } from '../generated/prisma-postgres/client';
+import { Prisma, PrismaClient as SqliteClient } from '../generated/prisma-sqlite/client';
+
+export type Db = SqliteClient;
+export { Prisma };
+
+export const isPostgres = (url: string): boolean => /^postgres(ql)?:\/\//.test(url);
+export const isSqlite = (url: string): boolean => url.startsWith('file:');
+
+export function defaultDatabaseUrl(dataDir = process.env.DATA_DIR ?? path.join(__dirname, '..', '.data')): string {
+  return `file:${path.join(path.resolve(dataDir), 'leadflow.db')}`;
+}
+
+export function createPrisma(url: string = process.env.DATABASE_URL ?? defaultDatabaseUrl()): Db {
+  if (isPostgres(url)) {
+    return new PgClient({ adapter: new PrismaPg({ connectionString: url }) }) as unknown as Db;
+  }
+  if (!isSqlite(url)) throw new Error(`DATABASE_URL must start with file: or postgresql://`);
+  // WAL lets the API read while activities write; the busy timeout makes concurrent writers wait
+  // instead of failing with SQLITE_BUSY.
+  const adapter = new PrismaBetterSQLite3({ url: path.resolve(url.slice('file:'.length)), timeout: 10_000 });
+  const db = new SqliteClient({ adapter });
+  void db.$executeRawUnsafe('PRAGMA journal_mode = WAL').catch(() => undefined);
+  return db;
+}
+
+/** True for a unique-constraint violation (P2002), on either provider. */
+export function isUniqueViolation(e: unknown): boolean {
+  return typeof e === 'object' && e !== null && (e as { code?: string }).code === 'P2002';
+}

@@ -1,0 +1,4 @@
+import { createTestDb } from './helpers/db';
+import { dbContract } from './support/db-contract';
+
+dbContract('sqlite', createTestDb);

@@ -1,0 +1,74 @@
+// Fresh, migrated databases for tests. Migrations are applied by Prisma itself (migrate deploy),
+// once per jest worker for SQLite (then the file is copied), once per call for PostgreSQL.
+import { execFileSync } from 'child_process';
+import { copyFileSync, mkdtempSync, rmSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import pg from 'pg';
+import { createPrisma, type Db } from '../../activities/db';
+
+const root = join(__dirname, '../..');
+
+export function migrate(url: string): void {
+  execFileSync(process.execPath, [join(root, 'node_modules/prisma/build/index.js'), 'migrate', 'deploy', '--config', join(root, 'prisma/prisma.config.ts')], {
+    cwd: root,
+    env: { ...process.env, DATABASE_URL: url },
+    stdio: 'pipe',
+  });
+}
+
+export interface TestDb {
+  db: Db;
+  url: string;
+  cleanup(): Promise<void>;
+}
+
+let template: string | undefined;
+
+export async function createTestDb(): Promise<TestDb> {
+  if (!template) {
+    const dir = mkdtempSync(join(tmpdir(), 'leadflow-template-'));
+    template = join(dir, 'template.db');
+    migrate(`file:${template}`);
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'leadflow-db-'));
+  const file = join(dir, 'test.db');
+  copyFileSync(template, file);
+  const url = `file:${file}`;
+  const db = createPrisma(url);
+  return {
+    db,
+    url,
+    async cleanup() {
+      await db.$disconnect();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A fresh PostgreSQL database on LEADFLOW_TEST_DATABASE_URL's server, or null when it is unset. */
+export async function createPgTestDb(): Promise<TestDb | null> {
+  const base = process.env.LEADFLOW_TEST_DATABASE_URL;
+  if (!base) return null;
+  const name = `leadflow_test_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const u = new URL(base);
+  u.pathname = `/${name}`;
+  const url = u.toString();
+  migrate(url);
+  const db = createPrisma(url);
+  return {
+    db,
+    url,
+    async cleanup() {
+      await db.$disconnect();
+      const c = new pg.Client({ connectionString: base });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}

@@ -1,0 +1,50 @@
+// The repository-level checks both providers must pass (run by db.sqlite and db.postgres tests).
+import { isUniqueViolation } from '../../activities/db';
+import type { TestDb } from '../helpers/db';
+
+export function dbContract(name: string, open: () => Promise<TestDb | null>): void {
+  let t: TestDb | null;
+  beforeAll(async () => {
+    t = await open();
+  }, 120_000);
+  afterAll(async () => {
+    await t?.cleanup();
+  });
+  const maybe = (title: string, fn: (t: TestDb) => Promise<void>): void =>
+    test(title, async () => {
+      if (!t) {
+        console.warn(`${name}: skipped (no database; set LEADFLOW_TEST_DATABASE_URL)`);
+        return;
+      }
+      await fn(t);
+    });
+
+  maybe(`${name}: migrations applied; a lead with its history and client round-trips`, async ({ db }) => {
+    const lead = await db.lead.create({ data: { email: 'a@x.test', source: 'web_form', workflowId: 'lead-a', utm: { utm_source: 'google', utm_campaign: 'q1' } } });
+    await db.leadEvent.create({ data: { leadId: lead.id, type: 'page_viewed', dedupKey: 'k1', payload: { url: '/pricing', points: 12 }, occurredAt: new Date() } });
+    await db.client.create({ data: { leadId: lead.id, email: lead.email, wonAt: new Date(), dealValue: 100, grossMargin: 40 } });
+    const back = await db.lead.findUniqueOrThrow({ where: { id: lead.id }, include: { events: true, client: true } });
+    expect(back.utm).toEqual({ utm_source: 'google', utm_campaign: 'q1' });
+    expect(back.events[0].payload).toEqual({ url: '/pricing', points: 12 });
+    expect(back.client?.grossMargin).toBe(40);
+  });
+
+  maybe(`${name}: unique constraints hold (Lead.email, LeadEvent.dedupKey, EmailLog.idempotencyKey)`, async ({ db }) => {
+    const lead = await db.lead.create({ data: { email: 'u@x.test', source: 'import', workflowId: 'lead-u' } });
+    const dup = (p: Promise<unknown>) => p.then(() => false, (e: unknown) => isUniqueViolation(e));
+    expect(await dup(db.lead.create({ data: { email: 'u@x.test', source: 'import', workflowId: 'lead-u2' } }))).toBe(true);
+    await db.leadEvent.create({ data: { leadId: lead.id, type: 'x', dedupKey: 'd1', occurredAt: new Date() } });
+    expect(await dup(db.leadEvent.create({ data: { leadId: lead.id, type: 'x', dedupKey: 'd1', occurredAt: new Date() } }))).toBe(true);
+    const mail = { idempotencyKey: 'lead:seq:v1:e1:0', template: 't', locale: 'en', toAddress: 'u@x.test', status: 'claimed' };
+    await db.emailLog.create({ data: mail });
+    expect(await dup(db.emailLog.create({ data: mail }))).toBe(true);
+    expect(await db.emailLog.count()).toBe(1);
+  });
+
+  maybe(`${name}: conditional update (the capacity guard routing relies on) affects 0 rows when full`, async ({ db }) => {
+    const m = await db.manager.create({ data: { name: 'M', email: 'm@x.test', capacity: 1, languages: [], regions: [], workingHours: {}, outOfOffice: [] } });
+    const take = () => db.manager.updateMany({ where: { id: m.id, openLeads: { lt: 1 } }, data: { openLeads: { increment: 1 } } });
+    expect((await take()).count).toBe(1);
+    expect((await take()).count).toBe(0);
+  });
+}
