@@ -45,7 +45,7 @@ export type SendEmailResult =
   | { status: 'sent'; messageId: string }
   | { status: 'already_sent'; messageId: string }
   /** Quiet hours or frequency cap: the workflow sleeps until `until`, then asks again. */
-  | { status: 'deferred'; until: string; reason: 'quiet_hours' | 'frequency_cap' }
+  | { status: 'deferred'; until: string; reason: 'quiet_hours' | 'frequency_cap' | 'consent_pending' }
   /** Not sent and never will be: suppressed, unsubscribed, no consent, erased. */
   | { status: 'suppressed'; reason: string }
   /** Permanent SMTP rejection (5xx): the address is now suppressed. */

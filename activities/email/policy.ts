@@ -1,0 +1,39 @@
+// Send-time rules, judged at the workflow's time in the lead's own timezone: quiet hours (defer,
+// never drop) and one frequency cap across all sequences for marketing mail.
+import { DateTime } from 'luxon';
+
+export interface QuietHours {
+  /** "HH:MM" local; the window may wrap midnight (20:00-08:00). */
+  start: string;
+  end: string;
+}
+
+const minutes = (hhmm: string): number => {
+  const [h, m] = hhmm.split(':').map(Number);
+  return h * 60 + m;
+};
+
+/** null when `at` is outside quiet hours, else the first allowed instant after them. */
+export function quietUntil(at: Date, timezone: string, q: QuietHours): Date | null {
+  const zone = DateTime.fromJSDate(at).setZone(timezone).isValid ? timezone : 'UTC';
+  const local = DateTime.fromJSDate(at).setZone(zone);
+  const now = local.hour * 60 + local.minute;
+  const s = minutes(q.start);
+  const e = minutes(q.end);
+  const inside = s <= e ? now >= s && now < e : now >= s || now < e;
+  if (!inside) return null;
+  let end = local.set({ hour: Math.floor(e / 60), minute: e % 60, second: 0, millisecond: 0 });
+  if (end <= local) end = end.plus({ days: 1 });
+  return end.toJSDate();
+}
+
+/**
+ * null when another marketing mail fits under the cap, else when it will: the oldest counted send
+ * leaves the window. `sentAt` are the lead's marketing sends inside the window, any order.
+ */
+export function capUntil(at: Date, sentAt: Date[], cap: { max: number; days: number }): Date | null {
+  const windowMs = cap.days * 86_400_000;
+  const inWindow = sentAt.filter((d) => at.getTime() - d.getTime() < windowMs).sort((a, b) => a.getTime() - b.getTime());
+  if (inWindow.length < cap.max) return null;
+  return new Date(inWindow[inWindow.length - cap.max].getTime() + windowMs + 1000);
+}

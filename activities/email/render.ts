@@ -1,0 +1,147 @@
+// One renderer for every mail. MJML is compiled once per (template, locale) with the per-mail
+// placeholders left in place; a mail is then only placeholder substitution (HTML-escaped) plus a
+// plain-text part from the same HTML.
+//
+// Placeholders: {{name}}; {{name|fallback}} when the value may be empty; {{ name|}} puts a space
+// before a present value (for greetings like "Dzień dobry{{ firstName|}},"). In templates,
+// {{t:key}} is a locale string and {{> partial}} includes templates/partials/<partial>.mjml.
+import { escape } from 'html-escaper';
+import { convert } from 'html-to-text';
+import mjml2html from 'mjml';
+import { existsSync, readFileSync } from 'fs';
+import path from 'path';
+import { FALLBACK_LOCALE, LOCALES, TEMPLATES, isTemplateId, resolveLocale, type Locale, type TemplateId } from './templates';
+
+export const TEMPLATES_DIR = path.join(__dirname, '..', '..', 'templates');
+const PLACEHOLDER = /\{\{( ?)([a-zA-Z][\w]*)(?:\|([^}]*))?\}\}/g;
+
+export type Vars = Record<string, string | number | boolean | null | undefined>;
+
+export interface Compiled {
+  template: TemplateId;
+  locale: Locale;
+  subject: string;
+  html: string;
+  /** Placeholder names used anywhere in subject or body. */
+  placeholders: Set<string>;
+  /** Placeholders used without a fallback: a mail without them is an error, not a blank. */
+  required: Set<string>;
+}
+
+export class TemplateError extends Error {}
+
+type Strings = Record<string, unknown>;
+const stringsCache = new Map<Locale, Strings>();
+function strings(locale: Locale): Strings {
+  let s = stringsCache.get(locale);
+  if (!s) {
+    s = JSON.parse(readFileSync(path.join(TEMPLATES_DIR, 'locales', `${locale}.json`), 'utf8')) as Strings;
+    stringsCache.set(locale, s);
+  }
+  return s;
+}
+
+function lookup(obj: Strings, keyPath: string): string | undefined {
+  const v = keyPath.split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Strings)[k] : undefined), obj);
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** A locale string for a template: the template's own, then common, then the same in English. */
+export function translate(template: string, locale: Locale, key: string): string {
+  for (const l of [locale, FALLBACK_LOCALE]) {
+    const s = strings(l);
+    const v = lookup(s, `${template}.${key}`) ?? lookup(s, key) ?? lookup(s, `common.${key}`);
+    if (v !== undefined) return v;
+  }
+  throw new TemplateError(`${template}/${locale}: no string for "${key}" (not in ${locale}.json nor en.json)`);
+}
+
+function expand(template: string, locale: Locale, source: string): string {
+  return source
+    .replace(/\{\{>\s*([\w-]+)\s*\}\}/g, (_m, partial: string) => {
+      const file = partial === 'content' ? path.join(TEMPLATES_DIR, 'messages', `${template}.mjml`) : path.join(TEMPLATES_DIR, 'partials', `${partial}.mjml`);
+      if (!existsSync(file)) throw new TemplateError(`${template}: missing ${path.relative(TEMPLATES_DIR, file)}`);
+      return expand(template, locale, readFileSync(file, 'utf8'));
+    })
+    // Locale strings are escaped for HTML but may carry placeholders, which stay for per-mail work.
+    .replace(/\{\{t:([\w.-]+)\}\}/g, (_m, key: string) => escape(translate(template, locale, key)).replace(/&#39;/g, "'"));
+}
+
+function scan(text: string, placeholders: Set<string>, required: Set<string>): void {
+  for (const m of text.matchAll(PLACEHOLDER)) {
+    placeholders.add(m[2]);
+    if (m[3] === undefined) required.add(m[2]);
+  }
+}
+
+const cache = new Map<string, Promise<Compiled>>();
+
+export function compile(template: string, localeIn: string | undefined): Promise<Compiled> {
+  if (!isTemplateId(template)) return Promise.reject(new TemplateError(`unknown template "${template}"`));
+  const locale = resolveLocale(localeIn);
+  const key = `${template}:${locale}`;
+  let c = cache.get(key);
+  if (!c) {
+    c = compileUncached(template, locale);
+    cache.set(key, c);
+    c.catch(() => cache.delete(key));
+  }
+  return c;
+}
+
+export async function compileUncached(template: TemplateId, locale: Locale): Promise<Compiled> {
+  const layout = readFileSync(path.join(TEMPLATES_DIR, 'layout.mjml'), 'utf8');
+  const source = expand(template, locale, layout);
+  const result = await mjml2html(source, { validationLevel: 'strict', keepComments: false });
+  if (result.errors?.length) throw new TemplateError(`${template}/${locale}: ${result.errors.map((e) => e.formattedMessage).join('; ')}`);
+  const subject = translate(template, locale, 'subject');
+  if (/[\r\n]/.test(subject)) throw new TemplateError(`${template}/${locale}: subject has a line break`);
+  const placeholders = new Set<string>();
+  const required = new Set<string>();
+  scan(result.html, placeholders, required);
+  scan(subject, placeholders, required);
+  return { template, locale, subject, html: result.html, placeholders, required };
+}
+
+function substitute(text: string, vars: Vars, escapeHtml: boolean, where: string): string {
+  return text.replace(PLACEHOLDER, (_m, space: string, name: string, fallback: string | undefined) => {
+    const v = vars[name];
+    const present = v !== undefined && v !== null && v !== '';
+    if (!present && fallback === undefined) throw new TemplateError(`${where}: variable "${name}" is missing`);
+    const out = present ? `${space}${String(v)}` : (fallback ?? '');
+    return escapeHtml ? escape(out) : out;
+  });
+}
+
+export interface RenderedMail {
+  subject: string;
+  html: string;
+  text: string;
+  locale: Locale;
+}
+
+export async function render(template: string, locale: string | undefined, vars: Vars): Promise<RenderedMail> {
+  const c = await compile(template, locale);
+  const where = `${template}/${c.locale}`;
+  const subject = substitute(c.subject, vars, false, where).replace(/[\r\n]+/g, ' ').trim();
+  const html = substitute(c.html, { ...vars, subject }, true, where);
+  return { subject, html, text: toText(html), locale: c.locale };
+}
+
+export function toText(html: string): string {
+  return convert(html, {
+    wordwrap: 78,
+    selectors: [
+      { selector: 'img', format: 'skip' },
+      { selector: 'a', options: { hideLinkHrefIfSameAsText: true } },
+      { selector: 'title', format: 'skip' },
+    ],
+  });
+}
+
+/** Every template in every locale, compiled (used by lint and tests). */
+export async function compileAll(): Promise<Compiled[]> {
+  const out: Compiled[] = [];
+  for (const t of Object.keys(TEMPLATES)) for (const l of LOCALES) out.push(await compile(t, l));
+  return out;
+}

@@ -1,0 +1,62 @@
+// The mail catalogue: every message, who it is for, and the variables it takes (zod). The MJML
+// structure lives in templates/messages/<id>.mjml, the words in templates/locales/<locale>.json.
+import { z } from 'zod';
+
+export const LOCALES = ['en', 'pl', 'ru', 'el'] as const;
+export type Locale = (typeof LOCALES)[number];
+export const FALLBACK_LOCALE: Locale = 'en';
+
+const name = z.string().max(200).nullable().optional();
+const cardVars = {
+  leadName: z.string().max(300),
+  leadEmail: z.string().max(320),
+  company: name,
+  jobTitle: name,
+  phone: name,
+  source: z.string().max(100),
+  score: z.number(),
+  temperature: z.string().max(10),
+  scoreBreakdown: z.string().max(2000).optional(),
+  activity: z.string().max(2000).optional(),
+  bant: z.string().max(500),
+};
+const lead = { firstName: name, company: name };
+
+export interface TemplateSpec {
+  kind: 'marketing' | 'transactional';
+  /** Variables the caller provides (the send activity adds the system ones). */
+  variables: z.ZodObject;
+  /** Where the main button leads, under SITE_URL; absent when the sender supplies ctaUrl. */
+  ctaPath?: string;
+}
+
+export const TEMPLATES = {
+  'cold-ebook': { kind: 'marketing', variables: z.object(lead), ctaPath: '/resources/ebook' },
+  'cold-blog-digest': { kind: 'marketing', variables: z.object({ ...lead, edition: z.string().max(40).optional() }), ctaPath: '/blog' },
+  'cold-webinar-invite': { kind: 'marketing', variables: z.object(lead), ctaPath: '/webinar' },
+  'warm-case-study': { kind: 'marketing', variables: z.object(lead), ctaPath: '/case-studies' },
+  'warm-comparison': { kind: 'marketing', variables: z.object(lead), ctaPath: '/compare' },
+  'warm-consultation': { kind: 'marketing', variables: z.object({ ...lead, variant: z.enum(['A', 'B']).optional() }), ctaPath: '/demo' },
+  'hot-fast-track': { kind: 'marketing', variables: z.object(lead), ctaPath: '/demo' },
+  farewell: { kind: 'marketing', variables: z.object({ ...lead, reason: z.string().max(40).optional() }), ctaPath: '/pricing/starter' },
+  'farewell-survey-reminder': { kind: 'marketing', variables: z.object(lead) },
+  'deferred-keep-in-touch': { kind: 'marketing', variables: z.object({ ...lead, edition: z.string().max(40).optional() }), ctaPath: '/whats-new' },
+  'holiday-greeting': { kind: 'marketing', variables: z.object({ ...lead, holiday: z.string().min(1).max(120) }), ctaPath: '/' },
+  offer: { kind: 'marketing', variables: z.object({ ...lead, offerTitle: z.string().min(1).max(150), offerText: z.string().min(1).max(2000), offerPath: z.string().startsWith('/').max(300) }) },
+  'double-opt-in': { kind: 'transactional', variables: z.object(lead) },
+  'manager-new-lead': { kind: 'transactional', variables: z.object({ ...cardVars, acceptBy: z.string().max(40) }) },
+  'sales-escalation': { kind: 'transactional', variables: z.object({ ...cardVars, misses: z.number().int(), lastManager: z.string().max(320) }) },
+} satisfies Record<string, TemplateSpec>;
+
+export type TemplateId = keyof typeof TEMPLATES;
+export const TEMPLATE_IDS = Object.keys(TEMPLATES) as TemplateId[];
+
+/** Variables the send activity supplies to every mail. */
+export const SYSTEM_VARIABLES = ['companyName', 'companyAddress', 'unsubscribeUrl', 'openUrl', 'ctaUrl', 'surveyUrl', 'locale', 'subject'] as const;
+
+export const isTemplateId = (id: string): id is TemplateId => Object.hasOwn(TEMPLATES, id);
+
+export function resolveLocale(locale: string | undefined | null): Locale {
+  const base = (locale ?? '').toLowerCase().split(/[-_]/)[0];
+  return (LOCALES as readonly string[]).includes(base) ? (base as Locale) : FALLBACK_LOCALE;
+}

@@ -1,0 +1,118 @@
+// Picks the manager for a lead and keeps every manager's load within capacity.
+//
+// Race-free by a conditional UPDATE: `openLeads = openLeads + 1 WHERE id = ? AND openLeads < capacity`
+// is atomic on SQLite (one writer at a time) and PostgreSQL (row lock), so two leads routed at the same
+// moment can never both take a manager's last slot; the loser sees 0 rows and tries the next one.
+import { DateTime } from 'luxon';
+import type { LeadActivities, RouteLeadRequest, RouteLeadResult } from '../workflows/activity-contract';
+import type { Manager } from '../generated/prisma-sqlite/client';
+import type { Db } from './db';
+
+export interface WorkingHours {
+  days: number[];
+  start: string;
+  end: string;
+}
+
+export const SLA_WORKING_MINUTES = { hot: 120, warm: 480, cold: 480 } as const;
+
+const asList = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+const asHours = (v: unknown): WorkingHours => {
+  const w = (v ?? {}) as Partial<WorkingHours>;
+  return { days: Array.isArray(w.days) && w.days.length ? w.days : [1, 2, 3, 4, 5], start: w.start ?? '09:00', end: w.end ?? '17:00' };
+};
+
+export function isAway(m: Pick<Manager, 'outOfOffice' | 'active'>, at: Date): boolean {
+  if (!m.active) return true;
+  const periods = Array.isArray(m.outOfOffice) ? (m.outOfOffice as { from: string; to: string }[]) : [];
+  return periods.some((p) => Date.parse(p.from) <= at.getTime() && at.getTime() < Date.parse(p.to));
+}
+
+/** `minutes` of working time after `from`, in the manager's hours and zone. */
+export function addWorkingMinutes(from: Date, minutes: number, hours: WorkingHours, timezone: string): Date {
+  const zone = DateTime.now().setZone(timezone).isValid ? timezone : 'UTC';
+  const [sh, sm] = hours.start.split(':').map(Number);
+  const [eh, em] = hours.end.split(':').map(Number);
+  let t = DateTime.fromJSDate(from).setZone(zone);
+  let left = minutes;
+  for (let guard = 0; guard < 400 && left > 0; guard++) {
+    const dayStart = t.set({ hour: sh, minute: sm, second: 0, millisecond: 0 });
+    const dayEnd = t.set({ hour: eh, minute: em, second: 0, millisecond: 0 });
+    if (!hours.days.includes(t.weekday) || t >= dayEnd) {
+      t = t.plus({ days: 1 }).set({ hour: sh, minute: sm, second: 0, millisecond: 0 });
+      continue;
+    }
+    if (t < dayStart) t = dayStart;
+    const avail = dayEnd.diff(t, 'minutes').minutes;
+    if (avail >= left) return t.plus({ minutes: left }).toJSDate();
+    left -= avail;
+    t = t.plus({ days: 1 }).set({ hour: sh, minute: sm, second: 0, millisecond: 0 });
+  }
+  return t.toJSDate();
+}
+
+/** Eligible managers, best first, with why. Exported for the routing demo and tests. */
+export function rankManagers(managers: Manager[], req: Pick<RouteLeadRequest, 'temperature' | 'locale' | 'country' | 'exclude'>, at: Date): { manager: Manager; why: string }[] {
+  const lang = req.locale.toLowerCase().split(/[-_]/)[0];
+  const country = req.country?.toUpperCase();
+  const eligible = managers.filter((m) => {
+    if (req.exclude.includes(m.id) || isAway(m, at) || m.openLeads >= m.capacity || m.isHeadOfSales) return false;
+    const langs = asList(m.languages);
+    const regions = asList(m.regions).map((r) => r.toUpperCase());
+    return (!langs.length || langs.includes(lang)) && (!regions.length || !country || regions.includes(country));
+  });
+  const rotation = (m: Manager): number => m.lastAssignedAt?.getTime() ?? 0;
+  const sorted = [...eligible].sort((a, b) =>
+    req.temperature === 'hot'
+      ? a.tier - b.tier || b.conversionRate - a.conversionRate || rotation(a) - rotation(b) || a.id.localeCompare(b.id)
+      : // Warm and cold go to the rest first, keeping the best free for hot leads.
+        Number(a.tier === 1) - Number(b.tier === 1) || a.tier - b.tier || rotation(a) - rotation(b) || a.id.localeCompare(b.id),
+  );
+  return sorted.map((m) => ({
+    manager: m,
+    why: `${req.temperature} lead; tier ${m.tier}, conversion ${(m.conversionRate * 100).toFixed(0)}%, load ${m.openLeads}/${m.capacity}${asList(m.languages).length ? `, speaks ${lang}` : ''}${country && asList(m.regions).length ? `, covers ${country}` : ''}; next in rotation`,
+  }));
+}
+
+export function createRoutingActivities(deps: { db: Db }): Pick<LeadActivities, 'routeLead' | 'closeAssignment'> & { resolveRecipient(to: string): Promise<string | null> } {
+  const { db } = deps;
+  return {
+    async routeLead(req: RouteLeadRequest): Promise<RouteLeadResult> {
+      const at = new Date(req.now);
+      // Idempotent under activity retries: an open offer for this lead is the answer.
+      const open = await db.assignment.findFirst({ where: { leadId: req.leadId, status: 'offered' }, include: { manager: true } });
+      if (open) return { assigned: true, managerId: open.managerId, managerEmail: open.manager.email, assignmentId: open.id, reason: open.reason ?? '', slaDueAt: (open.dueAt ?? at).toISOString() };
+      const ranked = rankManagers(await db.manager.findMany({ where: { active: true } }), req, at);
+      for (const { manager, why } of ranked) {
+        const dueAt = addWorkingMinutes(at, SLA_WORKING_MINUTES[req.temperature], asHours(manager.workingHours), manager.timezone);
+        const assignment = await db.$transaction(async (tx) => {
+          const took = await tx.manager.updateMany({ where: { id: manager.id, active: true, openLeads: { lt: manager.capacity } }, data: { openLeads: { increment: 1 }, lastAssignedAt: at } });
+          if (took.count !== 1) return null;
+          return tx.assignment.create({ data: { leadId: req.leadId, managerId: manager.id, status: 'offered', reason: why, assignedAt: at, dueAt } });
+        });
+        if (assignment) return { assigned: true, managerId: manager.id, managerEmail: manager.email, assignmentId: assignment.id, reason: why, slaDueAt: dueAt.toISOString() };
+      }
+      return { assigned: false, reason: ranked.length ? 'every eligible manager filled up meanwhile' : 'no eligible manager (language, region, capacity, away)' };
+    },
+
+    async closeAssignment(id, status) {
+      await db.$transaction(async (tx) => {
+        if (status === 'accepted') {
+          await tx.assignment.updateMany({ where: { id, status: 'offered' }, data: { status: 'accepted', acceptedAt: new Date() } });
+          return;
+        }
+        // The status guard makes closing exactly-once, so the load is freed exactly once.
+        const a = await tx.assignment.findUnique({ where: { id } });
+        if (!a) return;
+        const closed = await tx.assignment.updateMany({ where: { id, status: { in: ['offered', 'accepted'] } }, data: { status, closedAt: new Date() } });
+        if (closed.count === 1) await tx.manager.updateMany({ where: { id: a.managerId, openLeads: { gt: 0 } }, data: { openLeads: { decrement: 1 } } });
+      });
+    },
+
+    async resolveRecipient(to) {
+      if (to !== 'head-of-sales') return null;
+      const head = await db.manager.findFirst({ where: { isHeadOfSales: true, active: true } });
+      return head?.email ?? null;
+    },
+  };
+}

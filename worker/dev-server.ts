@@ -1,0 +1,72 @@
+// The embedded Temporal: the CLI's dev server with its Web UI, state kept in a file under DATA_DIR,
+// the project's search attributes registered at start.
+import { Connection } from '@temporalio/client';
+import { spawn, type ChildProcess } from 'child_process';
+import { createWriteStream, mkdirSync } from 'fs';
+import path from 'path';
+import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+import { temporalCliPath } from './temporal-binaries';
+
+export interface DevServer {
+  address: string;
+  uiUrl: string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export async function startDevServer(opts: { port: number; uiPort: number; dataDir: string; namespace: string; cliPath?: string }): Promise<DevServer> {
+  const exe = opts.cliPath ?? temporalCliPath();
+  if (!exe) throw new Error('Temporal CLI not found: run `npm run setup` (or set TEMPORAL_CLI_PATH, or TEMPORAL_ADDRESS for an external server)');
+  mkdirSync(opts.dataDir, { recursive: true });
+  const args = [
+    'server', 'start-dev',
+    '--ip', '127.0.0.1',
+    '--port', String(opts.port),
+    '--ui-port', String(opts.uiPort),
+    '--db-filename', path.join(opts.dataDir, 'temporal.db'),
+    '--namespace', opts.namespace,
+    '--log-level', 'warn',
+    ...Object.entries(SEARCH_ATTRIBUTES).flatMap(([k, t]) => ['--search-attribute', `${k}=${t}`]),
+  ];
+  const log = createWriteStream(path.join(opts.dataDir, 'temporal.log'), { flags: 'a' });
+  const child = spawn(exe, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  let exited: string | null = null;
+  child.on('exit', (code, signal) => {
+    exited = `exited with ${signal ?? code}`;
+  });
+  const address = `127.0.0.1:${opts.port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (exited) throw new Error(`Temporal dev server ${exited}; see ${path.join(opts.dataDir, 'temporal.log')}`);
+    try {
+      const c = await Connection.connect({ address, connectTimeout: 1000 });
+      await c.workflowService.getSystemInfo({});
+      await c.close();
+      break;
+    } catch {
+      if (Date.now() > deadline) {
+        child.kill('SIGKILL');
+        throw new Error(`Temporal dev server did not answer on ${address} within 60 s; see ${path.join(opts.dataDir, 'temporal.log')}`);
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  return {
+    address,
+    uiUrl: `http://localhost:${opts.uiPort}`,
+    process: child,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (exited) return resolve();
+        const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        child.once('exit', () => {
+          clearTimeout(t);
+          log.end();
+          resolve();
+        });
+        child.kill('SIGTERM');
+      }),
+  };
+}
