@@ -37,6 +37,7 @@ const schema = z.object({
   EMAIL_RATE_PER_SECOND: z.coerce.number().positive('must be > 0').default(50),
   MAIL_FROM: z.string().default('Leadflow <hello@leadflow.local>'),
   COMPANY_NAME: z.string().default('Leadflow Demo Ltd.'),
+  SITE_URL: z.string().url('must be a URL like https://www.example.com').default('https://www.example.com'),
   COMPANY_ADDRESS: z.string().default('1 Example Street, 00-001 Warsaw, Poland'),
   LINK_SIGNING_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   QUIET_HOURS: z

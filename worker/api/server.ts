@@ -1,0 +1,53 @@
+// The HTTP API: fastify with zod-typed routes. Features plug in as fastify plugins (intake, links,
+// managers, survey, KPIs) from their own files; this file holds only what every route shares.
+import type { Client } from '@temporalio/client';
+import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Db } from '../../activities/db';
+import type { Config } from '../config';
+import type { SmtpSink } from '../smtp-sink';
+
+export interface ApiDeps {
+  db: Db;
+  temporal: Client;
+  config: Config;
+  sink?: SmtpSink;
+}
+
+export type ApiPlugin = FastifyPluginAsync<ApiDeps>;
+
+export async function buildApi(deps: ApiDeps, plugins: ApiPlugin[] = []): Promise<FastifyInstance> {
+  const app = Fastify({ logger: false, bodyLimit: 256 * 1024 }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler((err, _req, reply) => {
+    const e = err as { validation?: { instancePath?: string; message?: string; params?: { issue?: { path?: (string | number)[] } } }[]; statusCode?: number; message: string };
+    if (e.validation) {
+      const errors = e.validation.map((v) => ({ field: (v.params?.issue?.path ?? v.instancePath?.split('/').filter(Boolean) ?? []).join('.'), message: v.message ?? 'invalid' }));
+      return reply.code(400).send({ error: 'invalid request', errors });
+    }
+    const status = e.statusCode && e.statusCode >= 400 ? e.statusCode : 500;
+    return reply.code(status).send({ error: status === 500 ? 'internal error' : e.message });
+  });
+
+  app.get('/health', async (_req, reply) => {
+    const checks: Record<string, string> = {};
+    try {
+      await deps.db.$queryRawUnsafe('SELECT 1');
+      checks.database = 'ok';
+    } catch (e) {
+      checks.database = `error: ${(e as Error).message}`;
+    }
+    try {
+      await deps.temporal.workflowService.getSystemInfo({});
+      checks.temporal = 'ok';
+    } catch (e) {
+      checks.temporal = `error: ${(e as Error).message}`;
+    }
+    const ok = Object.values(checks).every((v) => v === 'ok');
+    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'degraded', checks });
+  });
+
+  for (const plugin of plugins) await app.register(plugin, deps);
+  return app;
+}

@@ -1,0 +1,136 @@
+// Definitions marketers and ops write as code -- scoring rules and nurture sequences -- validated
+// with zod when the worker starts. Bad definitions stop the worker with one message listing every
+// problem, before any lead runs them.
+import { z } from 'zod';
+import { isTemplateId } from '../activities/email/templates';
+import type { ScoringRules } from '../workflows/scoring';
+import { scoringRules } from '../workflows/scoring-rules';
+import type { SequenceDefinition, SequenceModule, Step } from '../workflows/sequence-dsl';
+import { walk } from '../workflows/sequence-interpreter';
+import { sequenceModules } from '../workflows/sequences';
+import { LEAD_EVENT_TYPES, STAGES, TEMPERATURES } from '../workflows/types';
+
+export class DefinitionError extends Error {
+  override name = 'DefinitionError';
+}
+
+const eventType = z.enum(LEAD_EVENT_TYPES);
+const stage = z.enum(STAGES);
+const duration = z.union([z.number().int().positive(), z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d|w|y|seconds?|minutes?|hours?|days?|weeks?|years?)$/i, 'must be a duration like "3 days"')]);
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM');
+
+const scoringSchema = z
+  .object({
+    events: z.object(Object.fromEntries(LEAD_EVENT_TYPES.map((t) => [t, z.number().finite()])) as Record<(typeof LEAD_EVENT_TYPES)[number], z.ZodNumber>).strict(),
+    pages: z.array(z.object({ prefix: z.string().startsWith('/'), points: z.number().finite() })),
+    halfLifeDays: z.number().positive(),
+    profile: z.object({
+      seniority: z.array(z.object({ keyword: z.string().min(1), points: z.number().finite() })),
+      companySize: z.array(z.object({ min: z.number().int().nonnegative(), points: z.number().finite() })),
+      industries: z.record(z.string().regex(/^[a-z0-9 _-]+$/, 'industry keys are lower-case'), z.number().finite()),
+      requiredFields: z.array(z.string()).min(1),
+      desiredFields: z.array(z.string()),
+      pointsPerDesiredField: z.number().nonnegative(),
+      missingRequiredPenalty: z.number().nonnegative(),
+    }),
+    bands: z.object({ warm: z.number(), hot: z.number() }),
+    mqlThreshold: z.number(),
+    foldBelowPoints: z.number().positive(),
+    maxListedEvents: z.number().int().min(10),
+  })
+  .refine((r) => r.bands.warm < r.bands.hot, { message: 'bands.warm must be below bands.hot', path: ['bands'] });
+
+const condition: z.ZodType = z.lazy(() =>
+  z.union([
+    z.object({ score: z.object({ gte: z.number().optional(), lt: z.number().optional() }) }).strict(),
+    z.object({ temperature: z.array(z.enum(TEMPERATURES)).min(1) }).strict(),
+    z.object({ field: z.string(), equals: z.union([z.string(), z.number()]).optional(), exists: z.boolean().optional() }).strict(),
+    z.object({ did: eventType, within: duration.optional(), urlPrefix: z.string().optional() }).strict(),
+    z.object({ all: z.array(condition).min(1) }).strict(),
+    z.object({ any: z.array(condition).min(1) }).strict(),
+    z.object({ not: condition }).strict(),
+  ]),
+);
+
+const step: z.ZodType<Step> = z.lazy(() =>
+  z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('send'), label: z.string().optional(), template: z.string().min(1), subject: z.record(z.string(), z.string().regex(/^[^\r\n]*$/, 'no line breaks in a subject')).optional(), locale: z.string().optional(), variables: z.record(z.string(), z.string()).optional() }),
+    z.object({ kind: z.literal('wait'), label: z.string().optional(), duration }),
+    z.object({ kind: z.literal('waitUntil'), label: z.string().optional(), rule: z.object({ weekdays: z.array(z.number().int().min(1).max(7)).optional(), time: hhmm, minDaysAhead: z.number().int().min(0).optional() }) }),
+    z.object({ kind: z.literal('waitFor'), label: z.string().optional(), events: z.array(eventType).min(1), urlPrefix: z.string().optional(), timeout: duration, onEvent: z.array(step), onTimeout: z.array(step) }),
+    z.object({ kind: z.literal('branch'), label: z.string().optional(), when: condition, then: z.array(step), else: z.array(step) }),
+    z.object({ kind: z.literal('split'), label: z.string().optional(), variants: z.array(z.object({ name: z.string().regex(/^\w+$/), percent: z.number().int().min(0).max(100), steps: z.array(step) })).min(2) }),
+    z.object({ kind: z.literal('setStage'), label: z.string().optional(), stage, reason: z.string().min(1) }),
+    z.object({ kind: z.literal('addScore'), label: z.string().optional(), points: z.number().finite(), reason: z.string().min(1) }),
+    z.object({ kind: z.literal('notifySales'), label: z.string().optional(), reason: z.string().min(1) }),
+    z.object({ kind: z.literal('goto'), label: z.string().optional(), target: z.string().min(1) }),
+    z.object({ kind: z.literal('end'), label: z.string().optional(), reason: z.string().min(1) }),
+  ]) as z.ZodType<Step>,
+);
+
+const sequenceSchema = z.object({
+  id: z.string().regex(/^[a-z0-9-]+$/, 'ids are lower-case words joined by -'),
+  version: z.number().int().positive(),
+  name: z.string().min(1),
+  description: z.string(),
+  entry: z.object({ stages: z.array(stage).min(1), temperatures: z.array(z.enum(TEMPERATURES)).optional(), sources: z.array(z.string()).optional(), reentry: z.boolean(), priority: z.number().int() }),
+  goals: z.array(
+    z.union([
+      z.object({ kind: z.literal('stage'), stages: z.array(stage).min(1), label: z.string() }),
+      z.object({ kind: z.literal('event'), events: z.array(eventType).min(1), urlPrefix: z.string().optional(), label: z.string() }),
+      z.object({ kind: z.literal('score'), atLeast: z.number(), label: z.string() }),
+    ]),
+  ),
+  steps: z.array(step).min(1),
+});
+
+const issues = (e: z.ZodError, where: string): string[] => e.issues.map((i) => `${where}${i.path.length ? `.${i.path.join('.')}` : ''}: ${i.message}`);
+
+/** Structural checks beyond the schema: references that must resolve. */
+function references(def: SequenceDefinition, where: string): string[] {
+  const out: string[] = [];
+  const labels = new Set<string>();
+  for (const { path, step: s } of walk(def.steps)) {
+    const at = `${where} step ${path.join('.')}`;
+    if (s.label) {
+      if (labels.has(s.label)) out.push(`${at}: label "${s.label}" is used twice`);
+      labels.add(s.label);
+    }
+    if (s.kind === 'send' && !isTemplateId(s.template)) out.push(`${at}: unknown template "${s.template}"`);
+    if (s.kind === 'split') {
+      const sum = s.variants.reduce((a, v) => a + v.percent, 0);
+      if (sum !== 100) out.push(`${at}: split percentages add up to ${sum}, not 100`);
+    }
+  }
+  for (const { path, step: s } of walk(def.steps)) if (s.kind === 'goto' && !labels.has(s.target)) out.push(`${where} step ${path.join('.')}: goto target "${s.target}" does not exist`);
+  return out;
+}
+
+export function definitionProblems(rules: ScoringRules = scoringRules, modules: SequenceModule[] = sequenceModules): string[] {
+  const problems: string[] = [];
+  const r = scoringSchema.safeParse(rules);
+  if (!r.success) problems.push(...issues(r.error, 'scoring'));
+  const ids = new Set<string>();
+  for (const m of modules) {
+    const versions = [m.current, ...(m.previous ?? [])];
+    for (const def of versions) {
+      const where = `sequence ${def?.id ?? '?'}@v${def?.version ?? '?'}`;
+      const s = sequenceSchema.safeParse(def);
+      if (!s.success) {
+        problems.push(...issues(s.error, where));
+        continue;
+      }
+      problems.push(...references(def, where));
+      if (def.id !== m.current.id) problems.push(`${where}: previous versions must keep the id "${m.current.id}"`);
+    }
+    if (new Set(versions.map((v) => v.version)).size !== versions.length) problems.push(`sequence ${m.current.id}: two definitions share a version number`);
+    if (ids.has(m.current.id)) problems.push(`sequence ${m.current.id}: id used by two modules`);
+    ids.add(m.current.id);
+  }
+  return problems;
+}
+
+export function validateDefinitions(rules?: ScoringRules, modules?: SequenceModule[]): void {
+  const problems = definitionProblems(rules, modules);
+  if (problems.length) throw new DefinitionError(`Invalid definitions (the worker will not start):\n${problems.map((p) => `  ${p}`).join('\n')}`);
+}
