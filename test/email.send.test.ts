@@ -1,0 +1,153 @@
+// The sendEmail activity against a real SMTP server on 127.0.0.1 and a real (SQLite) ledger.
+import { simpleParser } from 'mailparser';
+import { verifyLink } from '../activities/email/links';
+import { createEmailActivities, emailHash, type EmailConfig } from '../activities/email/send';
+import type { Db } from '../activities/db';
+import { startSmtpSink, type SmtpSink } from '../worker/smtp-sink';
+import type { SendEmailRequest } from '../workflows/activity-contract';
+import { createTestDb, type TestDb } from './helpers/db';
+
+const SECRET = 'x'.repeat(40);
+let t: TestDb;
+let db: Db;
+let sink: SmtpSink;
+let mail: ReturnType<typeof createEmailActivities>;
+const bounces: string[] = [];
+
+const config = (port: number): EmailConfig => ({
+  smtp: { host: '127.0.0.1', port, secure: false, pool: true },
+  from: 'Acme <hello@acme.test>',
+  companyName: 'Acme',
+  companyAddress: '1 Main St, Warsaw',
+  publicBaseUrl: 'https://leads.acme.test',
+  siteUrl: 'https://www.acme.test',
+  linkSecret: SECRET,
+  quietHours: { start: '20:00', end: '08:00' },
+  cap: { max: 3, days: 7 },
+});
+
+// Noon in Warsaw on a weekday: outside quiet hours.
+const NOON = '2027-03-10T11:00:00.000Z';
+let n = 0;
+async function lead(over: Partial<Parameters<Db['lead']['create']>[0]['data']> = {}): Promise<string> {
+  const id = `lead-${++n}`;
+  await db.lead.create({ data: { id, email: `p${n}@example.test`, firstName: 'Ola', locale: 'pl', timezone: 'Europe/Warsaw', source: 'web_form', workflowId: `lead-${id}`, consentStatus: 'confirmed', ...over } });
+  return id;
+}
+const req = (leadId: string, key: string, over: Partial<SendEmailRequest> = {}): SendEmailRequest => ({
+  idempotencyKey: key,
+  leadId,
+  template: 'cold-ebook',
+  kind: 'marketing',
+  variables: { firstName: 'Ola', company: 'Acme' },
+  now: NOON,
+  ...over,
+});
+
+beforeAll(async () => {
+  t = await createTestDb();
+  db = t.db;
+  sink = await startSmtpSink({ port: 0 });
+  mail = createEmailActivities({ db, config: config(sink.port), signalBounce: async (leadId) => void bounces.push(leadId) });
+});
+afterAll(async () => {
+  mail.close();
+  await sink.stop();
+  await t.cleanup();
+});
+beforeEach(() => sink.clear());
+
+test('a mail is sent once per key, with both parts, its locale, RFC 8058 headers and signed links', async () => {
+  const id = await lead();
+  const first = await mail.sendEmail(req(id, `${id}:cold:v1:e1:0`));
+  const again = await mail.sendEmail(req(id, `${id}:cold:v1:e1:0`));
+  expect(first.status).toBe('sent');
+  expect(again).toEqual({ status: 'already_sent', messageId: (first as { messageId: string }).messageId });
+  const [m] = await sink.waitFor(1);
+  expect(sink.mails()).toHaveLength(1);
+  const parsed = await simpleParser(sink.raw(m.id)!);
+  expect(parsed.subject).toBe('Twój e-book: 7 sposobów na odzyskanie utraconych leadów');
+  expect(parsed.headers.get('content-language')).toBe('pl');
+  expect(parsed.messageId).toBe((first as { messageId: string }).messageId);
+  const rawHeaders = String(sink.raw(m.id)).split(/\r?\n\r?\n/)[0].replace(/\r?\n[ \t]+/g, ' '); // unfold
+  expect(rawHeaders).toMatch(/^List-Unsubscribe: <https:\/\/leads\.acme\.test\/u\/[^>]+>$/m);
+  expect(rawHeaders).toMatch(/^List-Unsubscribe-Post: List-Unsubscribe=One-Click$/m);
+  expect(parsed.text).toContain('Dzień dobry Ola,');
+  const html = String(parsed.html);
+  // The call to action goes through a signed click redirect that keeps the original URL.
+  const click = /href="https:\/\/leads\.acme\.test\/c\/([^"]+)"/.exec(html)![1];
+  const v = verifyLink('c', click, SECRET);
+  expect(v).toEqual({ ok: true, payload: { k: `${id}:cold:v1:e1:0`, l: id, u: 'https://www.acme.test/resources/ebook' } });
+  expect(verifyLink('c', click.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')), SECRET).ok).toBe(false);
+  expect(html).toMatch(/src="https:\/\/leads\.acme\.test\/o\//);
+  const row = await db.emailLog.findUniqueOrThrow({ where: { idempotencyKey: `${id}:cold:v1:e1:0` } });
+  expect(row).toMatchObject({ status: 'sent', attempts: 1, locale: 'pl', toAddress: `p${n}@example.test` });
+});
+
+test('a 421 is retried by Temporal and the retry sends exactly one mail', async () => {
+  const id = await lead();
+  sink.failNext(421);
+  await expect(mail.sendEmail(req(id, `${id}:k421`))).rejects.toMatchObject({ responseCode: 421 });
+  expect(sink.mails()).toHaveLength(0);
+  expect((await mail.sendEmail(req(id, `${id}:k421`))).status).toBe('sent');
+  expect((await mail.sendEmail(req(id, `${id}:k421`))).status).toBe('already_sent');
+  await sink.waitFor(1);
+  expect(sink.mails()).toHaveLength(1);
+  expect((await db.emailLog.findUniqueOrThrow({ where: { idempotencyKey: `${id}:k421` } })).attempts).toBe(2);
+});
+
+test('a 550 marks the mail bounced, suppresses the address, tells the workflow, and is not retried', async () => {
+  const id = await lead();
+  sink.failNext(550);
+  const r = await mail.sendEmail(req(id, `${id}:k550`));
+  expect(r.status).toBe('bounced');
+  expect(bounces).toContain(id);
+  const l = await db.lead.findUniqueOrThrow({ where: { id } });
+  expect(await db.suppression.findUnique({ where: { emailHash: emailHash(l.email) } })).toMatchObject({ reason: 'bounced' });
+  expect((await mail.sendEmail(req(id, `${id}:k550`))).status).toBe('bounced');
+  expect((await mail.sendEmail(req(id, `${id}:next`))).status).toBe('suppressed');
+  expect(sink.mails()).toHaveLength(0);
+});
+
+test('suppressed, unsubscribed or unconfirmed leads get no marketing mail; transactional mail is exempt from consent', async () => {
+  const sup = await lead();
+  const l = await db.lead.findUniqueOrThrow({ where: { id: sup } });
+  await db.suppression.create({ data: { emailHash: emailHash(l.email.toUpperCase()), reason: 'erased' } });
+  expect(await mail.sendEmail(req(sup, `${sup}:a`))).toEqual({ status: 'suppressed', reason: 'suppressed (erased)' });
+  const unsub = await lead({ unsubscribedAt: new Date() });
+  expect((await mail.sendEmail(req(unsub, `${unsub}:a`))).status).toBe('suppressed');
+  const pending = await lead({ consentStatus: 'pending' });
+  expect(await mail.sendEmail(req(pending, `${pending}:a`))).toMatchObject({ status: 'deferred', reason: 'consent_pending' });
+  expect((await mail.sendEmail(req(pending, `${pending}:doi`, { template: 'double-opt-in', kind: 'transactional' }))).status).toBe('sent');
+  await sink.waitFor(1);
+  expect(sink.mails().map((m) => m.subject)).toEqual(['Potwierdź swój adres e-mail']);
+});
+
+test('quiet hours in the lead\'s timezone defer to the next allowed time', async () => {
+  const id = await lead({ timezone: 'Europe/Athens' });
+  // 21:30 in Athens (UTC+2 in March before DST): quiet until 08:00 local = 06:00Z next day.
+  const r = await mail.sendEmail(req(id, `${id}:late`, { now: '2027-03-10T19:30:00.000Z' }));
+  expect(r).toEqual({ status: 'deferred', until: '2027-03-11T06:00:00.000Z', reason: 'quiet_hours' });
+  expect(sink.mails()).toHaveLength(0);
+});
+
+test('one frequency cap across all sequences defers the 4th marketing mail in 7 days', async () => {
+  const id = await lead();
+  const days = ['2027-03-01', '2027-03-03', '2027-03-05'];
+  for (const [i, d] of days.entries()) {
+    expect((await mail.sendEmail(req(id, `${id}:seq${i}:0`, { now: `${d}T11:00:00.000Z` }))).status).toBe('sent');
+  }
+  const r = await mail.sendEmail(req(id, `${id}:other:0`, { now: '2027-03-06T11:00:00.000Z' }));
+  expect(r).toMatchObject({ status: 'deferred', reason: 'frequency_cap' });
+  expect(Date.parse((r as { until: string }).until)).toBe(Date.parse('2027-03-08T11:00:01.000Z'));
+  // Transactional mail is not capped.
+  expect((await mail.sendEmail(req(id, `${id}:doi`, { template: 'double-opt-in', kind: 'transactional', now: '2027-03-06T11:00:00.000Z' }))).status).toBe('sent');
+});
+
+test('bad requests are refused without sending: unknown template, header injection, bad variables', async () => {
+  const id = await lead();
+  await expect(mail.sendEmail(req(id, `${id}:x`, { template: 'nope' }))).rejects.toThrow(/template: unknown template/);
+  await expect(mail.sendEmail(req(id, `${id}:y`, { subject: 'Hi\r\nBcc: victim@x.test' }))).rejects.toThrow(/line breaks/);
+  await expect(mail.sendEmail(req(id, `${id}:z`, { template: 'holiday-greeting', variables: {} }))).rejects.toThrow(/holiday/);
+  expect(sink.mails()).toHaveLength(0);
+});

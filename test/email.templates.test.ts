@@ -1,0 +1,51 @@
+// Templates: every template renders in every locale, variables are escaped, a missing variable is an
+// error, and lint catches a template that uses an undeclared variable.
+import { z } from 'zod';
+import { templateProblems } from '../activities/email/lint';
+import { render, TemplateError } from '../activities/email/render';
+import { LOCALES, TEMPLATES, TEMPLATE_IDS } from '../activities/email/templates';
+
+const system = { companyName: 'Acme', companyAddress: '1 Main St', unsubscribeUrl: 'https://x.test/u/t', openUrl: 'https://x.test/o/t', ctaUrl: 'https://x.test/go', surveyUrl: 'https://x.test/s', locale: 'en' };
+const sample: Record<string, string | number> = {
+  firstName: 'Ola', company: 'Acme', holiday: 'Easter', offerTitle: 'Spring offer', offerText: '20% off', offerPath: '/spring',
+  leadName: 'Ola Nowak', leadEmail: 'ola@x.test', source: 'web_form', score: 61, temperature: 'hot', bant: 'budget: yes', acceptBy: '2027-01-01T10:00:00Z', misses: 2, lastManager: 'anna@x.test',
+};
+
+test('the shipped templates pass lint', async () => {
+  expect(await templateProblems()).toEqual([]);
+});
+
+test.each(LOCALES)('every template renders in %s with both parts and the unsubscribe link', async (locale) => {
+  for (const id of TEMPLATE_IDS) {
+    const m = await render(id, locale, { ...sample, ...system });
+    expect(m.locale).toBe(locale);
+    expect(m.subject).not.toMatch(/[\r\n{}]/);
+    expect(m.html).toContain('https://x.test/u/t');
+    expect(m.text.length).toBeGreaterThan(50);
+    expect(m.html).not.toMatch(/\{\{/);
+  }
+});
+
+test('unknown locales fall back to English; strings differ per locale', async () => {
+  expect((await render('cold-ebook', 'fr-FR', system)).locale).toBe('en');
+  const subjects = await Promise.all(LOCALES.map(async (l) => (await render('cold-ebook', l, system)).subject));
+  expect(new Set(subjects).size).toBe(4);
+});
+
+test('variables are HTML-escaped in the HTML part', async () => {
+  const m = await render('farewell', 'en', { ...system, firstName: '<img src=x onerror=alert(1)>' });
+  expect(m.html).toContain('&lt;img src=x onerror=alert(1)&gt;');
+  expect(m.html).not.toContain('<img src=x');
+});
+
+test('a required variable that is missing is an error, not a blank', async () => {
+  await expect(render('holiday-greeting', 'en', system)).rejects.toThrow(TemplateError);
+  await expect(render('holiday-greeting', 'en', system)).rejects.toThrow(/variable "holiday" is missing/);
+});
+
+test('lint reports a template that uses a variable it does not declare', async () => {
+  const broken = { ...TEMPLATES, 'holiday-greeting': { ...TEMPLATES['holiday-greeting'], variables: z.object({ firstName: z.string().nullable().optional() }) } };
+  const problems = await templateProblems(broken);
+  expect(problems).toContain('holiday-greeting/en: uses {{holiday}}, which the template does not declare');
+  expect(problems.filter((p) => p.startsWith('holiday-greeting/'))).toHaveLength(4);
+});
