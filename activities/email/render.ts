@@ -22,6 +22,8 @@ export interface Compiled {
   locale: Locale;
   subject: string;
   html: string;
+  /** The plain-text part, made from the same HTML at compile time, placeholders intact. */
+  text: string;
   /** Placeholder names used anywhere in subject or body. */
   placeholders: Set<string>;
   /** Placeholders used without a fallback: a mail without them is an error, not a blank. */
@@ -100,7 +102,8 @@ export async function compileUncached(template: TemplateId, locale: Locale): Pro
   const required = new Set<string>();
   scan(result.html, placeholders, required);
   scan(subject, placeholders, required);
-  return { template, locale, subject, html: result.html, placeholders, required };
+  // wordwrap off: a wrap inside "{{ name|}}" would break the placeholder; mail clients wrap anyway.
+  return { template, locale, subject, html: result.html, text: toText(result.html, false), placeholders, required };
 }
 
 function substitute(text: string, vars: Vars, escapeHtml: boolean, where: string): string {
@@ -125,12 +128,13 @@ export async function render(template: string, locale: string | undefined, vars:
   const where = `${template}/${c.locale}`;
   const subject = substitute(c.subject, vars, false, where).replace(/[\r\n]+/g, ' ').trim();
   const html = substitute(c.html, { ...vars, subject }, true, where);
-  return { subject, html, text: toText(html), locale: c.locale };
+  const text = substitute(c.text, { ...vars, subject }, false, where);
+  return { subject, html, text, locale: c.locale };
 }
 
-export function toText(html: string): string {
+export function toText(html: string, wordwrap: number | false = 78): string {
   return convert(html, {
-    wordwrap: 78,
+    wordwrap,
     selectors: [
       { selector: 'img', format: 'skip' },
       { selector: 'a', options: { hideLinkHrefIfSameAsText: true } },

@@ -80,17 +80,18 @@ export function createEmailActivities(deps: EmailDeps): { sendEmail(req: SendEma
     }
     const at = req.now ? new Date(req.now) : new Date();
 
-    const prior = await db.emailLog.findUnique({ where: { idempotencyKey: req.idempotencyKey } });
+    const prior = await db.emailLog.findUnique({ where: { idempotencyKey: req.idempotencyKey }, select: { status: true, messageId: true, error: true } });
     if (prior?.status === 'sent') return { status: 'already_sent', messageId: prior.messageId ?? '' };
     if (prior?.status === 'bounced') return { status: 'bounced', error: prior.error ?? 'bounced' };
 
-    const lead = await db.lead.findUnique({ where: { id: req.leadId } });
+    // Narrow selects: with Prisma's JS engine, mapping unused columns costs more than the query.
+    const lead = await db.lead.findUnique({ where: { id: req.leadId }, select: { id: true, email: true, locale: true, timezone: true, consentStatus: true, unsubscribedAt: true, erasedAt: true } });
     if (!lead || lead.erasedAt) return skip(req, 'lead erased or unknown', lead?.email ?? '');
     const to = req.to ? await recipient(req.to) : lead.email;
     if (!to) return skip(req, `no address for ${req.to}`, '');
 
     if (!req.to) {
-      const suppressed = await db.suppression.findUnique({ where: { emailHash: emailHash(to) } });
+      const suppressed = await db.suppression.findUnique({ where: { emailHash: emailHash(to) }, select: { reason: true } });
       if (suppressed) return skip(req, `suppressed (${suppressed.reason})`, to);
       if (req.kind === 'marketing') {
         if (lead.unsubscribedAt) return skip(req, 'unsubscribed', to);
@@ -134,6 +135,7 @@ export function createEmailActivities(deps: EmailDeps): { sendEmail(req: SendEma
     if (!prior) {
       try {
         await db.emailLog.create({
+          select: { id: true },
           data: {
             idempotencyKey: req.idempotencyKey,
             leadId: lead.id,
@@ -147,15 +149,18 @@ export function createEmailActivities(deps: EmailDeps): { sendEmail(req: SendEma
             subject,
             status: 'claimed',
             messageId,
+            attempts: 1,
           },
         });
       } catch (e) {
         if (!isUniqueViolation(e)) throw e;
-        const row = await db.emailLog.findUnique({ where: { idempotencyKey: req.idempotencyKey } });
+        const row = await db.emailLog.findUnique({ where: { idempotencyKey: req.idempotencyKey }, select: { status: true, messageId: true } });
         if (row?.status === 'sent') return { status: 'already_sent', messageId: row.messageId ?? messageId };
+        await db.emailLog.update({ where: { idempotencyKey: req.idempotencyKey }, data: { attempts: { increment: 1 } } });
       }
+    } else {
+      await db.emailLog.update({ where: { idempotencyKey: req.idempotencyKey }, data: { attempts: { increment: 1 } } });
     }
-    await db.emailLog.update({ where: { idempotencyKey: req.idempotencyKey }, data: { attempts: { increment: 1 } } });
 
     try {
       await transport.sendMail({
@@ -188,7 +193,7 @@ export function createEmailActivities(deps: EmailDeps): { sendEmail(req: SendEma
       await db.emailLog.update({ where: { idempotencyKey: req.idempotencyKey }, data: { error: message } });
       throw e; // 4xx or connection: Temporal retries with backoff
     }
-    await db.emailLog.update({ where: { idempotencyKey: req.idempotencyKey }, data: { status: 'sent', sentAt: at, error: null } });
+    await db.emailLog.update({ where: { idempotencyKey: req.idempotencyKey }, data: { status: 'sent', sentAt: at, error: null }, select: { id: true } });
     return { status: 'sent', messageId };
   }
 
