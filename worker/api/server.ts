@@ -17,7 +17,8 @@ export interface ApiDeps {
 export type ApiPlugin = FastifyPluginAsync<ApiDeps>;
 
 export async function buildApi(deps: ApiDeps, plugins: ApiPlugin[] = []): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false, bodyLimit: 256 * 1024 }).withTypeProvider<ZodTypeProvider>();
+  // Signed link tokens (click redirects carry the target URL) exceed fastify's 100-char param default.
+  const app = Fastify({ logger: false, bodyLimit: 256 * 1024, maxParamLength: 4096 }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler((err, _req, reply) => {

@@ -1,0 +1,109 @@
+// The real stack on loopback: Temporal dev server (CLI), SQLite, real activities, SMTP sink, API.
+// A lead comes in, gets its first drip mail, shows up in visibility by its search attributes, and
+// unsubscribes with the one-click link from that mail.
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { mkdtempSync, rmSync } from 'fs';
+import { createServer } from 'net';
+import { tmpdir } from 'os';
+import path from 'path';
+import { createActivities } from '../activities';
+import { linksPlugin } from '../worker/api/links';
+import { mailPlugin } from '../worker/api/mail';
+import { buildApi } from '../worker/api/server';
+import { loadConfig } from '../worker/config';
+import { startDevServer, type DevServer } from '../worker/dev-server';
+import { intakeLead } from '../worker/intake';
+import { startSmtpSink, type SmtpSink } from '../worker/smtp-sink';
+import { createWorkers, type Workers } from '../worker/worker';
+import { stateQuery } from '../workflows/messages';
+import { createTestDb, type TestDb } from './helpers/db';
+
+const freePort = (): Promise<number> =>
+  new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
+
+let dir: string;
+let dev: DevServer;
+let t: TestDb;
+let sink: SmtpSink;
+let client: Client;
+let workers: Workers;
+let running: Promise<void>;
+let nativeConnection: NativeConnection;
+let closeMail: () => void;
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'leadflow-it-'));
+  dev = await startDevServer({ port: await freePort(), uiPort: await freePort(), dataDir: dir, namespace: 'default' });
+  t = await createTestDb();
+  sink = await startSmtpSink({ port: 0 });
+  const config = loadConfig({ DATA_DIR: dir, TASK_QUEUE: `it-${process.pid}`, LINK_SIGNING_SECRET: 'z'.repeat(40), QUIET_HOURS: '00:00-00:01' });
+  client = new Client({ connection: await Connection.connect({ address: dev.address }) });
+  const acts = createActivities({
+    db: t.db,
+    email: { smtp: { host: '127.0.0.1', port: sink.port, secure: false }, from: 'Acme <a@acme.test>', companyName: 'Acme', companyAddress: '1 Main St', publicBaseUrl: 'http://leads.test', siteUrl: 'https://www.acme.test', linkSecret: config.LINK_SIGNING_SECRET, quietHours: { start: '00:00', end: '00:01' }, cap: { max: 10, days: 7 } },
+  });
+  const { close, ...activities } = acts;
+  closeMail = close;
+  nativeConnection = await NativeConnection.connect({ address: dev.address });
+  workers = await createWorkers({ connection: nativeConnection, config, activities });
+  running = workers.run();
+  (globalThis as { itConfig?: unknown }).itConfig = config;
+}, 120_000);
+
+afterAll(async () => {
+  workers?.shutdown();
+  await running;
+  await nativeConnection?.close();
+  closeMail?.();
+  await client?.connection.close();
+  await sink?.stop();
+  await t?.cleanup();
+  await dev?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('intake -> drip mail at the SMTP sink -> search attributes -> one-click unsubscribe ends the lead', async () => {
+  const config = (globalThis as { itConfig: ReturnType<typeof loadConfig> }).itConfig;
+  const api = await buildApi({ db: t.db, temporal: client, config, sink }, [mailPlugin, linksPlugin]);
+  const { leadId, workflowId, created } = await intakeLead({ db: t.db, temporal: client, taskQueue: config.TASK_QUEUE }, {
+    email: ' Ola.Nowak@Example.PL ', firstName: 'Ola', company: 'Acme', locale: 'pl', timezone: 'Europe/Warsaw', country: 'PL', source: 'web_form', consent: 'confirmed',
+  });
+  expect(created).toBe(true);
+  const again = await intakeLead({ db: t.db, temporal: client, taskQueue: config.TASK_QUEUE }, { email: 'ola.nowak@example.pl', jobTitle: 'CEO', source: 'chat', consent: 'confirmed' });
+  expect(again).toMatchObject({ leadId, created: false });
+
+  const [m] = await sink.waitFor(1, 30_000);
+  expect(m.to).toEqual(['ola.nowak@example.pl']);
+  expect(m.headers['content-language']).toBe('pl');
+
+  const handle = client.workflow.getHandle(workflowId);
+  let v = await handle.query(stateQuery);
+  expect(v.stage).toBe('nurturing');
+  expect(v.score.profileParts.map((p) => p.rule)).toContain('job title "ceo"');
+  // Visibility is eventually consistent: poll briefly for the search attributes.
+  let found = 0;
+  for (let i = 0; i < 40 && !found; i++) {
+    for await (const w of client.workflow.list({ query: `LeadStage = "nurturing" AND LeadSource = "web_form" AND WorkflowId = "${workflowId}"` })) found += w.workflowId === workflowId ? 1 : 0;
+    if (!found) await new Promise((r) => setTimeout(r, 250));
+  }
+  expect(found).toBe(1);
+  expect((await t.db.leadEvent.findMany({ where: { leadId } })).map((e) => e.type)).toEqual(expect.arrayContaining(['lead_created', 'stage_changed', 'form_submitted', 'sequence_entered', 'profile_updated']));
+
+  const rawHeaders = String(sink.raw(m.id)).split(/\r?\n\r?\n/)[0].replace(/\r?\n[ \t]+/g, ' ');
+  const unsub = /^List-Unsubscribe: <([^>]+)>$/m.exec(rawHeaders)![1];
+  const res = await api.inject({ method: 'POST', url: new URL(unsub).pathname, payload: 'List-Unsubscribe=One-Click', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  expect(res.statusCode).toBe(200);
+  expect(await handle.result()).toEqual({ stage: 'unsubscribed', clientId: null });
+  expect(await t.db.lead.findUniqueOrThrow({ where: { id: leadId } })).toMatchObject({ stage: 'unsubscribed', consentStatus: 'withdrawn' });
+  const forged = await api.inject({ method: 'POST', url: `${new URL(unsub).pathname}x` });
+  expect(forged.statusCode).toBe(403);
+  await api.close();
+  v = await handle.query(stateQuery);
+  expect(v.history.transitions.at(-1)).toMatchObject({ to: 'unsubscribed' });
+});
