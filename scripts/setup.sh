@@ -14,7 +14,9 @@ lock_hash=$(hash_of package-lock.json package.json)
 if [ "$(cat "$STAMPS/npm" 2>/dev/null)" != "$lock_hash" ] || ! node -e "require('better-sqlite3')" >/dev/null 2>&1; then
   log "installing node modules (npm ci)"
   if ! npm ci --no-audit --no-fund >&2; then
-    log "npm ci failed; falling back to npm install"
+    # npm 11.19 writes lock files without other platforms' optional packages, then its own `npm ci`
+    # refuses them ("Missing: @swc/core-darwin-arm64"); npm install reads the same lock fine.
+    log "npm ci refused the lock file (npm 11 optional-platform bug); using npm install"
     npm install --no-audit --no-fund >&2
   fi
   # npm 11 runs install scripts only for packages in package.json "allowScripts": check the one we need.

@@ -214,8 +214,12 @@ test('continue-as-new keeps the state and loses no signal sent during the hand-o
     const sends: Promise<void>[] = [];
     for (let i = 1; i < 620; i++) sends.push(h.signal(leadEventSignal, { id: `c${i}`, type: 'email_opened' }));
     await Promise.all(sends);
-    await env.sleep(1000);
-    const v = await h.query(stateQuery);
+    // Processing 620 signals takes real time on a loaded machine: wait for it, bounded.
+    let v = await h.query(stateQuery);
+    for (const deadline = Date.now() + 60_000; v.history.eventsReceived < 620 && Date.now() < deadline; ) {
+      await new Promise((r) => setTimeout(r, 200));
+      v = await h.query(stateQuery);
+    }
     expect(v.history.runs).toBeGreaterThanOrEqual(2);
     expect(v.history.eventsReceived).toBe(620);
     const desc = await h.describe();
