@@ -17,7 +17,7 @@ export default tseslint.config(
     files: ['workflows/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: ['zod', '@prisma/*', 'fs', 'node:*', 'luxon', 'nodemailer', 'mjml', '../activities/*', '../worker/*'] }],
-      'no-restricted-properties': ['error', { object: 'Date', property: 'now', message: 'use workflow time (Date.now is patched but prefer explicit workflow clock helpers)' }],
+      'no-restricted-properties': ['error', { object: 'Date', property: 'now', message: 'read time through now() in lead-lifecycle.ts, the one clock' }],
     },
   },
 );

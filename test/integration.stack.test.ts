@@ -11,7 +11,7 @@ import { createActivities } from '../activities';
 import { linksPlugin } from '../worker/api/links';
 import { mailPlugin } from '../worker/api/mail';
 import { buildApi } from '../worker/api/server';
-import { loadConfig } from '../worker/config';
+import { loadConfig, type Config } from '../worker/config';
 import { startDevServer, type DevServer } from '../worker/dev-server';
 import { intakeLead } from '../worker/intake';
 import { startSmtpSink, type SmtpSink } from '../worker/smtp-sink';
@@ -36,13 +36,14 @@ let workers: Workers;
 let running: Promise<void>;
 let nativeConnection: NativeConnection;
 let closeMail: () => void;
+let config: Config;
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'leadflow-it-'));
   dev = await startDevServer({ port: await freePort(), uiPort: await freePort(), dataDir: dir, namespace: 'default' });
   t = await createTestDb();
   sink = await startSmtpSink({ port: 0 });
-  const config = loadConfig({ DATA_DIR: dir, TASK_QUEUE: `it-${process.pid}`, LINK_SIGNING_SECRET: 'z'.repeat(40), QUIET_HOURS: '00:00-00:01' });
+  config = loadConfig({ DATA_DIR: dir, TASK_QUEUE: `it-${process.pid}`, LINK_SIGNING_SECRET: 'z'.repeat(40), QUIET_HOURS: '00:00-00:01' });
   client = new Client({ connection: await Connection.connect({ address: dev.address }) });
   const acts = createActivities({
     db: t.db,
@@ -53,7 +54,6 @@ beforeAll(async () => {
   nativeConnection = await NativeConnection.connect({ address: dev.address });
   workers = await createWorkers({ connection: nativeConnection, config, activities });
   running = workers.run();
-  (globalThis as { itConfig?: unknown }).itConfig = config;
 }, 120_000);
 
 afterAll(async () => {
@@ -69,7 +69,6 @@ afterAll(async () => {
 });
 
 test('intake -> drip mail at the SMTP sink -> search attributes -> one-click unsubscribe ends the lead', async () => {
-  const config = (globalThis as { itConfig: ReturnType<typeof loadConfig> }).itConfig;
   const api = await buildApi({ db: t.db, temporal: client, config, sink }, [mailPlugin, linksPlugin]);
   const { leadId, workflowId, created } = await intakeLead({ db: t.db, temporal: client, taskQueue: config.TASK_QUEUE }, {
     email: ' Ola.Nowak@Example.PL ', firstName: 'Ola', company: 'Acme', locale: 'pl', timezone: 'Europe/Warsaw', country: 'PL', source: 'web_form', consent: 'confirmed',

@@ -72,6 +72,7 @@ test('a two-year life: nurture, MQL, BANT, SQL, hand-off, rejected, farewell, de
     v = await handle.executeUpdate(recordBantUpdate, {
       args: [{ answers: { budget: { passed: true }, authority: { passed: true }, need: { passed: true }, timing: { passed: true, note: 'Q3' } } }],
     });
+    expect(v.bantGap).toEqual([]); // the update answers with the new state
     await env.sleep(1000);
     v = await handle.query(stateQuery);
     expect(v.stage).toBe('handed_off');

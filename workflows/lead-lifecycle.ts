@@ -76,7 +76,9 @@ function mailer(): Pick<LeadActivities, 'sendEmail'> {
   });
 }
 
-const now = (): number => Date.now(); // workflow time: deterministic inside the sandbox
+// The one clock of the workflow: inside the sandbox Date.now() is the workflow task time (replay-safe).
+// eslint-disable-next-line no-restricted-properties
+const now = (): number => Date.now();
 
 export async function leadLifecycle(input: LeadWorkflowInput): Promise<LeadOutcome> {
   const s: LeadState = input.carried ?? initialState(input.leadId, input.profile, now());
