@@ -8,27 +8,15 @@ import type { LeadWorkflowInput } from '../workflows/lead-lifecycle';
 import { leadEventSignal, profileUpdatedSignal } from '../workflows/messages';
 import type { LeadEventSignal, LeadProfile } from '../workflows/types';
 
-export interface IntakeInput {
-  email: string;
-  firstName?: string;
-  lastName?: string;
-  company?: string;
-  companySize?: number;
-  industry?: string;
-  jobTitle?: string;
-  phone?: string;
-  website?: string;
+/** A person as intake sees them: a lead profile whose locale and timezone may still be unknown. */
+export type IntakeInput = Omit<LeadProfile, 'locale' | 'timezone'> & {
   locale?: string;
   timezone?: string;
-  country?: string;
-  source: string;
-  campaignId?: string;
   utm?: Record<string, string>;
-  consent: LeadProfile['consent'];
   consentTextVersion?: string;
   /** The event that brought the person in (form_submitted by default), with its idempotency id. */
   event?: LeadEventSignal;
-}
+};
 
 export const normaliseEmail = (email: string): string => email.trim().toLowerCase();
 

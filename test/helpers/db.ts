@@ -34,14 +34,17 @@ export async function createTestDb(): Promise<TestDb> {
   const dir = mkdtempSync(join(tmpdir(), 'leadflow-db-'));
   const file = join(dir, 'test.db');
   copyFileSync(template, file);
-  const url = `file:${file}`;
+  return open(`file:${file}`, async () => rmSync(dir, { recursive: true, force: true }));
+}
+
+function open(url: string, dispose: () => Promise<void>): TestDb {
   const db = createPrisma(url);
   return {
     db,
     url,
     async cleanup() {
       await db.$disconnect();
-      rmSync(dir, { recursive: true, force: true });
+      await dispose();
     },
   };
 }
@@ -57,18 +60,11 @@ export async function createPgTestDb(): Promise<TestDb | null> {
   await admin.end();
   const u = new URL(base);
   u.pathname = `/${name}`;
-  const url = u.toString();
-  migrate(url);
-  const db = createPrisma(url);
-  return {
-    db,
-    url,
-    async cleanup() {
-      await db.$disconnect();
-      const c = new pg.Client({ connectionString: base });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
+  migrate(u.toString());
+  return open(u.toString(), async () => {
+    const c = new pg.Client({ connectionString: base });
+    await c.connect();
+    await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await c.end();
+  });
 }
