@@ -69,6 +69,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const c = parsed.data;
+  if (c.TEMPORAL_CLI_PATH && !existsSync(c.TEMPORAL_CLI_PATH)) {
+    throw new ConfigError(`Invalid configuration:\n  TEMPORAL_CLI_PATH: no file at ${c.TEMPORAL_CLI_PATH}`);
+  }
   const dataDir = path.resolve(c.DATA_DIR);
   return {
     ...c,

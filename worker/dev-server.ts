@@ -1,22 +1,23 @@
 // The embedded Temporal: the CLI's dev server with its Web UI, state kept in a file under DATA_DIR,
 // the project's search attributes registered at start.
 import { Connection } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { spawn, type ChildProcess } from 'child_process';
 import { createWriteStream, mkdirSync } from 'fs';
 import path from 'path';
-import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+import { SEARCH_ATTRIBUTES, SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes';
 import { temporalCliPath } from './temporal-binaries';
 
 export interface DevServer {
   address: string;
   uiUrl: string;
-  process: ChildProcess;
+  process?: ChildProcess;
   stop(): Promise<void>;
 }
 
 export async function startDevServer(opts: { port: number; uiPort: number; dataDir: string; namespace: string; cliPath?: string }): Promise<DevServer> {
   const exe = opts.cliPath ?? temporalCliPath();
-  if (!exe) throw new Error('Temporal CLI not found: run `npm run setup` (or set TEMPORAL_CLI_PATH, or TEMPORAL_ADDRESS for an external server)');
+  if (!exe) return startDownloadedDevServer(opts);
   mkdirSync(opts.dataDir, { recursive: true });
   const args = [
     'server', 'start-dev',
@@ -69,4 +70,18 @@ export async function startDevServer(opts: { port: number; uiPort: number; dataD
         child.kill('SIGTERM');
       }),
   };
+}
+
+/**
+ * Last resort when no CLI is installed: the SDK downloads one (needs internet). Offline this fails
+ * with the SDK's download error, which is why the set-up installs the CLI from PyPI or Go.
+ */
+async function startDownloadedDevServer(opts: { port: number; uiPort: number; dataDir: string; namespace: string }): Promise<DevServer> {
+  console.warn('Temporal CLI not found in .tools/bin or PATH: letting the SDK download one (run `npm run setup` to avoid this)');
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: { ip: '127.0.0.1', port: opts.port, ui: true, uiPort: opts.uiPort, dbFilename: path.join(opts.dataDir, 'temporal.db'), namespace: opts.namespace, searchAttributes: Object.entries(SEARCH_ATTRIBUTES).map(([name, type]) => ({ name, type: type.toUpperCase() as 'KEYWORD' })) },
+  }).catch((e: Error) => {
+    throw new Error(`Temporal CLI not found and the SDK could not download one (${e.message}): run \`npm run setup\`, or set TEMPORAL_CLI_PATH or TEMPORAL_ADDRESS`);
+  });
+  return { address: env.address, uiUrl: `http://localhost:${opts.uiPort}`, stop: () => env.teardown() };
 }

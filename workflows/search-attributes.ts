@@ -24,3 +24,6 @@ export const SEARCH_ATTRIBUTES: Record<string, 'Keyword' | 'Double' | 'Datetime'
   LeadQueue: 'Keyword',
   NextActionTime: 'Datetime',
 };
+
+/** The typed keys, for APIs that take them (e.g. the SDK's ephemeral dev server). */
+export const SEARCH_ATTRIBUTE_KEYS = [LeadStage, LeadTemperature, LeadScore, LeadSource, LeadSequence, AssignedManager, LeadQueue, NextActionTime];
