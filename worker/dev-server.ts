@@ -79,7 +79,7 @@ export async function startDevServer(opts: { port: number; uiPort: number; dataD
 async function startDownloadedDevServer(opts: { port: number; uiPort: number; dataDir: string; namespace: string }): Promise<DevServer> {
   console.warn('Temporal CLI not found in .tools/bin or PATH: letting the SDK download one (run `npm run setup` to avoid this)');
   const env = await TestWorkflowEnvironment.createLocal({
-    server: { ip: '127.0.0.1', port: opts.port, ui: true, uiPort: opts.uiPort, dbFilename: path.join(opts.dataDir, 'temporal.db'), namespace: opts.namespace, searchAttributes: Object.entries(SEARCH_ATTRIBUTES).map(([name, type]) => ({ name, type: type.toUpperCase() as 'KEYWORD' })) },
+    server: { ip: '127.0.0.1', port: opts.port, ui: true, uiPort: opts.uiPort, dbFilename: path.join(opts.dataDir, 'temporal.db'), namespace: opts.namespace, searchAttributes: SEARCH_ATTRIBUTE_KEYS },
   }).catch((e: Error) => {
     throw new Error(`Temporal CLI not found and the SDK could not download one (${e.message}): run \`npm run setup\`, or set TEMPORAL_CLI_PATH or TEMPORAL_ADDRESS`);
   });
