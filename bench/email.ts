@@ -9,7 +9,7 @@ import path from 'path';
 import nodemailer from 'nodemailer';
 import { compileUncached, render } from '../activities/email/render';
 import { createEmailActivities } from '../activities/email/send';
-import { startSinkProcess } from './sink';
+import { startSinkProcess } from './email-sink';
 import { createTestDb } from '../test/helpers/db';
 
 const arg = (name: string, d: number): number => {

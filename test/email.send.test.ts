@@ -1,18 +1,29 @@
-// The sendEmail activity against a real SMTP server on 127.0.0.1 and a real (SQLite) ledger.
-import { simpleParser } from 'mailparser';
+// The sendEmail activity against a real SMTP server on 127.0.0.1 (test/email.helpers.ts) and a real
+// ledger: SQLite always, PostgreSQL too when LEADFLOW_TEST_DATABASE_URL names a server.
+import { simpleParser, type ParsedMail } from 'mailparser';
 import { verifyLink } from '../activities/email/links';
 import { createEmailActivities, emailHash, type EmailConfig } from '../activities/email/send';
 import type { Db } from '../activities/db';
-import { startSmtpSink, type SmtpSink } from '../worker/smtp-sink';
 import type { SendEmailRequest } from '../workflows/activity-contract';
-import { createTestDb, type TestDb } from './helpers/db';
+import type { LeadEventSignal } from '../workflows/types';
+import { startTestSmtp, type TestSmtp } from './email.helpers';
+import { createPgTestDb, createTestDb, type TestDb } from './helpers/db';
+
+const providers: [string, () => Promise<TestDb | null>][] = [['sqlite', createTestDb]];
+if (process.env.LEADFLOW_TEST_DATABASE_URL) providers.push(['postgresql', createPgTestDb]);
+
+describe.each(providers)('sendEmail on %s', (_name, makeDb) => {
 
 const SECRET = 'x'.repeat(40);
 let t: TestDb;
 let db: Db;
-let sink: SmtpSink;
+let sink: TestSmtp;
 let mail: ReturnType<typeof createEmailActivities>;
-const bounces: string[] = [];
+const signals: { workflowId: string; event: LeadEventSignal }[] = [];
+// The part of a Temporal client the activity uses, recording what it was asked to signal.
+const client = { workflow: { getHandle: (workflowId: string) => ({ signal: async (_def: unknown, event: LeadEventSignal) => void signals.push({ workflowId, event }) }) } };
+const parse = (raw: Buffer): Promise<ParsedMail> => simpleParser(raw);
+const subjects = async (): Promise<string[]> => Promise.all(sink.received.map(async (r) => (await parse(r)).subject ?? ''));
 
 const config = (port: number): EmailConfig => ({
   smtp: { host: '127.0.0.1', port, secure: false, pool: true },
@@ -45,10 +56,10 @@ const req = (leadId: string, key: string, over: Partial<SendEmailRequest> = {}):
 });
 
 beforeAll(async () => {
-  t = await createTestDb();
+  t = (await makeDb())!;
   db = t.db;
-  sink = await startSmtpSink({ port: 0 });
-  mail = createEmailActivities({ db, config: config(sink.port), signalBounce: async (leadId) => void bounces.push(leadId) });
+  sink = await startTestSmtp();
+  mail = createEmailActivities({ db, config: config(sink.port), client, resolveRecipient: async (to) => (to === 'head-of-sales' ? 'head@acme.test' : null) });
 });
 afterAll(async () => {
   mail.close();
@@ -57,19 +68,20 @@ afterAll(async () => {
 });
 beforeEach(() => sink.clear());
 
+
 test('a mail is sent once per key, with both parts, its locale, RFC 8058 headers and signed links', async () => {
   const id = await lead();
   const first = await mail.sendEmail(req(id, `${id}:cold:v1:e1:0`));
   const again = await mail.sendEmail(req(id, `${id}:cold:v1:e1:0`));
   expect(first.status).toBe('sent');
   expect(again).toEqual({ status: 'already_sent', messageId: (first as { messageId: string }).messageId });
-  const [m] = await sink.waitFor(1);
-  expect(sink.mails()).toHaveLength(1);
-  const parsed = await simpleParser(sink.raw(m.id)!);
+  const [raw] = await sink.waitFor(1);
+  expect(sink.received).toHaveLength(1);
+  const parsed = await parse(raw);
   expect(parsed.subject).toBe('Twój e-book: 7 sposobów na odzyskanie utraconych leadów');
   expect(parsed.headers.get('content-language')).toBe('pl');
   expect(parsed.messageId).toBe((first as { messageId: string }).messageId);
-  const rawHeaders = String(sink.raw(m.id)).split(/\r?\n\r?\n/)[0].replace(/\r?\n[ \t]+/g, ' '); // unfold
+  const rawHeaders = String(raw).split(/\r?\n\r?\n/)[0].replace(/\r?\n[ \t]+/g, ' '); // unfold
   expect(rawHeaders).toMatch(/^List-Unsubscribe: <https:\/\/leads\.acme\.test\/u\/[^>]+>$/m);
   expect(rawHeaders).toMatch(/^List-Unsubscribe-Post: List-Unsubscribe=One-Click$/m);
   expect(parsed.text).toContain('Dzień dobry Ola,');
@@ -80,6 +92,12 @@ test('a mail is sent once per key, with both parts, its locale, RFC 8058 headers
   expect(v).toEqual({ ok: true, payload: { k: `${id}:cold:v1:e1:0`, l: id, u: 'https://www.acme.test/resources/ebook' } });
   expect(verifyLink('c', click.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')), SECRET).ok).toBe(false);
   expect(html).toMatch(/src="https:\/\/leads\.acme\.test\/o\//);
+  // The plain-text part carries the same content and the same tracked link; the unsubscribe link stays direct.
+  expect(parsed.text).toContain('Twój poradnik jest gotowy');
+  expect(parsed.text).toContain(`https://leads.acme.test/c/${click}`);
+  expect(parsed.text).not.toContain('https://www.acme.test/resources/ebook');
+  expect(parsed.text).toMatch(/Wypisz się \[https:\/\/leads\.acme\.test\/u\//);
+  expect(html).toContain('1 Main St, Warsaw');
   const row = await db.emailLog.findUniqueOrThrow({ where: { idempotencyKey: `${id}:cold:v1:e1:0` } });
   expect(row).toMatchObject({ status: 'sent', attempts: 1, locale: 'pl', toAddress: `p${n}@example.test` });
 });
@@ -87,12 +105,12 @@ test('a mail is sent once per key, with both parts, its locale, RFC 8058 headers
 test('a 421 is retried by Temporal and the retry sends exactly one mail', async () => {
   const id = await lead();
   sink.failNext(421);
-  await expect(mail.sendEmail(req(id, `${id}:k421`))).rejects.toMatchObject({ responseCode: 421 });
-  expect(sink.mails()).toHaveLength(0);
+  await expect(mail.sendEmail(req(id, `${id}:k421`))).rejects.toMatchObject({ type: 'SmtpTransient', nonRetryable: false, details: [{ responseCode: 421 }] });
+  expect(sink.received).toHaveLength(0);
   expect((await mail.sendEmail(req(id, `${id}:k421`))).status).toBe('sent');
   expect((await mail.sendEmail(req(id, `${id}:k421`))).status).toBe('already_sent');
   await sink.waitFor(1);
-  expect(sink.mails()).toHaveLength(1);
+  expect(sink.received).toHaveLength(1);
   expect((await db.emailLog.findUniqueOrThrow({ where: { idempotencyKey: `${id}:k421` } })).attempts).toBe(2);
 });
 
@@ -101,12 +119,14 @@ test('a 550 marks the mail bounced, suppresses the address, tells the workflow, 
   sink.failNext(550);
   const r = await mail.sendEmail(req(id, `${id}:k550`));
   expect(r.status).toBe('bounced');
-  expect(bounces).toContain(id);
+  expect(signals).toContainEqual({ workflowId: `lead-${id}`, event: { id: `bounce:${id}:k550`, type: 'bounced', data: { error: expect.stringContaining('550') } } });
+  expect(await db.emailLog.findUniqueOrThrow({ where: { idempotencyKey: `${id}:k550` } })).toMatchObject({ status: 'bounced', attempts: 1 });
   const l = await db.lead.findUniqueOrThrow({ where: { id } });
   expect(await db.suppression.findUnique({ where: { emailHash: emailHash(l.email) } })).toMatchObject({ reason: 'bounced' });
   expect((await mail.sendEmail(req(id, `${id}:k550`))).status).toBe('bounced');
   expect((await mail.sendEmail(req(id, `${id}:next`))).status).toBe('suppressed');
-  expect(sink.mails()).toHaveLength(0);
+  expect(sink.received).toHaveLength(0);
+  expect(signals.filter((x) => x.workflowId === `lead-${id}`)).toHaveLength(1);
 });
 
 test('suppressed, unsubscribed or unconfirmed leads get no marketing mail; transactional mail is exempt from consent', async () => {
@@ -120,7 +140,12 @@ test('suppressed, unsubscribed or unconfirmed leads get no marketing mail; trans
   expect(await mail.sendEmail(req(pending, `${pending}:a`))).toMatchObject({ status: 'deferred', reason: 'consent_pending' });
   expect((await mail.sendEmail(req(pending, `${pending}:doi`, { template: 'double-opt-in', kind: 'transactional' }))).status).toBe('sent');
   await sink.waitFor(1);
-  expect(sink.mails().map((m) => m.subject)).toEqual(['Potwierdź swój adres e-mail']);
+  expect(await subjects()).toEqual(['Potwierdź swój adres e-mail']);
+  // A template that is marketing stays marketing, whatever kind the caller claims.
+  expect(await mail.sendEmail(req(pending, `${pending}:b`, { kind: 'transactional' }))).toMatchObject({ status: 'deferred', reason: 'consent_pending' });
+  const withdrawn = await lead({ consentStatus: 'withdrawn' });
+  expect(await mail.sendEmail(req(withdrawn, `${withdrawn}:a`))).toEqual({ status: 'suppressed', reason: 'consent withdrawn' });
+  expect(sink.received).toHaveLength(1);
 });
 
 test('quiet hours in the lead\'s timezone defer to the next allowed time', async () => {
@@ -128,7 +153,10 @@ test('quiet hours in the lead\'s timezone defer to the next allowed time', async
   // 21:30 in Athens (UTC+2 in March before DST): quiet until 08:00 local = 06:00Z next day.
   const r = await mail.sendEmail(req(id, `${id}:late`, { now: '2027-03-10T19:30:00.000Z' }));
   expect(r).toEqual({ status: 'deferred', until: '2027-03-11T06:00:00.000Z', reason: 'quiet_hours' });
-  expect(sink.mails()).toHaveLength(0);
+  expect(await db.emailLog.findUnique({ where: { idempotencyKey: `${id}:late` } })).toBeNull();
+  // At the time it was deferred to, it goes.
+  expect((await mail.sendEmail(req(id, `${id}:late`, { now: '2027-03-11T06:00:00.000Z' }))).status).toBe('sent');
+  await sink.waitFor(1);
 });
 
 test('one frequency cap across all sequences defers the 4th marketing mail in 7 days', async () => {
@@ -147,7 +175,38 @@ test('one frequency cap across all sequences defers the 4th marketing mail in 7 
 test('bad requests are refused without sending: unknown template, header injection, bad variables', async () => {
   const id = await lead();
   await expect(mail.sendEmail(req(id, `${id}:x`, { template: 'nope' }))).rejects.toThrow(/template: unknown template/);
-  await expect(mail.sendEmail(req(id, `${id}:y`, { subject: 'Hi\r\nBcc: victim@x.test' }))).rejects.toThrow(/line breaks/);
+  await expect(mail.sendEmail(req(id, `${id}:y`, { subject: 'Hi\r\nBcc: victim@x.test' }))).rejects.toThrow(/subject: must not contain line breaks/);
   await expect(mail.sendEmail(req(id, `${id}:z`, { template: 'holiday-greeting', variables: {} }))).rejects.toThrow(/holiday/);
-  expect(sink.mails()).toHaveLength(0);
+  expect(sink.received).toHaveLength(0);
+  expect(await db.emailLog.count({ where: { leadId: id } })).toBe(0);
+});
+
+test('two concurrent attempts of one key send one mail; the loser is told to retry', async () => {
+  const id = await lead();
+  const results = await Promise.allSettled([mail.sendEmail(req(id, `${id}:race`)), mail.sendEmail(req(id, `${id}:race`))]);
+  // Depending on timing the loser sees the claim (retryable EmailClaimBusy) or the finished send.
+  const outcomes = results.map((r) => (r.status === 'fulfilled' ? r.value.status : (r.reason as { type?: string }).type)).sort();
+  expect([['EmailClaimBusy', 'sent'], ['already_sent', 'sent']]).toContainEqual(outcomes);
+  for (const r of results) if (r.status === 'rejected') expect(r.reason).toMatchObject({ nonRetryable: false });
+  expect((await mail.sendEmail(req(id, `${id}:race`))).status).toBe('already_sent');
+  await sink.waitFor(1);
+  expect(sink.received).toHaveLength(1);
+});
+
+test('a manager notification goes to the resolved address, without the lead\'s unsubscribe or tracking', async () => {
+  const id = await lead();
+  const card = { leadName: 'Ola Nowak', leadEmail: 'ola@x.test', source: 'web_form', score: 61, temperature: 'hot', bant: 'budget: yes', misses: 2, lastManager: 'anna@acme.test' };
+  const r = await mail.sendEmail(req(id, `${id}:esc`, { template: 'sales-escalation', kind: 'transactional', to: 'head-of-sales', variables: card, locale: 'en' }));
+  expect(r.status).toBe('sent');
+  const [raw] = await sink.waitFor(1);
+  const m = await parse(raw);
+  expect((m.to as { text: string }).text).toBe('head@acme.test');
+  expect(m.subject).toBe('Escalation: Ola Nowak missed its SLA 2 times');
+  expect(m.headers.has('list-unsubscribe')).toBe(false);
+  expect(String(m.html)).not.toMatch(/leads\.acme\.test\/(u|o|c)\//);
+  expect(m.text).toContain('ola@x.test');
+  // Nobody to resolve: recorded as not sent, nothing goes out.
+  expect((await mail.sendEmail(req(id, `${id}:nobody`, { template: 'sales-escalation', kind: 'transactional', to: 'nobody', variables: card }))).status).toBe('suppressed');
+  expect(sink.received).toHaveLength(1);
+});
 });

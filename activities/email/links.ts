@@ -54,10 +54,26 @@ export function linkBuilder(baseUrl: string, secret: string, now = () => Date.no
   };
 }
 
-/** Rewrites every http(s) link of a rendered mail to a signed click redirect, except the given ones. */
-export function trackClicks(html: string, toClickUrl: (url: string) => string, keep: string[]): string {
-  return html.replace(/href="(https?:\/\/[^"]+)"/g, (m, url: string) => {
-    const raw = url.replace(/&amp;/g, '&');
-    return keep.includes(raw) ? m : `href="${toClickUrl(raw).replace(/&/g, '&amp;')}"`;
+/**
+ * Rewrites every http(s) link of a rendered mail, in both parts, to a signed click redirect that
+ * keeps the original URL, except the given ones (the unsubscribe link must stay direct).
+ */
+export function trackClicks<M extends { html: string; text: string }>(mail: M, toClickUrl: (url: string) => string, keep: string[]): M {
+  const memo = new Map<string, string>();
+  const rewrite = (raw: string): string | null => {
+    if (keep.includes(raw)) return null;
+    let u = memo.get(raw);
+    if (!u) memo.set(raw, (u = toClickUrl(raw)));
+    return u;
+  };
+  const html = mail.html.replace(/href="(https?:\/\/[^"]+)"/g, (m, url: string) => {
+    const u = rewrite(url.replace(/&amp;/g, '&'));
+    return u === null ? m : `href="${u.replace(/&/g, '&amp;')}"`;
   });
+  // html-to-text writes a link as "label [url]".
+  const text = mail.text.replace(/\[(https?:\/\/[^\]\s]+)\]/g, (m, url: string) => {
+    const u = rewrite(url);
+    return u === null ? m : `[${u}]`;
+  });
+  return { ...mail, html, text };
 }

@@ -37,3 +37,13 @@ export function capUntil(at: Date, sentAt: Date[], cap: { max: number; days: num
   if (inWindow.length < cap.max) return null;
   return new Date(inWindow[inWindow.length - cap.max].getTime() + windowMs + 1000);
 }
+
+/**
+ * Marketing consent from Lead.consentStatus: only `confirmed` and `not_required` allow a send;
+ * `withdrawn` never will; `pending` / `unknown` may still be confirmed (double opt-in).
+ */
+export function consentDecision(status: string): 'allowed' | 'pending' | 'refused' {
+  if (status === 'confirmed' || status === 'not_required') return 'allowed';
+  if (status === 'pending' || status === 'unknown') return 'pending';
+  return 'refused';
+}

@@ -1,15 +1,20 @@
 // The sendEmail activity: exactly once from the lead's point of view. The EmailLog row keyed by the
 // idempotency key is claimed before any SMTP traffic; a retry that finds it `sent` returns the same
-// Message-ID without sending. Policy (suppression, unsubscribe, consent, quiet hours, frequency cap)
-// is checked at send time, not when the step was planned.
+// Message-ID (derived from the key) without sending. Policy (suppression, unsubscribe, consent,
+// quiet hours, frequency cap) is checked at send time, not when the step was planned.
+// What remains is SMTP's own window: a crash after the server accepted the mail but before the row
+// says `sent` resends it on retry, with the same Message-ID, which receivers use to drop duplicates.
 import { ApplicationFailure } from '@temporalio/common';
 import { createHash } from 'crypto';
 import nodemailer, { type Transporter } from 'nodemailer';
 import { z } from 'zod';
 import type { SendEmailRequest, SendEmailResult } from '../../workflows/activity-contract';
-import { isUniqueViolation, type Db } from '../db';
+import { leadEventSignal } from '../../workflows/messages';
+import type { LeadEventSignal } from '../../workflows/types';
+import type { Db } from '../db';
+import { claim, markBounced, markFailed, markSent, markSkipped, readSendContext, recentMarketingSends, suppressionReason } from './ledger';
 import { linkBuilder, trackClicks } from './links';
-import { capUntil, quietUntil, type QuietHours } from './policy';
+import { consentDecision, capUntil, quietUntil, type QuietHours } from './policy';
 import { render } from './render';
 import { TEMPLATES, isTemplateId, type TemplateSpec } from './templates';
 
@@ -23,38 +28,67 @@ export interface EmailConfig {
   linkSecret: string;
   quietHours: QuietHours;
   cap: { max: number; days: number };
+  /** Footer link of internal mails (manager notifications); default: a mail to the sender. */
+  internalUnsubscribeUrl?: string;
+}
+
+/** The part of a Temporal Client the activity uses to tell a lead workflow about a bounce. */
+export interface LeadSignaller {
+  workflow: { getHandle(workflowId: string): { signal(def: typeof leadEventSignal, event: LeadEventSignal): Promise<void> } };
 }
 
 export interface EmailDeps {
   db: Db;
   config: EmailConfig;
-  /** Tells a lead workflow about a bounce (the API's Temporal client); optional in unit tests. */
+  /** Temporal client: a bounce is signalled to `lead-<leadId>` as leadEvent 'bounced'. */
+  client?: LeadSignaller;
+  /** Alternative to `client` (the worker wires its own signalling); optional in unit tests. */
   signalBounce?: (leadId: string, key: string, error: string) => Promise<void>;
   /** Resolves special recipients such as 'head-of-sales' to an address. */
   resolveRecipient?: (to: string) => Promise<string | null>;
+  /** Time when the request carries no workflow time. */
+  clock?: () => Date;
 }
 
+export interface EmailActivities {
+  sendEmail(req: SendEmailRequest): Promise<SendEmailResult>;
+  /** Closes the SMTP connection pool. */
+  close(): void;
+}
+
+const noLineBreak = (s: string): boolean => !/[\r\n]/.test(s);
 const requestSchema = z.object({
   idempotencyKey: z.string().min(1).max(300),
   leadId: z.string().min(1).max(100),
   template: z.string().refine(isTemplateId, { message: 'unknown template' }),
   kind: z.enum(['marketing', 'transactional']),
   locale: z.string().max(20).optional(),
-  subject: z.string().max(300).optional(),
+  subject: z.string().max(300).refine(noLineBreak, { message: 'must not contain line breaks (header injection)' }).optional(),
   variables: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
   sequence: z.object({ id: z.string(), version: z.number().int(), step: z.string() }).optional(),
-  to: z.string().max(320).optional(),
-  now: z.string().datetime().optional(),
+  to: z.string().max(320).refine(noLineBreak, { message: 'must not contain line breaks' }).optional(),
+  now: z.iso.datetime({ offset: true }).optional(),
 });
 
 export const emailHash = (email: string): string => createHash('sha256').update(email.trim().toLowerCase()).digest('hex');
-const messageIdFor = (key: string, from: string): string => {
+
+/** Stable per key, so every attempt of one mail carries the same Message-ID. */
+export function messageIdFor(key: string, from: string): string {
   const domain = /@([^>\s]+)/.exec(from)?.[1] ?? 'leadflow.local';
   return `<${createHash('sha256').update(key).digest('hex').slice(0, 32)}@${domain}>`;
-};
+}
 
-export function createEmailActivities(deps: EmailDeps): { sendEmail(req: SendEmailRequest): Promise<SendEmailResult>; close(): void } {
+/** A 1x1 transparent GIF inline: internal mails keep the layout's pixel without tracking anyone. */
+const BLANK_PIXEL = 'data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7';
+const DAY_MS = 86_400_000;
+
+function invalid(what: string, issues: z.core.$ZodIssue[], type: string): ApplicationFailure {
+  return ApplicationFailure.nonRetryable(`${what}: ${issues.map((i) => `${i.path.join('.') || '(request)'}: ${i.message}`).join('; ')}`, type);
+}
+
+export function createEmailActivities(deps: EmailDeps): EmailActivities {
   const { db, config } = deps;
+  const clock = deps.clock ?? (() => new Date());
   const transport: Transporter = nodemailer.createTransport({
     host: config.smtp.host,
     port: config.smtp.port,
@@ -65,117 +99,100 @@ export function createEmailActivities(deps: EmailDeps): { sendEmail(req: SendEma
     // The local sink and dev servers have no certificate; production sets SMTP_SECURE.
     tls: { rejectUnauthorized: config.smtp.secure },
   });
-  const links = linkBuilder(config.publicBaseUrl, config.linkSecret);
+  const links = linkBuilder(config.publicBaseUrl, config.linkSecret, () => clock().getTime());
+  const fromAddress = /<([^>]+)>/.exec(config.from)?.[1] ?? config.from;
+  const internalUnsubscribe = config.internalUnsubscribeUrl ?? `mailto:${fromAddress}?subject=unsubscribe`;
+
+  async function signalBounce(leadId: string, key: string, error: string): Promise<void> {
+    try {
+      if (deps.client) await deps.client.workflow.getHandle(`lead-${leadId}`).signal(leadEventSignal, { id: `bounce:${key}`, type: 'bounced', data: { error } });
+      else await deps.signalBounce?.(leadId, key, error);
+    } catch {
+      // A finished lead workflow takes no more events; the ledger and the suppression keep the fact.
+    }
+  }
 
   async function sendEmail(input: SendEmailRequest): Promise<SendEmailResult> {
     const parsed = requestSchema.safeParse(input);
-    if (!parsed.success) {
-      throw ApplicationFailure.nonRetryable(`sendEmail: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, 'InvalidEmailRequest');
-    }
+    if (!parsed.success) throw invalid('sendEmail', parsed.error.issues, 'InvalidEmailRequest');
     const req = parsed.data;
     const spec: TemplateSpec = TEMPLATES[req.template as keyof typeof TEMPLATES];
     const vars = spec.variables.safeParse(req.variables);
-    if (!vars.success) {
-      throw ApplicationFailure.nonRetryable(`sendEmail ${req.template}: ${vars.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, 'InvalidTemplateVariables');
+    if (!vars.success) throw invalid(`sendEmail ${req.template}`, vars.error.issues, 'InvalidTemplateVariables');
+    // A mail is marketing if either the caller or the template says so: no way to bypass consent.
+    const kind = req.kind === 'marketing' || spec.kind === 'marketing' ? 'marketing' : 'transactional';
+    const at = req.now ? new Date(req.now) : clock();
+    const key = req.idempotencyKey;
+
+    const ctx = await readSendContext(db, req.leadId, key);
+    if (ctx?.prior?.status === 'sent') return { status: 'already_sent', messageId: ctx.prior.messageId ?? messageIdFor(key, config.from) };
+    if (ctx?.prior?.status === 'bounced') return { status: 'bounced', error: ctx.prior.error ?? 'bounced' };
+    const skip = async (reason: string, to: string): Promise<SendEmailResult> => {
+      await markSkipped(db, { key, leadId: ctx?.id ?? null, template: req.template, locale: req.locale ?? ctx?.locale ?? 'en', kind, to, reason });
+      return { status: 'suppressed', reason };
+    };
+    if (!ctx) {
+      // The lead row is gone; the ledger may still know this key was delivered.
+      const row = await db.emailLog.findUnique({ where: { idempotencyKey: key }, select: { status: true, messageId: true } });
+      if (row?.status === 'sent') return { status: 'already_sent', messageId: row.messageId ?? messageIdFor(key, config.from) };
     }
-    const at = req.now ? new Date(req.now) : new Date();
+    if (!ctx || ctx.erasedAt) return skip('lead erased or unknown', '');
+    const toLead = req.to === undefined;
+    const to = toLead ? ctx.email : await recipient(req.to!);
+    if (!to) return skip(`no address for ${req.to}`, '');
 
-    const prior = await db.emailLog.findUnique({ where: { idempotencyKey: req.idempotencyKey }, select: { status: true, messageId: true, error: true } });
-    if (prior?.status === 'sent') return { status: 'already_sent', messageId: prior.messageId ?? '' };
-    if (prior?.status === 'bounced') return { status: 'bounced', error: prior.error ?? 'bounced' };
-
-    // Narrow selects: with Prisma's JS engine, mapping unused columns costs more than the query.
-    const lead = await db.lead.findUnique({ where: { id: req.leadId }, select: { id: true, email: true, locale: true, timezone: true, consentStatus: true, unsubscribedAt: true, erasedAt: true } });
-    if (!lead || lead.erasedAt) return skip(req, 'lead erased or unknown', lead?.email ?? '');
-    const to = req.to ? await recipient(req.to) : lead.email;
-    if (!to) return skip(req, `no address for ${req.to}`, '');
-
-    if (!req.to) {
-      const suppressed = await db.suppression.findUnique({ where: { emailHash: emailHash(to) }, select: { reason: true } });
-      if (suppressed) return skip(req, `suppressed (${suppressed.reason})`, to);
-      if (req.kind === 'marketing') {
-        if (lead.unsubscribedAt) return skip(req, 'unsubscribed', to);
-        if (lead.consentStatus === 'withdrawn') return skip(req, 'consent withdrawn', to);
-        // Awaiting double opt-in: not yet, maybe later.
-        if (lead.consentStatus === 'pending' || lead.consentStatus === 'unknown') {
-          return { status: 'deferred', until: new Date(at.getTime() + 86_400_000).toISOString(), reason: 'consent_pending' };
-        }
-        const quiet = quietUntil(at, lead.timezone, config.quietHours);
+    if (toLead) {
+      const suppressed = await suppressionReason(db, emailHash(to));
+      if (suppressed) return skip(`suppressed (${suppressed})`, to);
+      if (kind === 'marketing') {
+        if (ctx.unsubscribedAt) return skip('unsubscribed', to);
+        const consent = consentDecision(ctx.consentStatus);
+        if (consent === 'refused') return skip('consent withdrawn', to);
+        // Awaiting double opt-in: not yet, maybe later (the confirmation signals the workflow).
+        if (consent === 'pending') return { status: 'deferred', until: new Date(at.getTime() + DAY_MS).toISOString(), reason: 'consent_pending' };
+        const quiet = quietUntil(at, ctx.timezone, config.quietHours);
         if (quiet) return { status: 'deferred', until: quiet.toISOString(), reason: 'quiet_hours' };
-        const since = new Date(at.getTime() - config.cap.days * 86_400_000);
-        const recent = await db.emailLog.findMany({
-          where: { leadId: lead.id, kind: 'marketing', status: 'sent', sentAt: { gte: since }, NOT: { idempotencyKey: req.idempotencyKey } },
-          select: { sentAt: true },
-        });
-        const capped = capUntil(at, recent.map((r) => r.sentAt!), config.cap);
+        const capped = capUntil(at, await recentMarketingSends(db, ctx.id, key, config.cap.max), config.cap);
         if (capped) return { status: 'deferred', until: capped.toISOString(), reason: 'frequency_cap' };
       }
     }
 
-    const locale = req.locale ?? lead.locale;
-    const unsubscribeUrl = links.unsubscribe(lead.id);
-    const ctaUrl = req.template === 'double-opt-in' ? links.confirm(lead.id) : `${config.siteUrl.replace(/\/$/, '')}${(vars.data as { offerPath?: string }).offerPath ?? spec.ctaPath ?? '/'}`;
-    const surveyUrl = links.survey(lead.id);
+    const locale = req.locale ?? ctx.locale;
+    // Internal mails (to a manager) must not act on the lead: no lead unsubscribe, no lead tracking.
+    const unsubscribeUrl = toLead ? links.unsubscribe(ctx.id) : internalUnsubscribe;
+    const offerPath = (vars.data as { offerPath?: string }).offerPath;
+    const ctaUrl = req.template === 'double-opt-in' ? links.confirm(ctx.id) : `${config.siteUrl.replace(/\/$/, '')}${offerPath ?? spec.ctaPath ?? '/'}`;
     const mail = await render(req.template, locale, {
       ...vars.data,
       companyName: config.companyName,
       companyAddress: config.companyAddress,
       unsubscribeUrl,
-      openUrl: links.open(req.idempotencyKey, lead.id),
+      openUrl: toLead ? links.open(key, ctx.id) : BLANK_PIXEL,
       ctaUrl,
-      surveyUrl,
+      surveyUrl: links.survey(ctx.id),
       locale,
     });
     const subject = req.subject ?? mail.subject;
-    if (/[\r\n]/.test(subject)) throw ApplicationFailure.nonRetryable('subject must not contain line breaks', 'HeaderInjection');
-    const html = spec.kind === 'marketing' ? trackClicks(mail.html, (url) => links.click(req.idempotencyKey, lead.id, url), [unsubscribeUrl]) : mail.html;
-    const messageId = messageIdFor(req.idempotencyKey, config.from);
+    const tracked = kind === 'marketing' && toLead ? trackClicks(mail, (url) => links.click(key, ctx.id, url), [unsubscribeUrl]) : mail;
+    const messageId = messageIdFor(key, config.from);
 
-    // Claim before SMTP: the unique key makes a concurrent or repeated attempt find this row.
-    if (!prior) {
-      try {
-        await db.emailLog.create({
-          select: { id: true },
-          data: {
-            idempotencyKey: req.idempotencyKey,
-            leadId: lead.id,
-            sequenceId: req.sequence?.id ?? null,
-            sequenceVersion: req.sequence?.version ?? null,
-            step: req.sequence?.step ?? null,
-            template: req.template,
-            locale: mail.locale,
-            kind: spec.kind,
-            toAddress: to,
-            subject,
-            status: 'claimed',
-            messageId,
-            attempts: 1,
-          },
-        });
-      } catch (e) {
-        if (!isUniqueViolation(e)) throw e;
-        const row = await db.emailLog.findUnique({ where: { idempotencyKey: req.idempotencyKey }, select: { status: true, messageId: true } });
-        if (row?.status === 'sent') return { status: 'already_sent', messageId: row.messageId ?? messageId };
-        await db.emailLog.update({ where: { idempotencyKey: req.idempotencyKey }, data: { attempts: { increment: 1 } } });
-      }
-    } else {
-      await db.emailLog.update({ where: { idempotencyKey: req.idempotencyKey }, data: { attempts: { increment: 1 } } });
-    }
+    // Claim before SMTP; a concurrent attempt that lost the claim lets Temporal retry it later, when
+    // it will find the row sent (or take over a row whose attempt died).
+    const claimed = await claim(db, { key, leadId: ctx.id, sequence: req.sequence, template: req.template, locale: mail.locale, kind, to, subject, messageId, at }, ctx.prior?.attempts ?? null);
+    if (!claimed) throw ApplicationFailure.retryable(`sendEmail ${key}: another attempt holds the claim`, 'EmailClaimBusy');
 
     try {
       await transport.sendMail({
         from: config.from,
         to,
         subject,
-        html,
-        text: mail.text,
+        html: tracked.html,
+        text: tracked.text,
         messageId,
         headers: {
           'Content-Language': mail.locale,
-          ...(spec.kind === 'marketing'
-            ? { 'List-Unsubscribe': `<${unsubscribeUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' }
-            : {}),
-          'X-Leadflow-Key': req.idempotencyKey,
+          ...(kind === 'marketing' && toLead ? { 'List-Unsubscribe': `<${unsubscribeUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } : {}),
+          'X-Leadflow-Key': key,
         },
       });
     } catch (e) {
@@ -183,32 +200,21 @@ export function createEmailActivities(deps: EmailDeps): { sendEmail(req: SendEma
       const message = (err.message ?? String(e)).slice(0, 500);
       if (err.responseCode && err.responseCode >= 500) {
         // Permanent: record, suppress, tell the lead's workflow; no retry storm.
-        await db.$transaction([
-          db.emailLog.update({ where: { idempotencyKey: req.idempotencyKey }, data: { status: 'bounced', error: message } }),
-          db.suppression.upsert({ where: { emailHash: emailHash(to) }, create: { emailHash: emailHash(to), reason: 'bounced' }, update: {} }),
-        ]);
-        if (!req.to) await deps.signalBounce?.(lead.id, req.idempotencyKey, message).catch(() => undefined);
+        await markBounced(db, key, emailHash(to), message);
+        if (toLead) await signalBounce(ctx.id, key, message);
         return { status: 'bounced', error: message };
       }
-      await db.emailLog.update({ where: { idempotencyKey: req.idempotencyKey }, data: { error: message } });
-      throw e; // 4xx or connection: Temporal retries with backoff
+      await markFailed(db, key, message);
+      // 4xx or connection trouble: Temporal retries with backoff; the claim stays for that retry.
+      throw ApplicationFailure.retryable(message, 'SmtpTransient', { responseCode: err.responseCode ?? null });
     }
-    await db.emailLog.update({ where: { idempotencyKey: req.idempotencyKey }, data: { status: 'sent', sentAt: at, error: null }, select: { id: true } });
+    await markSent(db, key, at);
     return { status: 'sent', messageId };
   }
 
   async function recipient(to: string): Promise<string | null> {
     if (to.includes('@')) return to;
     return deps.resolveRecipient ? deps.resolveRecipient(to) : null;
-  }
-
-  async function skip(req: z.infer<typeof requestSchema>, reason: string, to: string): Promise<SendEmailResult> {
-    await db.emailLog.upsert({
-      where: { idempotencyKey: req.idempotencyKey },
-      create: { idempotencyKey: req.idempotencyKey, leadId: null, template: req.template, locale: req.locale ?? 'en', kind: req.kind, toAddress: to, status: 'suppressed', error: reason },
-      update: { status: 'suppressed', error: reason },
-    });
-    return { status: 'suppressed', reason };
   }
 
   return { sendEmail, close: () => transport.close() };
