@@ -9,10 +9,14 @@ import type { LeadEventSignal } from '../workflows/types';
 import { startTestSmtp, type TestSmtp } from './email.helpers';
 import { createPgTestDb, createTestDb, type TestDb } from './helpers/db';
 
-const providers: [string, () => Promise<TestDb | null>][] = [['sqlite', createTestDb]];
-if (process.env.LEADFLOW_TEST_DATABASE_URL) providers.push(['postgresql', createPgTestDb]);
+// The ledger's SQL runs on a better-sqlite3 connection when given a SQLite URL, else through Prisma.
+const providers: [string, () => Promise<TestDb | null>, boolean][] = [
+  ['SQLite, own connection', createTestDb, true],
+  ['SQLite, through Prisma', createTestDb, false],
+];
+if (process.env.LEADFLOW_TEST_DATABASE_URL) providers.push(['PostgreSQL', createPgTestDb, true]);
 
-describe.each(providers)('sendEmail on %s', (_name, makeDb) => {
+describe.each(providers)('sendEmail on %s', (_name, makeDb, passUrl) => {
 
 const SECRET = 'x'.repeat(40);
 let t: TestDb;
@@ -59,7 +63,7 @@ beforeAll(async () => {
   t = (await makeDb())!;
   db = t.db;
   sink = await startTestSmtp();
-  mail = createEmailActivities({ db, config: config(sink.port), client, resolveRecipient: async (to) => (to === 'head-of-sales' ? 'head@acme.test' : null) });
+  mail = createEmailActivities({ db, ...(passUrl ? { databaseUrl: t.url } : {}), config: config(sink.port), client, resolveRecipient: async (to) => (to === 'head-of-sales' ? 'head@acme.test' : null) });
 });
 afterAll(async () => {
   mail.close();
@@ -99,7 +103,9 @@ test('a mail is sent once per key, with both parts, its locale, RFC 8058 headers
   expect(parsed.text).toMatch(/Wypisz się \[https:\/\/leads\.acme\.test\/u\//);
   expect(html).toContain('1 Main St, Warsaw');
   const row = await db.emailLog.findUniqueOrThrow({ where: { idempotencyKey: `${id}:cold:v1:e1:0` } });
-  expect(row).toMatchObject({ status: 'sent', attempts: 1, locale: 'pl', toAddress: `p${n}@example.test` });
+  expect(row).toMatchObject({ status: 'sent', attempts: 1, locale: 'pl', toAddress: `p${n}@example.test`, sentAt: new Date(NOON) });
+  // Prisma reads what the ledger's own SQL wrote, and filters on it.
+  expect(await db.emailLog.count({ where: { leadId: id, sentAt: { gte: new Date(NOON), lt: new Date(Date.parse(NOON) + 1) } } })).toBe(1);
 });
 
 test('a 421 is retried by Temporal and the retry sends exactly one mail', async () => {

@@ -12,7 +12,7 @@ import type { SendEmailRequest, SendEmailResult } from '../../workflows/activity
 import { leadEventSignal } from '../../workflows/messages';
 import type { LeadEventSignal } from '../../workflows/types';
 import type { Db } from '../db';
-import { claim, markBounced, markFailed, markSent, markSkipped, readSendContext, recentMarketingSends, suppressionReason } from './ledger';
+import { createLedger } from './ledger';
 import { linkBuilder, trackClicks } from './links';
 import { consentDecision, capUntil, quietUntil, type QuietHours } from './policy';
 import { render } from './render';
@@ -39,6 +39,8 @@ export interface LeadSignaller {
 
 export interface EmailDeps {
   db: Db;
+  /** The database `db` was opened on; a SQLite file gets a fast path for the ledger (ledger.ts). */
+  databaseUrl?: string;
   config: EmailConfig;
   /** Temporal client: a bounce is signalled to `lead-<leadId>` as leadEvent 'bounced'. */
   client?: LeadSignaller;
@@ -89,6 +91,7 @@ function invalid(what: string, issues: z.core.$ZodIssue[], type: string): Applic
 export function createEmailActivities(deps: EmailDeps): EmailActivities {
   const { db, config } = deps;
   const clock = deps.clock ?? (() => new Date());
+  const ledger = createLedger(db, deps.databaseUrl);
   const transport: Transporter = nodemailer.createTransport({
     host: config.smtp.host,
     port: config.smtp.port,
@@ -124,11 +127,11 @@ export function createEmailActivities(deps: EmailDeps): EmailActivities {
     const at = req.now ? new Date(req.now) : clock();
     const key = req.idempotencyKey;
 
-    const ctx = await readSendContext(db, req.leadId, key);
+    const ctx = await ledger.readSendContext(req.leadId, key, config.cap.max);
     if (ctx?.prior?.status === 'sent') return { status: 'already_sent', messageId: ctx.prior.messageId ?? messageIdFor(key, config.from) };
     if (ctx?.prior?.status === 'bounced') return { status: 'bounced', error: ctx.prior.error ?? 'bounced' };
     const skip = async (reason: string, to: string): Promise<SendEmailResult> => {
-      await markSkipped(db, { key, leadId: ctx?.id ?? null, template: req.template, locale: req.locale ?? ctx?.locale ?? 'en', kind, to, reason });
+      await ledger.markSkipped({ key, leadId: ctx?.id ?? null, template: req.template, locale: req.locale ?? ctx?.locale ?? 'en', kind, to, reason });
       return { status: 'suppressed', reason };
     };
     if (!ctx) {
@@ -142,7 +145,7 @@ export function createEmailActivities(deps: EmailDeps): EmailActivities {
     if (!to) return skip(`no address for ${req.to}`, '');
 
     if (toLead) {
-      const suppressed = await suppressionReason(db, emailHash(to));
+      const suppressed = await ledger.suppressionReason(emailHash(to));
       if (suppressed) return skip(`suppressed (${suppressed})`, to);
       if (kind === 'marketing') {
         if (ctx.unsubscribedAt) return skip('unsubscribed', to);
@@ -152,7 +155,7 @@ export function createEmailActivities(deps: EmailDeps): EmailActivities {
         if (consent === 'pending') return { status: 'deferred', until: new Date(at.getTime() + DAY_MS).toISOString(), reason: 'consent_pending' };
         const quiet = quietUntil(at, ctx.timezone, config.quietHours);
         if (quiet) return { status: 'deferred', until: quiet.toISOString(), reason: 'quiet_hours' };
-        const capped = capUntil(at, await recentMarketingSends(db, ctx.id, key, config.cap.max), config.cap);
+        const capped = capUntil(at, ctx.recentMarketing, config.cap);
         if (capped) return { status: 'deferred', until: capped.toISOString(), reason: 'frequency_cap' };
       }
     }
@@ -178,7 +181,7 @@ export function createEmailActivities(deps: EmailDeps): EmailActivities {
 
     // Claim before SMTP; a concurrent attempt that lost the claim lets Temporal retry it later, when
     // it will find the row sent (or take over a row whose attempt died).
-    const claimed = await claim(db, { key, leadId: ctx.id, sequence: req.sequence, template: req.template, locale: mail.locale, kind, to, subject, messageId, at }, ctx.prior?.attempts ?? null);
+    const claimed = await ledger.claim({ key, leadId: ctx.id, sequence: req.sequence, template: req.template, locale: mail.locale, kind, to, subject, messageId, at }, ctx.prior?.attempts ?? null);
     if (!claimed) throw ApplicationFailure.retryable(`sendEmail ${key}: another attempt holds the claim`, 'EmailClaimBusy');
 
     try {
@@ -200,15 +203,15 @@ export function createEmailActivities(deps: EmailDeps): EmailActivities {
       const message = (err.message ?? String(e)).slice(0, 500);
       if (err.responseCode && err.responseCode >= 500) {
         // Permanent: record, suppress, tell the lead's workflow; no retry storm.
-        await markBounced(db, key, emailHash(to), message);
+        await ledger.markBounced(key, emailHash(to), message);
         if (toLead) await signalBounce(ctx.id, key, message);
         return { status: 'bounced', error: message };
       }
-      await markFailed(db, key, message);
+      await ledger.markFailed(key, message);
       // 4xx or connection trouble: Temporal retries with backoff; the claim stays for that retry.
       throw ApplicationFailure.retryable(message, 'SmtpTransient', { responseCode: err.responseCode ?? null });
     }
-    await markSent(db, key, at);
+    await ledger.markSent(key, at);
     return { status: 'sent', messageId };
   }
 
@@ -217,5 +220,11 @@ export function createEmailActivities(deps: EmailDeps): EmailActivities {
     return deps.resolveRecipient ? deps.resolveRecipient(to) : null;
   }
 
-  return { sendEmail, close: () => transport.close() };
+  return {
+    sendEmail,
+    close: () => {
+      transport.close();
+      ledger.close();
+    },
+  };
 }
