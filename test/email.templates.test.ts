@@ -1,7 +1,7 @@
 // Templates: every template renders in every locale, variables are escaped, a missing variable is an
 // error, and lint catches a template that uses an undeclared variable.
 import { z } from 'zod';
-import { templateProblems } from '../activities/email/lint';
+import { lintTemplates } from '../activities/email/lint';
 import { render, TemplateError } from '../activities/email/render';
 import { LOCALES, TEMPLATES, TEMPLATE_IDS } from '../activities/email/templates';
 
@@ -12,7 +12,7 @@ const sample: Record<string, string | number> = {
 };
 
 test('the shipped templates pass lint', async () => {
-  expect(await templateProblems()).toEqual([]);
+  expect(await lintTemplates()).toEqual([]);
 });
 
 test.each(LOCALES)('every template renders in %s with both parts and the unsubscribe link', async (locale) => {
@@ -45,7 +45,18 @@ test('a required variable that is missing is an error, not a blank', async () =>
 
 test('lint reports a template that uses a variable it does not declare', async () => {
   const broken = { ...TEMPLATES, 'holiday-greeting': { ...TEMPLATES['holiday-greeting'], variables: z.object({ firstName: z.string().nullable().optional() }) } };
-  const problems = await templateProblems(broken);
+  const problems = await lintTemplates(broken);
   expect(problems).toContain('holiday-greeting/en: uses {{holiday}}, which the template does not declare');
   expect(problems.filter((p) => p.startsWith('holiday-greeting/'))).toHaveLength(4);
+});
+
+test('lint reports an optional variable used without a fallback, and a required variable no locale uses', async () => {
+  const broken = {
+    'holiday-greeting': { ...TEMPLATES['holiday-greeting'], variables: z.object({ firstName: z.string().nullable().optional(), company: z.string().nullable().optional(), holiday: z.string().optional() }) },
+    'cold-ebook': { ...TEMPLATES['cold-ebook'], variables: z.object({ firstName: z.string().nullable().optional(), company: z.string().nullable().optional(), coupon: z.string().min(1) }) },
+  };
+  const problems = await lintTemplates(broken);
+  expect(problems).toContain('holiday-greeting/pl: uses {{holiday}} without a fallback, but the variable is optional (write {{holiday|fallback}} or require it)');
+  expect(problems).toContain('cold-ebook: requires variable "coupon", which no locale uses');
+  expect(problems).toHaveLength(5);
 });

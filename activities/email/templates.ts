@@ -8,17 +8,17 @@ export const FALLBACK_LOCALE: Locale = 'en';
 
 const name = z.string().max(200).nullable().optional();
 const cardVars = {
-  leadName: z.string().max(300),
-  leadEmail: z.string().max(320),
+  leadName: z.string().min(1).max(300),
+  leadEmail: z.string().min(1).max(320),
   company: name,
   jobTitle: name,
   phone: name,
-  source: z.string().max(100),
+  source: z.string().min(1).max(100),
   score: z.number(),
-  temperature: z.string().max(10),
+  temperature: z.string().min(1).max(10),
   scoreBreakdown: z.string().max(2000).optional(),
   activity: z.string().max(2000).optional(),
-  bant: z.string().max(500),
+  bant: z.string().min(1).max(500),
 };
 const lead = { firstName: name, company: name };
 
@@ -28,6 +28,8 @@ export interface TemplateSpec {
   variables: z.ZodObject;
   /** Where the main button leads, under SITE_URL; absent when the sender supplies ctaUrl. */
   ctaPath?: string;
+  /** Variables the send activity consumes itself instead of the MJML (offerPath -> ctaUrl). */
+  consumed?: readonly string[];
 }
 
 export const TEMPLATES = {
@@ -42,10 +44,10 @@ export const TEMPLATES = {
   'farewell-survey-reminder': { kind: 'marketing', variables: z.object(lead) },
   'deferred-keep-in-touch': { kind: 'marketing', variables: z.object({ ...lead, edition: z.string().max(40).optional() }), ctaPath: '/whats-new' },
   'holiday-greeting': { kind: 'marketing', variables: z.object({ ...lead, holiday: z.string().min(1).max(120) }), ctaPath: '/' },
-  offer: { kind: 'marketing', variables: z.object({ ...lead, offerTitle: z.string().min(1).max(150), offerText: z.string().min(1).max(2000), offerPath: z.string().startsWith('/').max(300) }) },
+  offer: { kind: 'marketing', variables: z.object({ ...lead, offerTitle: z.string().min(1).max(150), offerText: z.string().min(1).max(2000), offerPath: z.string().startsWith('/').max(300) }), consumed: ['offerPath'] },
   'double-opt-in': { kind: 'transactional', variables: z.object(lead) },
-  'manager-new-lead': { kind: 'transactional', variables: z.object({ ...cardVars, acceptBy: z.string().max(40) }) },
-  'sales-escalation': { kind: 'transactional', variables: z.object({ ...cardVars, misses: z.number().int(), lastManager: z.string().max(320) }) },
+  'manager-new-lead': { kind: 'transactional', variables: z.object({ ...cardVars, acceptBy: z.string().min(1).max(40) }) },
+  'sales-escalation': { kind: 'transactional', variables: z.object({ ...cardVars, misses: z.number().int(), lastManager: z.string().min(1).max(320) }) },
 } satisfies Record<string, TemplateSpec>;
 
 export type TemplateId = keyof typeof TEMPLATES;
