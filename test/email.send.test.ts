@@ -211,6 +211,8 @@ test('a manager notification goes to the resolved address, without the lead\'s u
   expect(m.headers.has('list-unsubscribe')).toBe(false);
   expect(String(m.html)).not.toMatch(/leads\.acme\.test\/(u|o|c)\//);
   expect(m.text).toContain('ola@x.test');
+  expect(m.text).toContain('You receive this because you are on the sales team.');
+  expect(m.text).toContain('1 Main St, Warsaw');
   // Nobody to resolve: recorded as not sent, nothing goes out.
   expect((await mail.sendEmail(req(id, `${id}:nobody`, { template: 'sales-escalation', kind: 'transactional', to: 'nobody', variables: card }))).status).toBe('suppressed');
   expect(sink.received).toHaveLength(1);

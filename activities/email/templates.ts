@@ -21,6 +21,7 @@ const cardVars = {
   bant: z.string().min(1).max(500),
 };
 const lead = { firstName: name, company: name };
+const managerCard = z.object({ ...cardVars, acceptBy: z.string().min(1).max(40) });
 
 export interface TemplateSpec {
   kind: 'marketing' | 'transactional';
@@ -46,7 +47,8 @@ export const TEMPLATES = {
   'holiday-greeting': { kind: 'marketing', variables: z.object({ ...lead, holiday: z.string().min(1).max(120) }), ctaPath: '/' },
   offer: { kind: 'marketing', variables: z.object({ ...lead, offerTitle: z.string().min(1).max(150), offerText: z.string().min(1).max(2000), offerPath: z.string().startsWith('/').max(300) }), consumed: ['offerPath'] },
   'double-opt-in': { kind: 'transactional', variables: z.object(lead) },
-  'manager-new-lead': { kind: 'transactional', variables: z.object({ ...cardVars, acceptBy: z.string().min(1).max(40) }) },
+  'manager-new-lead': { kind: 'transactional', variables: managerCard },
+  'manager-sla-reminder': { kind: 'transactional', variables: managerCard },
   'sales-escalation': { kind: 'transactional', variables: z.object({ ...cardVars, misses: z.number().int(), lastManager: z.string().min(1).max(320) }) },
 } satisfies Record<string, TemplateSpec>;
 
