@@ -27,6 +27,7 @@ const schema = z.object({
   API_HOST: z.string().default('127.0.0.1'),
   API_PORT: port(3000),
   PUBLIC_BASE_URL: z.string().url('must be a URL like https://leads.example.com').optional(),
+  API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive('must be > 0').default(600),
   SINK_ENABLED: bool(true),
   SINK_SMTP_PORT: port(2525),
   SMTP_HOST: z.string().min(1).optional(),

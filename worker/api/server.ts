@@ -1,6 +1,7 @@
 // The HTTP API: fastify with zod-typed routes. Features plug in as fastify plugins (intake, links,
 // managers, survey, KPIs) from their own files; this file holds only what every route shares.
 import type { Client } from '@temporalio/client';
+import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Db } from '../../activities/db';
@@ -18,7 +19,7 @@ export type ApiPlugin = FastifyPluginAsync<ApiDeps>;
 
 export async function buildApi(deps: ApiDeps, plugins: ApiPlugin[] = []): Promise<FastifyInstance> {
   // Signed link tokens (click redirects carry the target URL) exceed fastify's 100-char param default.
-  const app = Fastify({ logger: false, bodyLimit: 256 * 1024, maxParamLength: 4096 }).withTypeProvider<ZodTypeProvider>();
+  const app = Fastify({ logger: false, bodyLimit: 256 * 1024, routerOptions: { maxParamLength: 4096 } }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler((err, _req, reply) => {
@@ -30,6 +31,9 @@ export async function buildApi(deps: ApiDeps, plugins: ApiPlugin[] = []): Promis
     const status = e.statusCode && e.statusCode >= 400 ? e.statusCode : 500;
     return reply.code(status).send({ error: status === 500 ? 'internal error' : e.message });
   });
+
+  // Per-route limits only (see guarded() in ./auth): signed-link routes and /health stay unlimited.
+  await app.register(rateLimit, { global: false });
 
   app.get('/health', async (_req, reply) => {
     const checks: Record<string, string> = {};

@@ -1,0 +1,82 @@
+// API keys for the intake and admin routes. Keys are random 32-byte secrets shown once; only their
+// SHA-256 is stored, so a database leak does not leak working keys (a fast hash is enough for
+// high-entropy secrets: there is nothing to brute-force). Public routes (signed links) never use this.
+import { createHash, randomBytes } from 'crypto';
+import type { FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify';
+import type { Db } from '../../activities/db';
+import type { ApiDeps } from './server';
+
+export const SCOPES = ['intake', 'admin'] as const;
+export type Scope = (typeof SCOPES)[number];
+
+export const hashApiKey = (key: string): string => createHash('sha256').update(key, 'utf8').digest('hex');
+
+/** Creates a key; the plain key is returned once and never stored. */
+export async function createApiKey(db: Db, name: string, scopes: Scope[]): Promise<{ id: string; key: string }> {
+  if (!name.trim()) throw new Error('name: required');
+  if (!scopes.length || scopes.some((s) => !SCOPES.includes(s))) throw new Error(`scopes: one or more of ${SCOPES.join(', ')}`);
+  const key = `lf_${randomBytes(32).toString('base64url')}`;
+  const row = await db.apiKey.create({ data: { name: name.trim(), keyHash: hashApiKey(key), scopes } });
+  return { id: row.id, key };
+}
+
+export async function revokeApiKey(db: Db, id: string): Promise<boolean> {
+  const r = await db.apiKey.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: new Date() } });
+  return r.count === 1;
+}
+
+/** The key a request presents: `Authorization: Bearer <key>` or `X-Api-Key: <key>`. */
+export function presentedKey(req: FastifyRequest): string | undefined {
+  const auth = req.headers.authorization;
+  if (typeof auth === 'string' && /^Bearer\s+/i.test(auth)) return auth.replace(/^Bearer\s+/i, '').trim() || undefined;
+  const x = req.headers['x-api-key'];
+  return typeof x === 'string' && x.trim() ? x.trim() : undefined;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The API key that authenticated this request (set by `guarded`). */
+    apiKey?: { id: string; name: string; scopes: Scope[] };
+  }
+}
+
+const scopesOf = (v: unknown): Scope[] => (Array.isArray(v) ? v.filter((s): s is Scope => SCOPES.includes(s as Scope)) : []);
+
+/**
+ * Route options for a protected route: an API key with `scope` ('admin' passes every scope), and
+ * a rate limit per key (per address for requests without one), so one noisy integration cannot
+ * starve the others. Use: `app.post('/leads', { ...guarded(deps, 'intake'), schema }, handler)`.
+ */
+export function guarded(deps: Pick<ApiDeps, 'db' | 'config'>, scope: Scope): Pick<RouteShorthandOptions, 'preHandler' | 'config'> {
+  const preHandler = async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const key = presentedKey(req);
+    if (!key) {
+      await reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'API key required (Authorization: Bearer <key> or X-Api-Key)' });
+      return;
+    }
+    const row = await deps.db.apiKey.findUnique({ where: { keyHash: hashApiKey(key) } });
+    if (!row || row.revokedAt) {
+      await reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'API key unknown or revoked' });
+      return;
+    }
+    const scopes = scopesOf(row.scopes);
+    if (!scopes.includes(scope) && !scopes.includes('admin')) {
+      await reply.code(403).send({ error: `API key lacks the ${scope} scope` });
+      return;
+    }
+    req.apiKey = { id: row.id, name: row.name, scopes };
+  };
+  return {
+    preHandler,
+    config: {
+      rateLimit: {
+        max: deps.config.API_RATE_LIMIT_PER_MINUTE,
+        timeWindow: 60_000,
+        keyGenerator: (req: FastifyRequest) => {
+          const key = presentedKey(req);
+          return key ? `key:${hashApiKey(key)}` : `ip:${req.ip}`;
+        },
+      },
+    },
+  };
+}
