@@ -26,6 +26,7 @@ import {
   changeOwnerUpdate,
   convertToClientUpdate,
   leadEventSignal,
+  managerCapacityFreedSignal,
   pauseUpdate,
   profileUpdatedSignal,
   recordBantUpdate,
@@ -111,6 +112,13 @@ export async function leadLifecycle(input: LeadWorkflowInput): Promise<LeadOutco
     if (!markSeen(s, `profile:${id}`)) return;
     s.profile = { ...s.profile, ...changes, email: s.profile.email };
     record(s, 'profile_updated', now(), { payload: changes as Record<string, unknown> });
+    touch();
+  });
+
+  wf.setHandler(managerCapacityFreedSignal, () => {
+    // Only a queued lead cares: it routes on the next loop turn instead of at its retry time.
+    if (s.stage !== 'sql' || s.queue !== 'awaiting_manager') return;
+    s.nextRouteAt = null;
     touch();
   });
 

@@ -16,6 +16,11 @@ import type {
 export const leadEventSignal = defineSignal<[LeadEventSignal]>('leadEvent');
 /** Intake dedup merged new fields into a known lead. */
 export const profileUpdatedSignal = defineSignal<[{ id: string; changes: Partial<LeadProfile> }]>('profileUpdated');
+/**
+ * A manager's capacity freed (an assignment closed, a manager added, given more room or back): a lead
+ * waiting in the queue routes at once instead of at its next retry. Sent by activities/routing.ts.
+ */
+export const managerCapacityFreedSignal = defineSignal<[{ managerId?: string; reason: string }]>('managerCapacityFreed');
 
 export interface RecordBantInput {
   answers: Partial<Record<BantKey, { passed: boolean; note?: string }>>;
