@@ -1,7 +1,10 @@
 // API keys: required on protected routes, scoped, stored hashed, rate-limited per key.
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
-import { createApiKey, guarded, hashApiKey, revokeApiKey } from '../worker/api/auth';
+import { mkdtempSync } from 'fs';
+import { tmpdir } from 'os';
+import path from 'path';
+import { createApiKey, devApiKey, guarded, hashApiKey, revokeApiKey } from '../worker/api/auth';
 import { buildApi, type ApiPlugin } from '../worker/api/server';
 import { loadConfig } from '../worker/config';
 import { createTestDb, type TestDb } from './helpers/db';
@@ -62,4 +65,16 @@ test('rate limit is per key: one noisy key gets 429, another key still passes', 
   expect((await app.inject({ url: '/intake-thing', headers: { 'x-api-key': quiet.key } })).statusCode).toBe(200);
   // Health stays unlimited (and unauthenticated).
   for (let i = 0; i < 7; i++) expect([200, 503]).toContain((await app.inject({ url: '/health' })).statusCode);
+});
+
+test('the local admin key of npm start is made once, kept in the data folder, and renewed if revoked', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'leadflow-devkey-'));
+  const k1 = await devApiKey(t.db, dir);
+  expect(await devApiKey(t.db, dir)).toBe(k1);
+  expect((await app.inject({ url: '/admin-thing', headers: { 'x-api-key': k1 } })).statusCode).toBe(200);
+  const row = await t.db.apiKey.findUniqueOrThrow({ where: { keyHash: hashApiKey(k1) } });
+  await revokeApiKey(t.db, row.id);
+  const k2 = await devApiKey(t.db, dir);
+  expect(k2).not.toBe(k1);
+  expect((await app.inject({ url: '/admin-thing', headers: { 'x-api-key': k2 } })).statusCode).toBe(200);
 });

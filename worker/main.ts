@@ -9,6 +9,7 @@ import { validateDefinitions } from './definitions';
 import { ConfigError, frequencyCap, loadConfig, quietHours, type Config } from './config';
 import { startDevServer, type DevServer } from './dev-server';
 import { buildApi } from './api/server';
+import { devApiKey } from './api/auth';
 import { linksPlugin, signalLead } from './api/links';
 import { mailPlugin } from './api/mail';
 import { seedDemo } from './seed';
@@ -91,11 +92,13 @@ async function main(): Promise<void> {
       const seeded = await seedDemo({ db, temporal, taskQueue: config.TASK_QUEUE });
       console.log(`demo data: ${seeded.managers} managers, ${seeded.leads} leads`);
     }
+    const apiKey = await devApiKey(db, config.DATA_DIR);
     console.log(`
 leadflow is running
   Temporal UI   ${dev ? dev.uiUrl : `(external) ${address}`}   e.g. query: LeadStage = "handed_off"
   Temporal      ${address} (namespace ${config.TEMPORAL_NAMESPACE}, task queue ${config.TASK_QUEUE})
-  HTTP API      http://${config.API_HOST}:${config.API_PORT}   (GET /health)
+  HTTP API      http://${config.API_HOST}:${config.API_PORT}   (GET /health; OpenAPI at /openapi.json)
+  API key       ${apiKey}   (admin, local only: kept in ${path.join(config.DATA_DIR, 'api-key')})
   Mail sink     http://${config.API_HOST}:${config.API_PORT}/mail   SMTP on 127.0.0.1:${config.SINK_SMTP_PORT}
   Database      ${config.DATABASE_URL.replace(/:[^:@/]+@/, ':***@')}
 Ctrl-C stops everything.`);

@@ -2,6 +2,8 @@
 // SHA-256 is stored, so a database leak does not leak working keys (a fast hash is enough for
 // high-entropy secrets: there is nothing to brute-force). Public routes (signed links) never use this.
 import { createHash, randomBytes } from 'crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'fs';
+import path from 'path';
 import type { FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify';
 import type { Db } from '../../activities/db';
 import type { ApiDeps } from './server';
@@ -79,4 +81,21 @@ export function guarded(deps: Pick<ApiDeps, 'db' | 'config'>, scope: Scope): Pic
       },
     },
   };
+}
+
+/**
+ * The embedded stack's admin key for local use: created once and kept in the data folder (like the
+ * development link secret), so `npm start` can print it. Production keys come from `scripts/api-key.ts`.
+ */
+export async function devApiKey(db: Db, dataDir: string): Promise<string> {
+  const file = path.join(dataDir, 'api-key');
+  if (existsSync(file)) {
+    const key = readFileSync(file, 'utf8').trim();
+    const row = await db.apiKey.findUnique({ where: { keyHash: hashApiKey(key) } });
+    if (row && !row.revokedAt) return key;
+  }
+  const { key } = await createApiKey(db, 'local development (npm start)', ['admin']);
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(file, key, { mode: 0o600 });
+  return key;
 }
