@@ -2,19 +2,18 @@
 // with zod when the worker starts. Bad definitions stop the worker with one message listing every
 // problem, before any lead runs them.
 import { z } from 'zod';
-import { isTemplateId } from '../activities/email/templates';
 import type { ScoringRules } from '../workflows/scoring';
 import { scoringRules } from '../workflows/scoring-rules';
-import type { SequenceDefinition, SequenceModule, Step } from '../workflows/sequence-dsl';
-import { walk } from '../workflows/sequence-interpreter';
+import type { SequenceModule, Step } from '../workflows/sequence-dsl';
 import { sequenceModules } from '../workflows/sequences';
 import { LEAD_EVENT_TYPES, STAGES, TEMPERATURES } from '../workflows/types';
+import { lintSequence } from './sequence-lint';
 
 export class DefinitionError extends Error {
   override name = 'DefinitionError';
 }
 
-const eventType = z.enum(LEAD_EVENT_TYPES);
+const eventType = z.enum(LEAD_EVENT_TYPES, { message: `unknown event (known: ${LEAD_EVENT_TYPES.join(', ')})` });
 const stage = z.enum(STAGES);
 const duration = z.union([z.number().int().positive(), z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d|w|y|seconds?|minutes?|hours?|days?|weeks?|years?)$/i, 'must be a duration like "3 days"')]);
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM');
@@ -75,7 +74,7 @@ const sequenceSchema = z.object({
   description: z.string(),
   entry: z.object({ stages: z.array(stage).min(1), temperatures: z.array(z.enum(TEMPERATURES)).optional(), sources: z.array(z.string()).optional(), reentry: z.boolean(), priority: z.number().int() }),
   goals: z.array(
-    z.union([
+    z.discriminatedUnion('kind', [
       z.object({ kind: z.literal('stage'), stages: z.array(stage).min(1), label: z.string() }),
       z.object({ kind: z.literal('event'), events: z.array(eventType).min(1), urlPrefix: z.string().optional(), label: z.string() }),
       z.object({ kind: z.literal('score'), atLeast: z.number(), label: z.string() }),
@@ -85,26 +84,6 @@ const sequenceSchema = z.object({
 });
 
 const issues = (e: z.ZodError, where: string): string[] => e.issues.map((i) => `${where}${i.path.length ? `.${i.path.join('.')}` : ''}: ${i.message}`);
-
-/** Structural checks beyond the schema: references that must resolve. */
-function references(def: SequenceDefinition, where: string): string[] {
-  const out: string[] = [];
-  const labels = new Set<string>();
-  for (const { path, step: s } of walk(def.steps)) {
-    const at = `${where} step ${path.join('.')}`;
-    if (s.label) {
-      if (labels.has(s.label)) out.push(`${at}: label "${s.label}" is used twice`);
-      labels.add(s.label);
-    }
-    if (s.kind === 'send' && !isTemplateId(s.template)) out.push(`${at}: unknown template "${s.template}"`);
-    if (s.kind === 'split') {
-      const sum = s.variants.reduce((a, v) => a + v.percent, 0);
-      if (sum !== 100) out.push(`${at}: split percentages add up to ${sum}, not 100`);
-    }
-  }
-  for (const { path, step: s } of walk(def.steps)) if (s.kind === 'goto' && !labels.has(s.target)) out.push(`${where} step ${path.join('.')}: goto target "${s.target}" does not exist`);
-  return out;
-}
 
 export function definitionProblems(rules: ScoringRules = scoringRules, modules: SequenceModule[] = sequenceModules): string[] {
   const problems: string[] = [];
@@ -120,7 +99,7 @@ export function definitionProblems(rules: ScoringRules = scoringRules, modules: 
         problems.push(...issues(s.error, where));
         continue;
       }
-      problems.push(...references(def, where));
+      problems.push(...lintSequence(def, where));
       if (def.id !== m.current.id) problems.push(`${where}: previous versions must keep the id "${m.current.id}"`);
     }
     if (new Set(versions.map((v) => v.version)).size !== versions.length) problems.push(`sequence ${m.current.id}: two definitions share a version number`);
