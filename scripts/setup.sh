@@ -51,7 +51,8 @@ migrate() { # url
   DATABASE_URL="$1" $PRISMA migrate deploy --config prisma/prisma.config.ts >&2
   echo "$want" > "$STAMPS/migrate-$key"
 }
-migrate "${DATABASE_URL:-file:$PWD/.data/leadflow.db}"
+DATA_DIR_ABS=$(mkdir -p "${DATA_DIR:-.data}" && cd "${DATA_DIR:-.data}" && pwd)
+migrate "${DATABASE_URL:-file:$DATA_DIR_ABS/leadflow.db}"
 if [ -n "${LEADFLOW_TEST_DATABASE_URL:-}" ]; then migrate "$LEADFLOW_TEST_DATABASE_URL"; fi
 
 log "ready in $(( $(date +%s) - t0 )) s"
