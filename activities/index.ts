@@ -1,13 +1,15 @@
 // Every activity the workers register, built from one set of dependencies. The object satisfies
 // the workflow's contract (workflows/activity-contract.ts), so a missing or mistyped activity fails
 // the type check, not a lead.
-import type { LeadActivities } from '../workflows/activity-contract';
+import type { LeadActivities, OfferCampaignActivities } from '../workflows/activity-contract';
 import { createCalendarActivities } from './calendar';
 import { createClientActivities } from './clients';
 import type { Db } from './db';
 import { createEmailActivities, type EmailConfig } from './email/send';
 import { createLeadStoreActivities } from './lead-store';
+import { createOfferAudienceActivities } from './offer-audience';
 import { createRoutingActivities } from './routing';
+import { createTaskActivities } from './tasks';
 
 export interface ActivityDeps {
   db: Db;
@@ -15,13 +17,15 @@ export interface ActivityDeps {
   signalBounce?: (leadId: string, key: string, error: string) => Promise<void>;
 }
 
-export function createActivities(deps: ActivityDeps): LeadActivities & { close(): void } {
+export function createActivities(deps: ActivityDeps): LeadActivities & OfferCampaignActivities & { close(): void } {
   const routing = createRoutingActivities({ db: deps.db });
   const email = createEmailActivities({ db: deps.db, config: deps.email, resolveRecipient: routing.resolveRecipient, ...(deps.signalBounce ? { signalBounce: deps.signalBounce } : {}) });
   return {
     ...createLeadStoreActivities({ db: deps.db }),
     ...createCalendarActivities(),
     ...createClientActivities({ db: deps.db }),
+    ...createTaskActivities({ db: deps.db }),
+    ...createOfferAudienceActivities({ db: deps.db }),
     routeLead: routing.routeLead,
     closeAssignment: routing.closeAssignment,
     sendEmail: email.sendEmail,

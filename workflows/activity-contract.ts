@@ -83,6 +83,27 @@ export interface HolidayOccurrence {
   sendAt: string;
 }
 
+/** Re-qualification found a lead worth a call: a task for a manager with everything gathered. */
+export interface RecontactTaskRequest {
+  leadId: string;
+  /** One task per re-qualification, however often the activity is retried. */
+  dedupKey: string;
+  score: number;
+  temperature: Temperature;
+  locale: string;
+  country?: string;
+  /** The manager who had the lead before, preferred when still eligible. */
+  previousOwner: string | null;
+  rejection: { reason: string; note?: string; by: string; at: string; survey?: Record<string, unknown> } | null;
+  /** Workflow time (ISO). */
+  now: string;
+}
+export interface RecontactTaskResult {
+  taskId: string;
+  managerId: string | null;
+  why: string;
+}
+
 export interface LeadActivities {
   recordLeadEvents(leadId: string, events: LeadEventRecord[]): Promise<void>;
   syncLeadSnapshot(leadId: string, snapshot: LeadSnapshot): Promise<void>;
@@ -92,4 +113,19 @@ export interface LeadActivities {
   closeAssignment(assignmentId: string, status: 'accepted' | 'missed' | 'released' | 'won' | 'lost' | 'nurture'): Promise<void>;
   createClient(leadId: string, deal: ClientDeal): Promise<{ clientId: string }>;
   nextHoliday(country: string, locale: string, timezone: string, after: string): Promise<HolidayOccurrence | null>;
+  createRecontactTask(req: RecontactTaskRequest): Promise<RecontactTaskResult>;
+}
+
+/** Who an offer campaign run reaches: deferred leads matching the audience, one page at a time. */
+export interface OfferAudience {
+  countries?: string[];
+  locales?: string[];
+}
+export interface OfferAudiencePage {
+  leadIds: string[];
+  /** Cursor for the next page; null after the last one. */
+  next: string | null;
+}
+export interface OfferCampaignActivities {
+  listOfferAudience(audience: OfferAudience, after: string | null, limit: number): Promise<OfferAudiencePage>;
 }

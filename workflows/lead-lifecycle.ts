@@ -7,6 +7,7 @@ import * as wf from '@temporalio/workflow';
 import type { LeadActivities, SendEmailRequest, SendEmailResult } from './activity-contract';
 import {
   DEFAULT_REQUALIFY_MONTHS,
+  OFFERS_KEPT,
   SURVEY_REASONS_DEFAULT_MONTHS,
   absorbEvent,
   bantComplete,
@@ -17,6 +18,8 @@ import {
   monthsMs,
   record,
   rescore,
+  surveyAsksForContact,
+  surveyRevisitMonths,
   transition,
   view,
   type LeadState,
@@ -27,6 +30,7 @@ import {
   convertToClientUpdate,
   leadEventSignal,
   managerCapacityFreedSignal,
+  offerSignal,
   pauseUpdate,
   profileUpdatedSignal,
   recordBantUpdate,
@@ -86,6 +90,8 @@ export async function leadLifecycle(input: LeadWorkflowInput): Promise<LeadOutco
   if (input.carried) {
     s.runs += 1;
     s.eventsThisRun = 0;
+    // State carried from a run that predates offers.
+    s.offers ??= [];
   }
   const rules = scoringRules;
   let kick = false;
@@ -119,6 +125,23 @@ export async function leadLifecycle(input: LeadWorkflowInput): Promise<LeadOutco
     // Only a queued lead cares: it routes on the next loop turn instead of at its retry time.
     if (s.stage !== 'sql' || s.queue !== 'awaiting_manager') return;
     s.nextRouteAt = null;
+    touch();
+  });
+
+  wf.setHandler(offerSignal, (o) => {
+    if (!o || typeof o.runId !== 'string' || !o.runId || typeof o.path !== 'string' || !o.content?.en || !Number.isFinite(Date.parse(o.until))) {
+      record(s, 'event_rejected', now(), { reason: 'malformed offer payload', payload: { received: JSON.stringify(o ?? null).slice(0, 500) } });
+      touch();
+      return;
+    }
+    if (!markSeen(s, `offer:${o.runId}`)) return;
+    // Offers are for the deferred-demand base only; the campaign's audience query says the same,
+    // but the lead may have moved on since the page was read.
+    if (s.stage !== 'deferred') {
+      record(s, 'offer_skipped', now(), { reason: `lead is ${s.stage}`, payload: { campaignId: o.campaignId, runId: o.runId } });
+    } else {
+      s.offers = [...s.offers, { campaignId: o.campaignId, runId: o.runId, content: o.content, path: o.path, until: Date.parse(o.until), notBefore: now() }].slice(-OFFERS_KEPT);
+    }
     touch();
   });
 
@@ -417,7 +440,7 @@ export async function leadLifecycle(input: LeadWorkflowInput): Promise<LeadOutco
           transition(s, 'unsubscribed', 'survey: not relevant (kept for analytics)', now());
           break;
         }
-        const months = Number(e.data?.revisitMonths) || SURVEY_REASONS_DEFAULT_MONTHS[reason as RejectionReason] || DEFAULT_REQUALIFY_MONTHS;
+        const months = surveyRevisitMonths(reason, e.data?.revisitMonths);
         s.requalifyAt = s.rejection.at + monthsMs(months);
         record(s, 'requalification_planned', now(), { reason: `survey: ${reason || 'answered'}`, payload: { at: new Date(s.requalifyAt).toISOString(), months } });
         break;
@@ -453,6 +476,11 @@ export async function leadLifecycle(input: LeadWorkflowInput): Promise<LeadOutco
         return;
       }
       if (isFinal(s.stage) || s.paused) return;
+      if (s.stage !== 'deferred' && s.offers.length) {
+        // Offers are for the deferred base: a lead that moved on does not get them later.
+        for (const o of s.offers) record(s, 'offer_skipped', t, { reason: `lead is ${s.stage}`, payload: { campaignId: o.campaignId, runId: o.runId } });
+        s.offers = [];
+      }
 
       switch (s.stage) {
         case 'new':
@@ -493,17 +521,8 @@ export async function leadLifecycle(input: LeadWorkflowInput): Promise<LeadOutco
           break;
         case 'deferred':
           await holidays(t);
-          if (s.requalifyAt !== null && t >= s.requalifyAt) {
-            s.requalifyAt = null;
-            rescore(s, rules, t);
-            record(s, 'requalified', t, { payload: { score: s.score, rejection: s.rejection, previousBant: s.bant } });
-            // Last year's budget and timing answers say nothing about today: qualify afresh.
-            s.bant = {};
-            s.triedManagers = [];
-            s.slaMisses = 0;
-            leaveSequence('re-qualification');
-            transition(s, s.score >= rules.mqlThreshold ? 'sql' : 'nurturing', `re-qualification (score ${s.score}${s.rejection ? `, refused before: ${s.rejection.reason}` : ''})`, t);
-          }
+          if (s.offers.length) await offers(t);
+          if (s.requalifyAt !== null && t >= s.requalifyAt) await requalify(t);
           break;
         default:
           break;
@@ -584,6 +603,71 @@ export async function leadLifecycle(input: LeadWorkflowInput): Promise<LeadOutco
     transition(s, 'sql', `SLA missed by ${a.managerId}: re-routing`, t);
   };
 
+  const requalify = async (t: number): Promise<void> => {
+    s.requalifyAt = null;
+    rescore(s, rules, t);
+    record(s, 'requalified', t, { payload: { score: s.score, rejection: s.rejection, previousBant: s.bant } });
+    // Last year's budget and timing answers say nothing about today: qualify afresh.
+    s.bant = {};
+    s.triedManagers = [];
+    s.slaMisses = 0;
+    leaveSequence('re-qualification');
+    const refused = s.rejection ? `, refused before: ${s.rejection.reason}` : '';
+    if (!wf.patched('requalify-recontact-task')) {
+      transition(s, s.score >= rules.mqlThreshold ? 'sql' : 'nurturing', `re-qualification (score ${s.score}${refused})`, t);
+      return;
+    }
+    // Worth a personal call (score high enough, or the survey said "later"): a re-contact task for a
+    // manager with everything gathered; the lead re-enters nurturing either way, owned by that manager.
+    if (s.score >= rules.mqlThreshold || surveyAsksForContact(s.rejection?.survey)) {
+      const r = s.rejection;
+      const task = await db.createRecontactTask({
+        leadId: s.leadId,
+        dedupKey: `${s.leadId}:recontact:${s.rejections}:${t}`,
+        score: s.score,
+        temperature: s.temperature,
+        locale: s.profile.locale,
+        ...(s.profile.country ? { country: s.profile.country } : {}),
+        previousOwner: s.owner,
+        rejection: r ? { ...r, at: new Date(r.at).toISOString() } : null,
+        now: new Date(t).toISOString(),
+      });
+      record(s, 'recontact_task_created', t, { reason: task.why, payload: { taskId: task.taskId, managerId: task.managerId } });
+      if (task.managerId) s.owner = task.managerId;
+      transition(s, 'nurturing', `re-qualification: re-contact task for ${task.managerId ?? 'the team'} (score ${s.score}${refused})`, t);
+      return;
+    }
+    transition(s, 'nurturing', `re-qualification (score ${s.score}${refused})`, t);
+  };
+
+  /** Mails the offers campaign runs left here; held back by quiet hours or the cap, they wait. */
+  const offers = async (t: number): Promise<void> => {
+    const keep: LeadState['offers'] = [];
+    for (const o of s.offers) {
+      if (t > o.until) {
+        record(s, 'offer_expired', t, { payload: { campaignId: o.campaignId, runId: o.runId } });
+        continue;
+      }
+      if (t < o.notBefore || s.undeliverable) {
+        if (!s.undeliverable) keep.push(o);
+        continue;
+      }
+      const c = o.content[s.profile.locale] ?? o.content.en;
+      const r = await sendMail({
+        idempotencyKey: `${s.leadId}:offer:${o.runId}`,
+        template: 'offer',
+        kind: 'marketing',
+        variables: { firstName: s.profile.firstName ?? null, company: s.profile.company ?? null, offerTitle: c.title, offerText: c.text, offerPath: o.path },
+      });
+      if (r.status === 'deferred') {
+        keep.push({ ...o, notBefore: Date.parse(r.until) });
+        continue;
+      }
+      record(s, r.status === 'sent' || r.status === 'already_sent' ? 'offer_sent' : 'offer_not_sent', t, { reason: r.status === 'suppressed' ? r.reason : r.status, payload: { campaignId: o.campaignId, runId: o.runId } });
+    }
+    s.offers = keep;
+  };
+
   const holidays = async (t: number): Promise<void> => {
     if (!s.profile.country) return;
     const h = s.holiday;
@@ -617,6 +701,7 @@ export async function leadLifecycle(input: LeadWorkflowInput): Promise<LeadOutco
       if (s.stage === 'sql' && s.nextRouteAt) c.push({ at: s.nextRouteAt, reason: 'retry routing (no manager free)' });
       if (s.assignment && !s.assignment.accepted) c.push({ at: s.assignment.slaDueAt, reason: `SLA: ${s.assignment.managerId} must accept` });
       if (s.stage === 'deferred' && s.requalifyAt) c.push({ at: s.requalifyAt, reason: 're-qualification' });
+      if (s.stage === 'deferred' && s.offers.length) c.push({ at: Math.min(...s.offers.map((o) => Math.min(o.notBefore, o.until + 1))), reason: `offer ${s.offers[0].campaignId}` });
       if (s.stage === 'deferred' && s.holiday.next) c.push({ at: Date.parse(s.holiday.next.sendAt), reason: `greeting: ${s.holiday.next.name}` });
       if (s.stage === 'deferred' && !s.holiday.next && s.profile.country && s.holiday.lookedUpAt !== null) c.push({ at: s.holiday.lookedUpAt + 30 * 86_400_000, reason: 'look up holidays' });
     }
@@ -650,6 +735,13 @@ export async function leadLifecycle(input: LeadWorkflowInput): Promise<LeadOutco
 
   // --- main loop --------------------------------------------------------------------------------
   if (!input.carried) record(s, 'lead_created', now(), { reason: `source ${s.profile.source}`, payload: { source: s.profile.source } });
+  // Double opt-in: a lead that arrives with consent pending gets the confirmation mail (signed
+  // /confirm link) once, from here rather than the API, so an API crash cannot lose it. Marketing
+  // mail waits (sendEmail defers consent_pending) until the consent_confirmed event.
+  if (!input.carried && s.profile.consent === 'pending' && wf.patched('double-opt-in-mail')) {
+    const res = await sendMail({ idempotencyKey: `${s.leadId}:double-opt-in`, template: 'double-opt-in', kind: 'transactional', variables: { firstName: s.profile.firstName ?? null, company: s.profile.company ?? null } });
+    record(s, 'double_opt_in_requested', now(), { reason: res.status });
+  }
   for (;;) {
     while (s.inbox.length) applyEvent(s.inbox.shift()!);
     await act();

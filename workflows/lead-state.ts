@@ -64,6 +64,8 @@ export interface LeadState {
   /** Entries per sequence id, so a re-entered sequence gets fresh ledger keys. */
   sequenceEntries: Record<string, number>;
   requalifyAt: number | null;
+  /** Offers from campaign runs waiting to be mailed (held back by quiet hours or the cap). */
+  offers: PendingOffer[];
   holiday: { next: HolidayOccurrence | null; lookedUpAt: number | null; sent: string[] };
   clientId: string | null;
   pendingDeal: ClientDeal | null;
@@ -80,7 +82,17 @@ export interface LeadState {
   recordSeq: number;
 }
 
+export interface PendingOffer {
+  campaignId: string;
+  runId: string;
+  content: Record<string, { title: string; text: string }>;
+  path: string;
+  until: number;
+  notBefore: number;
+}
+
 export const SEEN_IDS_KEPT = 1000;
+export const OFFERS_KEPT = 5;
 export const TRANSITIONS_KEPT = 50;
 export const PAGE_VIEWS_KEPT = 50;
 export const SURVEY_REASONS_DEFAULT_MONTHS: Partial<Record<RejectionReason, number>> = {
@@ -92,6 +104,8 @@ export const SURVEY_REASONS_DEFAULT_MONTHS: Partial<Record<RejectionReason, numb
   other: 6,
 };
 export const DEFAULT_REQUALIFY_MONTHS = 6;
+/** A lead that chose a competitor is asked again no sooner than this (its contract runs a while). */
+export const COMPETITOR_MIN_MONTHS = 12;
 const DAY_MS = 86_400_000;
 export const monthsMs = (months: number): number => Math.round(months * 30.44 * DAY_MS);
 
@@ -125,6 +139,7 @@ export function initialState(leadId: string, profile: LeadProfile, now: number):
     rejections: 0,
     sequenceEntries: {},
     requalifyAt: null,
+    offers: [],
     holiday: { next: null, lookedUpAt: null, sent: [] },
     clientId: null,
     pendingDeal: null,
@@ -189,6 +204,19 @@ export function absorbEvent(s: LeadState, e: LeadEventSignal, points: number, at
   }
   if (points !== 0) s.behaviour = addEvent(s.behaviour, { id: e.id, type: e.type, at, points }, now, rules);
   record(s, e.type, at, { payload: { ...(e.data ?? {}), points } }, `${s.leadId}:e:${e.id}`);
+}
+
+/** Months until re-qualification from a survey answer: the answer's own horizon, else the reason's default. */
+export function surveyRevisitMonths(reason: string, revisitMonths: unknown): number {
+  const asked = Number(revisitMonths);
+  const base = asked > 0 ? asked : (SURVEY_REASONS_DEFAULT_MONTHS[reason as RejectionReason] ?? DEFAULT_REQUALIFY_MONTHS);
+  return reason === 'chose_competitor' ? Math.max(base, COMPETITOR_MIN_MONTHS) : base;
+}
+
+/** The survey said "later" (bad timing, or a horizon to come back at): a manager should call then. */
+export function surveyAsksForContact(survey: Record<string, unknown> | undefined): boolean {
+  if (!survey) return false;
+  return survey.reason === 'bad_timing' || (typeof survey.timing === 'string' && survey.timing.startsWith('in_'));
 }
 
 export function bantGap(bant: Bant): BantKey[] {

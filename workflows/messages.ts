@@ -22,6 +22,23 @@ export const profileUpdatedSignal = defineSignal<[{ id: string; changes: Partial
  */
 export const managerCapacityFreedSignal = defineSignal<[{ managerId?: string; reason: string }]>('managerCapacityFreed');
 
+/**
+ * A periodic offer for the deferred-demand base, sent by an offer-campaign run (workflows/offer-campaign.ts).
+ * The lead workflow mails it through the normal sendEmail, so its frequency cap and quiet hours
+ * apply; `runId` makes it count once however often it is delivered (and keys the mail's ledger row).
+ */
+export interface OfferInput {
+  campaignId: string;
+  runId: string;
+  /** Title and text per locale; `en` is the fallback. */
+  content: Record<string, { title: string; text: string }>;
+  /** Site path the offer's button leads to, e.g. /offers/spring. */
+  path: string;
+  /** ISO time: an offer still held back by quiet hours or the cap by then is dropped. */
+  until: string;
+}
+export const offerSignal = defineSignal<[OfferInput]>('offer');
+
 export interface RecordBantInput {
   answers: Partial<Record<BantKey, { passed: boolean; note?: string }>>;
 }

@@ -5,6 +5,7 @@ import type {
   LeadActivities,
   LeadEventRecord,
   LeadSnapshot,
+  RecontactTaskRequest,
   RouteLeadRequest,
   SendEmailRequest,
   SendEmailResult,
@@ -18,6 +19,7 @@ export interface FakeWorld {
   clients: { leadId: string; deal: ClientDeal }[];
   assignments: { id: string; leadId: string; managerId: string; status: string }[];
   holidays: HolidayOccurrence[];
+  tasks: (RecontactTaskRequest & { taskId: string })[];
   /** Managers routeLead hands out, in order; an empty list queues the lead. */
   managers: { id: string; email: string }[];
   slaMs: number;
@@ -34,6 +36,7 @@ export function fakeWorld(): FakeWorld {
     clients: [],
     assignments: [],
     holidays: [],
+    tasks: [],
     managers: [{ id: 'm1', email: 'anna@sales.test' }, { id: 'm2', email: 'bob@sales.test' }],
     slaMs: 2 * 3_600_000,
   } as Omit<FakeWorld, "activities"> as FakeWorld;
@@ -86,6 +89,13 @@ export function fakeWorld(): FakeWorld {
       const existing = w.clients.findIndex((c) => c.leadId === leadId);
       if (existing < 0) w.clients.push({ leadId, deal });
       return { clientId: `client-${leadId}` };
+    },
+    async createRecontactTask(req) {
+      const prior = w.tasks.find((t) => t.dedupKey === req.dedupKey);
+      if (prior) return { taskId: prior.taskId, managerId: req.previousOwner ?? w.managers[0]?.id ?? null, why: 'test' };
+      const taskId = `task${w.tasks.length + 1}`;
+      w.tasks.push({ ...req, taskId });
+      return { taskId, managerId: req.previousOwner ?? w.managers[0]?.id ?? null, why: 'test routing' };
     },
     async nextHoliday(_country, _locale, _tz, after) {
       return w.holidays.find((h) => Date.parse(h.sendAt) > Date.parse(after)) ?? null;
