@@ -3,8 +3,19 @@
 // Race-free by a conditional UPDATE: `openLeads = openLeads + 1 WHERE id = ? AND openLeads < capacity`
 // is atomic on SQLite (one writer at a time) and PostgreSQL (row lock), so two leads routed at the same
 // moment can never both take a manager's last slot; the loser sees 0 rows and tries the next one.
+//
+// A lead with no eligible manager waits in the queue (stage `sql`, search attribute
+// LeadQueue="awaiting_manager", a `queued_for_manager` LeadEvent). Whenever capacity frees (an
+// assignment closes, the manager API adds a manager, raises a capacity or ends an absence),
+// wakeQueuedLeads signals the longest-waiting queued leads that manager could take, as many as it has
+// free slots, so they route at once; the workflow's 15-minute retry stays as the safety net (e.g. an
+// absence that simply runs out).
+import { Context } from '@temporalio/activity';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { DateTime } from 'luxon';
 import type { LeadActivities, RouteLeadRequest, RouteLeadResult } from '../workflows/activity-contract';
+import { managerCapacityFreedSignal } from '../workflows/messages';
+import type { Temperature } from '../workflows/types';
 import type { Manager } from '../generated/prisma-sqlite/client';
 import type { Db } from './db';
 
@@ -74,8 +85,65 @@ export function rankManagers(managers: Manager[], req: Pick<RouteLeadRequest, 't
   }));
 }
 
-export function createRoutingActivities(deps: { db: Db }): Pick<LeadActivities, 'routeLead' | 'closeAssignment'> & { resolveRecipient(to: string): Promise<string | null> } {
+/** Tells one lead workflow (by workflow id) that capacity freed. */
+export type CapacitySignaller = (workflowId: string, signal: { managerId: string; reason: string }) => Promise<void>;
+
+export function signalThroughTemporal(client: Client): CapacitySignaller {
+  return async (workflowId, signal) => {
+    try {
+      await client.workflow.getHandle(workflowId).signal(managerCapacityFreedSignal, signal);
+    } catch (e) {
+      // The lead ended meanwhile (client, erased): nothing is waiting any more.
+      if (!(e instanceof WorkflowNotFoundError)) throw e;
+    }
+  };
+}
+
+export interface QueuedLead {
+  leadId: string;
+  workflowId: string;
+  queuedAt: Date;
+}
+
+/**
+ * The queued leads `managerId` could take now (language, region; nobody if the manager is away or
+ * full), longest-waiting first, at most as many as the manager has free slots. A lead is queued when
+ * its row is at stage `sql` with no owner and it has a `queued_for_manager` event; its latest such
+ * event is when it started waiting.
+ */
+export async function queuedLeadsFor(db: Db, managerId: string, at: Date): Promise<QueuedLead[]> {
+  const m = await db.manager.findUnique({ where: { id: managerId } });
+  if (!m || m.isHeadOfSales || isAway(m, at) || m.openLeads >= m.capacity) return [];
+  const waiting = await db.lead.findMany({
+    where: { stage: 'sql', ownerId: null, erasedAt: null, events: { some: { type: 'queued_for_manager' } } },
+    select: { id: true, workflowId: true, locale: true, country: true, temperature: true, events: { where: { type: 'queued_for_manager' }, orderBy: { occurredAt: 'desc' }, take: 1, select: { occurredAt: true } } },
+  });
+  return waiting
+    .filter((l) => rankManagers([m], { temperature: l.temperature as Temperature, locale: l.locale, ...(l.country ? { country: l.country } : {}), exclude: [] }, at).length > 0)
+    .map((l) => ({ leadId: l.id, workflowId: l.workflowId, queuedAt: l.events[0].occurredAt }))
+    .sort((a, b) => a.queuedAt.getTime() - b.queuedAt.getTime() || a.leadId.localeCompare(b.leadId))
+    .slice(0, m.capacity - m.openLeads);
+}
+
+/** Signals the leads queuedLeadsFor() picks; returns their ids in the order they were woken. */
+export async function wakeQueuedLeads(db: Db, signal: CapacitySignaller, managerId: string, reason: string, at = new Date()): Promise<string[]> {
+  const leads = await queuedLeadsFor(db, managerId, at);
+  for (const l of leads) await signal(l.workflowId, { managerId, reason });
+  return leads.map((l) => l.leadId);
+}
+
+export function createRoutingActivities(deps: { db: Db; signal?: CapacitySignaller }): Pick<LeadActivities, 'routeLead' | 'closeAssignment'> & { resolveRecipient(to: string): Promise<string | null> } {
   const { db } = deps;
+  // Inside a worker the activity context carries the worker's client and logger; called elsewhere
+  // (scripts, tests) there is none, and the workflow's retry still routes the queue.
+  const context = (): Context | null => {
+    try {
+      return Context.current();
+    } catch {
+      return null;
+    }
+  };
+  const signaller = (): CapacitySignaller | null => deps.signal ?? (context() ? signalThroughTemporal(context()!.client) : null);
   return {
     async routeLead(req: RouteLeadRequest): Promise<RouteLeadResult> {
       const at = new Date(req.now);
@@ -96,17 +164,24 @@ export function createRoutingActivities(deps: { db: Db }): Pick<LeadActivities, 
     },
 
     async closeAssignment(id, status) {
-      await db.$transaction(async (tx) => {
+      const freed = await db.$transaction(async (tx) => {
         if (status === 'accepted') {
           await tx.assignment.updateMany({ where: { id, status: 'offered' }, data: { status: 'accepted', acceptedAt: new Date() } });
-          return;
+          return null;
         }
         // The status guard makes closing exactly-once, so the load is freed exactly once.
         const a = await tx.assignment.findUnique({ where: { id } });
-        if (!a) return;
+        if (!a) return null;
         const closed = await tx.assignment.updateMany({ where: { id, status: { in: ['offered', 'accepted'] } }, data: { status, closedAt: new Date() } });
-        if (closed.count === 1) await tx.manager.updateMany({ where: { id: a.managerId, openLeads: { gt: 0 } }, data: { openLeads: { decrement: 1 } } });
+        if (closed.count !== 1) return null;
+        await tx.manager.updateMany({ where: { id: a.managerId, openLeads: { gt: 0 } }, data: { openLeads: { decrement: 1 } } });
+        return a.managerId;
       });
+      const signal = freed && signaller();
+      if (!freed || !signal) return;
+      // After the commit, and never failing the close: a retry would find the assignment closed and
+      // wake nobody, so a failed wake is only logged (the queue's retry timer still routes).
+      await wakeQueuedLeads(db, signal, freed, `assignment ${id} closed (${status})`).catch((e: Error) => (context()?.log ?? console).warn('closeAssignment: waking queued leads failed', { managerId: freed, error: e.message }));
     },
 
     async resolveRecipient(to) {
