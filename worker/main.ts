@@ -12,6 +12,7 @@ import { buildApi } from './api/server';
 import { devApiKey } from './api/auth';
 import { linksPlugin, signalLead } from './api/links';
 import { mailPlugin } from './api/mail';
+import { managersPlugin } from './api/managers';
 import { seedDemo } from './seed';
 import { startSmtpSink, type SmtpSink } from './smtp-sink';
 import { createWorkers } from './worker';
@@ -58,7 +59,7 @@ async function main(): Promise<void> {
     const connection = await Connection.connect({ address });
     stops.push(() => connection.close());
     const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-    const api = await buildApi({ db, temporal, config, ...(sink ? { sink } : {}) }, [mailPlugin, linksPlugin]);
+    const api = await buildApi({ db, temporal, config, ...(sink ? { sink } : {}) }, [mailPlugin, linksPlugin, managersPlugin]);
     await api.listen({ host: config.API_HOST, port: config.API_PORT });
     stops.push(() => api.close());
 

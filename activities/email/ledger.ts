@@ -1,8 +1,9 @@
 // The email ledger (EmailLog) on the send path. The four queries of every send are plain SQL,
 // written once with `?` parameters, that runs unchanged on SQLite and PostgreSQL. Through Prisma's
 // JS engine each costs ~0.2-0.4 ms of CPU; on SQLite the same statements prepared once on a
-// better-sqlite3 connection of their own cost ~0.05 ms, which is what lets a pooled sender keep up
-// with bare nodemailer (bench/email.ts). Rare paths (failures, bounces, skips) use the ORM.
+// better-sqlite3 connection of their own cost far less, and their writes are group-committed (see
+// sqliteRunner), which is what lets a pooled sender keep up with bare nodemailer (bench/email.ts).
+// Rare paths (failures, bounces, skips) use the ORM.
 import Database from 'better-sqlite3';
 import { randomUUID } from 'crypto';
 import path from 'path';
@@ -40,10 +41,49 @@ function sqliteRunner(file: string): SqlRunner {
     return st;
   };
   const bind = (params: unknown[]): unknown[] => params.map((p) => (p instanceof Date ? sqliteDate(p) : p));
+
+  // Group commit: a commit costs far more than the statements in it (WAL frames for every touched
+  // page), so the writes issued during one turn of the event loop (a send's `sent` mark and the next
+  // send's claim, typically) commit together in one transaction. Each write's promise settles only
+  // after that commit, so a claim is still durable before its SMTP traffic starts. A statement that
+  // fails (say a constraint) fails alone; a failed commit fails them all.
+  interface Write { st: Database.Statement; params: unknown[]; resolve(changes: number): void; reject(e: unknown): void }
+  let queue: Write[] = [];
+  const commit = conn.transaction((batch: Write[]) => batch.map((w): number | { error: unknown } => {
+    try {
+      return w.st.run(...w.params).changes;
+    } catch (error) {
+      return { error };
+    }
+  }));
+  const flush = (): void => {
+    const batch = queue;
+    queue = [];
+    if (batch.length === 0) return;
+    let results: (number | { error: unknown })[];
+    try {
+      // IMMEDIATE takes the write lock up front (waiting out the busy timeout), not midway.
+      results = commit.immediate(batch);
+    } catch (e) {
+      for (const w of batch) w.reject(e);
+      return;
+    }
+    batch.forEach((w, i) => {
+      const r = results[i];
+      if (typeof r === 'number') w.resolve(r);
+      else w.reject(r.error);
+    });
+  };
   return {
     all: async <T>(sql: string, params: unknown[]) => prepared(sql).all(...bind(params)) as T[],
-    run: async (sql, params) => prepared(sql).run(...bind(params)).changes,
-    close: () => conn.close(),
+    run: (sql, params) =>
+      new Promise<number>((resolve, reject) => {
+        if (queue.push({ st: prepared(sql), params: bind(params), resolve, reject }) === 1) setImmediate(flush);
+      }),
+    close: () => {
+      flush();
+      conn.close();
+    },
   };
 }
 
@@ -59,7 +99,7 @@ export interface SendContext {
   erasedAt: Date | null;
   /** The ledger row of this idempotency key, when an earlier attempt left one. */
   prior: { status: string; messageId: string | null; error: string | null; attempts: number } | null;
-  /** The lead's latest marketing sends under other keys (at most `recentLimit`), newest first. */
+  /** The lead's marketing sends under other keys since the `recentSince` asked for, any order. */
   recentMarketing: Date[];
 }
 
@@ -88,10 +128,10 @@ export interface ClaimRow {
 
 export interface Ledger {
   /**
-   * The lead, this key's ledger row and the lead's latest `recentLimit` marketing sends (for the
-   * frequency cap), in one query. Null when the lead is unknown.
+   * The lead, this key's ledger row and the lead's marketing sends after `recentSince` (the
+   * frequency cap's window), in one query. Null when the lead is unknown.
    */
-  readSendContext(leadId: string, key: string, recentLimit: number): Promise<SendContext | null>;
+  readSendContext(leadId: string, key: string, recentSince: Date): Promise<SendContext | null>;
   suppressionReason(emailHash: string): Promise<string | null>;
   /**
    * Claims the key before any SMTP traffic. `priorAttempts` null = no row yet (insert); otherwise
@@ -109,18 +149,16 @@ export interface Ledger {
   close(): void;
 }
 
-// One row per recent send, or one row with recentAt null.
+// One row per marketing send of the lead inside the cap's window (the cap keeps that a handful),
+// or one row with recentAt null. A plain range join on (leadId, sentAt): no sorted, materialized
+// subquery per mail.
 const CONTEXT_SQL = `
   SELECT l."id", l."email", l."locale", l."timezone", l."consentStatus", l."unsubscribedAt", l."erasedAt",
          e."status" AS "priorStatus", e."messageId" AS "priorMessageId", e."error" AS "priorError", e."attempts" AS "priorAttempts",
          r."sentAt" AS "recentAt"
   FROM "Lead" l
   LEFT JOIN "EmailLog" e ON e."idempotencyKey" = ?
-  LEFT JOIN (
-    SELECT "sentAt" FROM "EmailLog"
-    WHERE "leadId" = ? AND "kind" = 'marketing' AND "status" = 'sent' AND "idempotencyKey" <> ?
-    ORDER BY "sentAt" DESC LIMIT ?
-  ) r ON 1 = 1
+  LEFT JOIN "EmailLog" r ON r."leadId" = l."id" AND r."sentAt" > ? AND r."kind" = 'marketing' AND r."status" = 'sent' AND r."idempotencyKey" <> ?
   WHERE l."id" = ?`;
 const SUPPRESSION_SQL = `SELECT "reason" FROM "Suppression" WHERE "emailHash" = ?`;
 const INSERT_CLAIM_SQL = `
@@ -139,8 +177,8 @@ const SENT_SQL = `UPDATE "EmailLog" SET "status" = 'sent', "sentAt" = ?, "error"
 export function createLedger(db: Db, databaseUrl?: string): Ledger {
   const sql = databaseUrl && isSqlite(databaseUrl) ? sqliteRunner(path.resolve(databaseUrl.slice('file:'.length))) : prismaRunner(db);
   return {
-    async readSendContext(leadId, key, recentLimit) {
-      const rows = await sql.all<ContextRow>(CONTEXT_SQL, [key, leadId, key, recentLimit, leadId]);
+    async readSendContext(leadId, key, recentSince) {
+      const rows = await sql.all<ContextRow>(CONTEXT_SQL, [key, recentSince, key, leadId]);
       const r = rows[0];
       if (!r) return null;
       const { priorStatus, priorMessageId, priorError, priorAttempts, recentAt: _recent, unsubscribedAt, erasedAt, ...lead } = r;

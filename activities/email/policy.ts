@@ -1,6 +1,6 @@
 // Send-time rules, judged at the workflow's time in the lead's own timezone: quiet hours (defer,
 // never drop) and one frequency cap across all sequences for marketing mail.
-import { DateTime } from 'luxon';
+import { DateTime, IANAZone } from 'luxon';
 
 export interface QuietHours {
   /** "HH:MM" local; the window may wrap midnight (20:00-08:00). */
@@ -15,13 +15,17 @@ const minutes = (hhmm: string): number => {
 
 /** null when `at` is outside quiet hours, else the first allowed instant after them. */
 export function quietUntil(at: Date, timezone: string, q: QuietHours): Date | null {
-  const zone = DateTime.fromJSDate(at).setZone(timezone).isValid ? timezone : 'UTC';
-  const local = DateTime.fromJSDate(at).setZone(zone);
-  const now = local.hour * 60 + local.minute;
+  // Runs on every send: one zone-offset lookup (IANAZone caches the zone and its formatter) decides
+  // the common case; the DST-aware date arithmetic below runs only for a mail that is deferred.
+  const iana = IANAZone.create(timezone);
+  const zone = iana.isValid ? timezone : 'UTC';
+  const offsetMin = iana.isValid ? iana.offset(at.getTime()) : 0;
+  const now = Math.floor((at.getTime() / 60_000 + offsetMin) % 1440 + 1440) % 1440;
   const s = minutes(q.start);
   const e = minutes(q.end);
   const inside = s <= e ? now >= s && now < e : now >= s || now < e;
   if (!inside) return null;
+  const local = DateTime.fromJSDate(at).setZone(zone);
   let end = local.set({ hour: Math.floor(e / 60), minute: e % 60, second: 0, millisecond: 0 });
   if (end <= local) end = end.plus({ days: 1 });
   return end.toJSDate();

@@ -26,11 +26,27 @@ export interface Compiled {
   text: string;
   /** Placeholder names used anywhere in subject or body. */
   placeholders: Set<string>;
+  /** subject, html and text cut at their placeholders once, so a mail is only joining the pieces. */
+  pieces: { subject: Piece[]; html: Piece[]; text: Piece[] };
   /** Placeholders used without a fallback: a mail without them is an error, not a blank. */
   required: Set<string>;
 }
 
 export class TemplateError extends Error {}
+
+/** Literal text, or a placeholder: {{<space>name|fallback}}. */
+export type Piece = string | { name: string; space: string; fallback: string | undefined };
+
+function cut(text: string): Piece[] {
+  const out: Piece[] = [];
+  let last = 0;
+  for (const m of text.matchAll(PLACEHOLDER)) {
+    out.push(text.slice(last, m.index), { space: m[1], name: m[2], fallback: m[3] });
+    last = m.index + m[0].length;
+  }
+  out.push(text.slice(last));
+  return out;
+}
 
 type Strings = Record<string, unknown>;
 const stringsCache = new Map<Locale, Strings>();
@@ -103,17 +119,24 @@ export async function compileUncached(template: TemplateId, locale: Locale): Pro
   scan(result.html, placeholders, required);
   scan(subject, placeholders, required);
   // wordwrap off: a wrap inside "{{ name|}}" would break the placeholder; mail clients wrap anyway.
-  return { template, locale, subject, html: result.html, text: toText(result.html, false), placeholders, required };
+  const text = toText(result.html, false);
+  return { template, locale, subject, html: result.html, text, placeholders, required, pieces: { subject: cut(subject), html: cut(result.html), text: cut(text) } };
 }
 
-function substitute(text: string, vars: Vars, escapeHtml: boolean, where: string): string {
-  return text.replace(PLACEHOLDER, (_m, space: string, name: string, fallback: string | undefined) => {
-    const v = vars[name];
+function substitute(pieces: Piece[], vars: Vars, escapeHtml: boolean, where: string): string {
+  let out = '';
+  for (const p of pieces) {
+    if (typeof p === 'string') {
+      out += p;
+      continue;
+    }
+    const v = vars[p.name];
     const present = v !== undefined && v !== null && v !== '';
-    if (!present && fallback === undefined) throw new TemplateError(`${where}: variable "${name}" is missing`);
-    const out = present ? `${space}${String(v)}` : (fallback ?? '');
-    return escapeHtml ? escape(out) : out;
-  });
+    if (!present && p.fallback === undefined) throw new TemplateError(`${where}: variable "${p.name}" is missing`);
+    const value = present ? `${p.space}${String(v)}` : (p.fallback ?? '');
+    out += escapeHtml ? escape(value) : value;
+  }
+  return out;
 }
 
 export interface RenderedMail {
@@ -126,9 +149,10 @@ export interface RenderedMail {
 export async function render(template: string, locale: string | undefined, vars: Vars): Promise<RenderedMail> {
   const c = await compile(template, locale);
   const where = `${template}/${c.locale}`;
-  const subject = substitute(c.subject, vars, false, where).replace(/[\r\n]+/g, ' ').trim();
-  const html = substitute(c.html, { ...vars, subject }, true, where);
-  const text = substitute(c.text, { ...vars, subject }, false, where);
+  const subject = substitute(c.pieces.subject, vars, false, where).replace(/[\r\n]+/g, ' ').trim();
+  const withSubject = { ...vars, subject };
+  const html = substitute(c.pieces.html, withSubject, true, where);
+  const text = substitute(c.pieces.text, withSubject, false, where);
   return { subject, html, text, locale: c.locale };
 }
 

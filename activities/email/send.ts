@@ -15,7 +15,7 @@ import type { Db } from '../db';
 import { createLedger } from './ledger';
 import { linkBuilder, trackClicks } from './links';
 import { consentDecision, capUntil, quietUntil, type QuietHours } from './policy';
-import { render } from './render';
+import { compile, render } from './render';
 import { TEMPLATES, isTemplateId, type TemplateSpec } from './templates';
 
 export interface EmailConfig {
@@ -127,7 +127,7 @@ export function createEmailActivities(deps: EmailDeps): EmailActivities {
     const at = req.now ? new Date(req.now) : clock();
     const key = req.idempotencyKey;
 
-    const ctx = await ledger.readSendContext(req.leadId, key, config.cap.max);
+    const ctx = await ledger.readSendContext(req.leadId, key, new Date(at.getTime() - config.cap.days * DAY_MS));
     if (ctx?.prior?.status === 'sent') return { status: 'already_sent', messageId: ctx.prior.messageId ?? messageIdFor(key, config.from) };
     if (ctx?.prior?.status === 'bounced') return { status: 'bounced', error: ctx.prior.error ?? 'bounced' };
     const skip = async (reason: string, to: string): Promise<SendEmailResult> => {
@@ -165,6 +165,8 @@ export function createEmailActivities(deps: EmailDeps): EmailActivities {
     const unsubscribeUrl = toLead ? links.unsubscribe(ctx.id) : internalUnsubscribe;
     const offerPath = (vars.data as { offerPath?: string }).offerPath;
     const ctaUrl = req.template === 'double-opt-in' ? links.confirm(ctx.id) : `${config.siteUrl.replace(/\/$/, '')}${offerPath ?? spec.ctaPath ?? '/'}`;
+    // Signing a link costs an HMAC: only the links this template shows are made.
+    const uses = (await compile(req.template, locale)).placeholders;
     const mail = await render(req.template, locale, {
       ...vars.data,
       companyName: config.companyName,
@@ -172,7 +174,7 @@ export function createEmailActivities(deps: EmailDeps): EmailActivities {
       unsubscribeUrl,
       openUrl: toLead ? links.open(key, ctx.id) : BLANK_PIXEL,
       ctaUrl,
-      surveyUrl: links.survey(ctx.id),
+      ...(uses.has('surveyUrl') ? { surveyUrl: links.survey(ctx.id) } : {}),
       locale,
     });
     const subject = req.subject ?? mail.subject;
