@@ -1,0 +1,149 @@
+// The manager API (admin keys only): sales managers, their capacity, working hours and timezone,
+// languages and regions, tier and conversion rate, and out-of-office periods. Managers are never
+// deleted (assignments and clients keep pointing at them): DELETE deactivates. Whenever a change can
+// free capacity (a new manager, more capacity, back from absence, reactivated), the longest-waiting
+// queued leads that manager can take are woken to route at once (activities/routing.ts).
+import type { FastifyReply } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { IANAZone } from 'luxon';
+import { z } from 'zod';
+import { isUniqueViolation, type Db } from '../../activities/db';
+import { isAway, signalThroughTemporal, wakeQueuedLeads } from '../../activities/routing';
+import type { Manager } from '../../generated/prisma-sqlite/client';
+import { guarded } from './auth';
+import type { ApiPlugin } from './server';
+
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (00:00-23:59)');
+export const workingHoursSchema = z
+  .object({
+    /** ISO weekdays, 1 = Monday. */
+    days: z.array(z.number().int().min(1).max(7)).min(1).max(7).refine((d) => new Set(d).size === d.length, 'days must not repeat'),
+    start: hhmm,
+    end: hhmm,
+  })
+  .strict()
+  .refine((w) => w.start < w.end, { path: ['end'], message: 'must be after start' });
+export const outOfOfficeSchema = z
+  .object({ from: z.iso.datetime({ offset: true }), to: z.iso.datetime({ offset: true }), note: z.string().max(200).optional() })
+  .strict()
+  .refine((p) => Date.parse(p.from) < Date.parse(p.to), { path: ['to'], message: 'must be after from' });
+
+const fields = {
+  name: z.string().trim().min(1).max(200),
+  email: z.email('must be an e-mail address').max(254),
+  languages: z.array(z.string().regex(/^[a-z]{2,3}$/, 'must be a lower-case ISO 639 code like pl')).max(30),
+  regions: z.array(z.string().regex(/^[A-Z]{2}$/, 'must be an upper-case ISO 3166 country code like PL')).max(250),
+  /** 1 = best; hot leads go to tier 1 first. */
+  tier: z.number().int().min(1).max(5),
+  /** Measured share of won leads, 0..1: orders managers within a tier for hot leads. */
+  conversionRate: z.number().min(0).max(1),
+  /** Max open leads (offered or accepted). */
+  capacity: z.number().int().min(0).max(10_000),
+  timezone: z.string().max(64).refine((tz) => IANAZone.isValidZone(tz), 'must be an IANA timezone like Europe/Warsaw'),
+  workingHours: workingHoursSchema,
+  outOfOffice: z.array(outOfOfficeSchema).max(100),
+  /** Gets SLA escalations, never leads. */
+  isHeadOfSales: z.boolean(),
+  active: z.boolean(),
+};
+const createSchema = z
+  .object({
+    ...fields,
+    languages: fields.languages.optional(),
+    regions: fields.regions.optional(),
+    tier: fields.tier.optional(),
+    conversionRate: fields.conversionRate.optional(),
+    capacity: fields.capacity.optional(),
+    timezone: fields.timezone.optional(),
+    workingHours: fields.workingHours.optional(),
+    outOfOffice: fields.outOfOffice.optional(),
+    isHeadOfSales: fields.isHeadOfSales.optional(),
+    active: fields.active.optional(),
+  })
+  .strict();
+const updateSchema = z
+  .object(fields)
+  .partial()
+  .strict()
+  .refine((u) => Object.keys(u).length > 0, 'nothing to change');
+const DEFAULTS = { languages: [], regions: [], tier: 2, conversionRate: 0, capacity: 10, timezone: 'UTC', workingHours: { days: [1, 2, 3, 4, 5], start: '09:00', end: '17:00' }, outOfOffice: [], isHeadOfSales: false, active: true };
+
+const params = z.object({ id: z.string().min(1).max(100) });
+const errorBody = z.object({ error: z.string(), errors: z.array(z.object({ field: z.string(), message: z.string() })).optional() });
+
+/** A manager as the API shows it: the row, plus whether they are away right now. */
+function view(m: Manager, at = new Date()) {
+  return { ...m, away: isAway(m, at), freeSlots: Math.max(0, m.capacity - m.openLeads) };
+}
+
+export const managersPlugin: ApiPlugin = async (plain, deps) => {
+  const app = plain.withTypeProvider<ZodTypeProvider>();
+  const admin = guarded(deps, 'admin');
+  const wake = async (m: Manager, reason: string): Promise<string[]> => {
+    // The change is committed; a Temporal hiccup must not turn it into an error (the queue's retry
+    // timer still routes those leads).
+    try {
+      return await wakeQueuedLeads(deps.db, signalThroughTemporal(deps.temporal), m.id, reason);
+    } catch (e) {
+      app.log.warn({ managerId: m.id, error: (e as Error).message }, 'waking queued leads failed');
+      return [];
+    }
+  };
+  const conflict = (reply: FastifyReply) => reply.code(409).send({ error: 'a manager with this e-mail exists', errors: [{ field: 'email', message: 'already used' }] });
+  const find = (db: Db, id: string) => db.manager.findUnique({ where: { id } });
+
+  app.get('/managers', { ...admin, schema: { summary: 'List managers with their load', querystring: z.object({ active: z.enum(['true', 'false']).optional() }).strict() } }, async (req) => {
+    const q = req.query.active;
+    const rows = await deps.db.manager.findMany({ where: q ? { active: q === 'true' } : {}, orderBy: [{ tier: 'asc' }, { name: 'asc' }] });
+    return { managers: rows.map((m) => view(m)) };
+  });
+
+  app.get('/managers/:id', { ...admin, schema: { summary: 'One manager', params, response: { 404: errorBody } } }, async (req, reply) => {
+    const m = await find(deps.db, req.params.id);
+    return m ? view(m) : reply.code(404).send({ error: 'manager not found' });
+  });
+
+  app.post('/managers', { ...admin, schema: { summary: 'Add a manager', body: createSchema, response: { 400: errorBody, 409: errorBody } } }, async (req, reply) => {
+    const body = { ...DEFAULTS, ...req.body, email: req.body.email.toLowerCase() };
+    try {
+      const m = await deps.db.manager.create({ data: body });
+      return reply.code(201).send({ ...view(m), wokenLeads: await wake(m, `manager ${m.name} added`) });
+    } catch (e) {
+      if (isUniqueViolation(e)) return conflict(reply);
+      throw e;
+    }
+  });
+
+  app.patch('/managers/:id', { ...admin, schema: { summary: 'Change a manager (capacity, hours, absences, tier, ...)', params, body: updateSchema, response: { 400: errorBody, 404: errorBody, 409: errorBody } } }, async (req, reply) => {
+    const data = { ...req.body, ...(req.body.email ? { email: req.body.email.toLowerCase() } : {}) };
+    try {
+      const m = await deps.db.manager.update({ where: { id: req.params.id }, data });
+      return { ...view(m), wokenLeads: await wake(m, `manager ${m.name} changed (${Object.keys(req.body).join(', ')})`) };
+    } catch (e) {
+      if (isUniqueViolation(e)) return conflict(reply);
+      if ((e as { code?: string }).code === 'P2025') return reply.code(404).send({ error: 'manager not found' });
+      throw e;
+    }
+  });
+
+  app.delete('/managers/:id', { ...admin, schema: { summary: 'Deactivate a manager (gets no new leads; history kept)', params, response: { 404: errorBody } } }, async (req, reply) => {
+    const r = await deps.db.manager.updateMany({ where: { id: req.params.id }, data: { active: false } });
+    if (!r.count) return reply.code(404).send({ error: 'manager not found' });
+    // Offers the manager has not accepted yet run into their SLA and are re-routed then.
+    return view((await find(deps.db, req.params.id))!);
+  });
+
+  app.post(
+    '/managers/:id/out-of-office',
+    { ...admin, schema: { summary: 'Add an out-of-office period (the manager gets no leads during it)', params, body: outOfOfficeSchema, response: { 400: errorBody, 404: errorBody } } },
+    async (req, reply) => {
+      const m = await find(deps.db, req.params.id);
+      if (!m) return reply.code(404).send({ error: 'manager not found' });
+      // Periods that ended are dropped on the way: the list stays short.
+      const now = Date.now();
+      const kept = (Array.isArray(m.outOfOffice) ? (m.outOfOffice as { to: string }[]) : []).filter((p) => Date.parse(p.to) > now);
+      const updated = await deps.db.manager.update({ where: { id: m.id }, data: { outOfOffice: [...kept, req.body] } });
+      return reply.code(201).send(view(updated));
+    },
+  );
+};
