@@ -71,9 +71,57 @@ const DEFAULTS = { languages: [], regions: [], tier: 2, conversionRate: 0, capac
 const params = z.object({ id: z.string().min(1).max(100) });
 const errorBody = z.object({ error: z.string(), errors: z.array(z.object({ field: z.string(), message: z.string() })).optional() });
 
-/** A manager as the API shows it: the row, plus whether they are away right now. */
-function view(m: Manager, at = new Date()) {
-  return { ...m, away: isAway(m, at), freeSlots: Math.max(0, m.capacity - m.openLeads) };
+const managerView = z.object({
+  id: z.string(),
+  name: z.string(),
+  email: z.string(),
+  languages: z.array(z.string()),
+  regions: z.array(z.string()),
+  tier: z.number(),
+  conversionRate: z.number(),
+  capacity: z.number(),
+  openLeads: z.number(),
+  freeSlots: z.number(),
+  timezone: z.string(),
+  workingHours: z.object({ days: z.array(z.number()), start: z.string(), end: z.string() }),
+  outOfOffice: z.array(z.object({ from: z.string(), to: z.string(), note: z.string().optional() })),
+  isHeadOfSales: z.boolean(),
+  active: z.boolean(),
+  /** Inactive or in an out-of-office period right now. */
+  away: z.boolean(),
+  lastAssignedAt: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  /** After a change: the queued leads woken to route to this manager now. */
+  wokenLeads: z.array(z.string()).optional(),
+});
+type ManagerView = z.infer<typeof managerView>;
+
+/** A manager as the API shows it: the row, its free slots and whether they are away right now. */
+function view(m: Manager, at = new Date()): ManagerView {
+  // The JSON columns were validated by this API (or the seed) on the way in.
+  const json = <T>(v: unknown, fallback: T): T => (v ?? fallback) as T;
+  return {
+    id: m.id,
+    name: m.name,
+    email: m.email,
+    languages: json(m.languages, []),
+    regions: json(m.regions, []),
+    tier: m.tier,
+    conversionRate: m.conversionRate,
+    capacity: m.capacity,
+    openLeads: m.openLeads,
+    freeSlots: Math.max(0, m.capacity - m.openLeads),
+    timezone: m.timezone,
+    workingHours: json(m.workingHours, DEFAULTS.workingHours),
+    outOfOffice: json(m.outOfOffice, []),
+    isHeadOfSales: m.isHeadOfSales,
+    active: m.active,
+    away: isAway(m, at),
+    lastAssignedAt: m.lastAssignedAt?.toISOString() ?? null,
+    createdAt: m.createdAt.toISOString(),
+    updatedAt: m.updatedAt.toISOString(),
+  };
 }
 
 export const managersPlugin: ApiPlugin = async (plain, deps) => {
@@ -92,18 +140,18 @@ export const managersPlugin: ApiPlugin = async (plain, deps) => {
   const conflict = (reply: FastifyReply) => reply.code(409).send({ error: 'a manager with this e-mail exists', errors: [{ field: 'email', message: 'already used' }] });
   const find = (db: Db, id: string) => db.manager.findUnique({ where: { id } });
 
-  app.get('/managers', { ...admin, schema: { summary: 'List managers with their load', querystring: z.object({ active: z.enum(['true', 'false']).optional() }).strict() } }, async (req) => {
+  app.get('/managers', { ...admin, schema: { summary: 'List managers with their load', querystring: z.object({ active: z.enum(['true', 'false']).optional() }).strict(), response: { 200: z.object({ managers: z.array(managerView) }) } } }, async (req) => {
     const q = req.query.active;
     const rows = await deps.db.manager.findMany({ where: q ? { active: q === 'true' } : {}, orderBy: [{ tier: 'asc' }, { name: 'asc' }] });
     return { managers: rows.map((m) => view(m)) };
   });
 
-  app.get('/managers/:id', { ...admin, schema: { summary: 'One manager', params, response: { 404: errorBody } } }, async (req, reply) => {
+  app.get('/managers/:id', { ...admin, schema: { summary: 'One manager', params, response: { 200: managerView, 404: errorBody } } }, async (req, reply) => {
     const m = await find(deps.db, req.params.id);
     return m ? view(m) : reply.code(404).send({ error: 'manager not found' });
   });
 
-  app.post('/managers', { ...admin, schema: { summary: 'Add a manager', body: createSchema, response: { 400: errorBody, 409: errorBody } } }, async (req, reply) => {
+  app.post('/managers', { ...admin, schema: { summary: 'Add a manager', body: createSchema, response: { 201: managerView, 400: errorBody, 409: errorBody } } }, async (req, reply) => {
     const body = { ...DEFAULTS, ...req.body, email: req.body.email.toLowerCase() };
     try {
       const m = await deps.db.manager.create({ data: body });
@@ -114,7 +162,7 @@ export const managersPlugin: ApiPlugin = async (plain, deps) => {
     }
   });
 
-  app.patch('/managers/:id', { ...admin, schema: { summary: 'Change a manager (capacity, hours, absences, tier, ...)', params, body: updateSchema, response: { 400: errorBody, 404: errorBody, 409: errorBody } } }, async (req, reply) => {
+  app.patch('/managers/:id', { ...admin, schema: { summary: 'Change a manager (capacity, hours, absences, tier, ...)', params, body: updateSchema, response: { 200: managerView, 400: errorBody, 404: errorBody, 409: errorBody } } }, async (req, reply) => {
     const data = { ...req.body, ...(req.body.email ? { email: req.body.email.toLowerCase() } : {}) };
     try {
       const m = await deps.db.manager.update({ where: { id: req.params.id }, data });
@@ -126,7 +174,7 @@ export const managersPlugin: ApiPlugin = async (plain, deps) => {
     }
   });
 
-  app.delete('/managers/:id', { ...admin, schema: { summary: 'Deactivate a manager (gets no new leads; history kept)', params, response: { 404: errorBody } } }, async (req, reply) => {
+  app.delete('/managers/:id', { ...admin, schema: { summary: 'Deactivate a manager (gets no new leads; history kept)', params, response: { 200: managerView, 404: errorBody } } }, async (req, reply) => {
     const r = await deps.db.manager.updateMany({ where: { id: req.params.id }, data: { active: false } });
     if (!r.count) return reply.code(404).send({ error: 'manager not found' });
     // Offers the manager has not accepted yet run into their SLA and are re-routed then.
@@ -135,7 +183,7 @@ export const managersPlugin: ApiPlugin = async (plain, deps) => {
 
   app.post(
     '/managers/:id/out-of-office',
-    { ...admin, schema: { summary: 'Add an out-of-office period (the manager gets no leads during it)', params, body: outOfOfficeSchema, response: { 400: errorBody, 404: errorBody } } },
+    { ...admin, schema: { summary: 'Add an out-of-office period (the manager gets no leads during it)', params, body: outOfOfficeSchema, response: { 201: managerView, 400: errorBody, 404: errorBody } } },
     async (req, reply) => {
       const m = await find(deps.db, req.params.id);
       if (!m) return reply.code(404).send({ error: 'manager not found' });
