@@ -24,6 +24,7 @@ const dateOrDateTime = z.union([z.iso.date(), z.iso.datetime({ offset: true })],
  */
 export const kpiRangeSchema = z
   .object({ from: dateOrDateTime.optional(), to: dateOrDateTime.optional() })
+  .strict()
   .transform(({ from, to }) => {
     const end = to ? (to.length === 10 ? new Date(Date.parse(`${to}T00:00:00Z`) + DAY_MS) : new Date(to)) : new Date(Date.parse(`${new Date().toISOString().slice(0, 10)}T00:00:00Z`) + DAY_MS);
     const start = from ? new Date(from.length === 10 ? `${from}T00:00:00Z` : from) : new Date(end.getTime() - 90 * DAY_MS);

@@ -1,0 +1,18 @@
+// KPI routes (admin keys only): GET /kpi (the report as JSON) and GET /kpi/report (the same report
+// as an HTML page with charts). `from`/`to` are validated by the report's own schema: a bad value
+// is a 400 naming the field.
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { computeKpis, kpiRangeSchema } from '../kpi';
+import { renderKpiPage } from '../kpi-page';
+import { guarded } from './auth';
+import type { ApiPlugin } from './server';
+
+export const kpiPlugin: ApiPlugin = async (plain, deps) => {
+  const app = plain.withTypeProvider<ZodTypeProvider>();
+  const opts = { ...guarded(deps, 'admin'), schema: { querystring: kpiRangeSchema } };
+  app.get('/kpi', opts, async (req) => computeKpis(deps.db, deps.config.DATABASE_URL, req.query));
+  app.get('/kpi/report', opts, async (req, reply) => {
+    const report = await computeKpis(deps.db, deps.config.DATABASE_URL, req.query);
+    return reply.type('text/html; charset=utf-8').header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:").send(renderKpiPage(report));
+  });
+};
