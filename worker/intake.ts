@@ -1,9 +1,10 @@
 // Intake core: a person arrives (form, import, seed). Known email -> attach to the existing lead;
 // otherwise a new lead row and its workflow. Either way the lead's workflow gets the event through
 // signal-with-start, so an unknown workflow is started and a known one is just signalled.
-import type { Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { randomUUID } from 'crypto';
 import { isUniqueViolation, type Db } from '../activities/db';
+import { emailHash } from '../activities/email/send';
 import type { LeadWorkflowInput } from '../workflows/lead-lifecycle';
 import { leadEventSignal, profileUpdatedSignal } from '../workflows/messages';
 import type { LeadEventSignal, LeadProfile } from '../workflows/types';
@@ -14,9 +15,35 @@ export type IntakeInput = Omit<LeadProfile, 'locale' | 'timezone'> & {
   timezone?: string;
   utm?: Record<string, string>;
   consentTextVersion?: string;
+  /** Where consent was given (form, page); defaults to `source`. */
+  consentSource?: string;
   /** The event that brought the person in (form_submitted by default), with its idempotency id. */
   event?: LeadEventSignal;
 };
+
+/** The address asked not to be contacted (unsubscribed, bounced, erased): nothing is stored. */
+export class SuppressedError extends Error {
+  constructor(readonly reason: string) {
+    super(`this address must not be contacted (${reason})`);
+    this.name = 'SuppressedError';
+  }
+}
+
+/** The source names a campaign that does not exist (spend and KPIs hang off Campaign rows). */
+export class UnknownCampaignError extends Error {
+  constructor(readonly campaignId: string) {
+    super(`unknown campaign ${campaignId}`);
+    this.name = 'UnknownCampaignError';
+  }
+}
+
+export interface IntakeResult {
+  leadId: string;
+  created: boolean;
+  workflowId: string;
+  /** The lead's workflow has ended (client, unsubscribed, erased): the data was merged, no new run started. */
+  closed?: boolean;
+}
 
 export const normaliseEmail = (email: string): string => email.trim().toLowerCase();
 
@@ -41,9 +68,36 @@ export function profileOf(lead: { email: string; firstName: string | null; lastN
   };
 }
 
-export async function intakeLead(deps: { db: Db; temporal: Client; taskQueue: string }, input: IntakeInput): Promise<{ leadId: string; created: boolean; workflowId: string }> {
-  const { db, temporal } = deps;
+type LeadRow = Parameters<typeof profileOf>[0] & { id: string; workflowId: string };
+
+/**
+ * Delivers an event to a lead's workflow, starting it when it is not running (a crash between the
+ * lead row and its workflow heals on the next event). A lead whose life has ended (client,
+ * unsubscribed, erased) is not started over as `new`: null then.
+ */
+export async function signalLeadEvent(deps: { temporal: Client; taskQueue: string }, lead: LeadRow, event: LeadEventSignal): Promise<WorkflowHandle | null> {
+  try {
+    return await deps.temporal.workflow.signalWithStart('leadLifecycle', {
+      workflowId: lead.workflowId,
+      taskQueue: deps.taskQueue,
+      args: [{ leadId: lead.id, profile: profileOf(lead) } satisfies LeadWorkflowInput],
+      signal: leadEventSignal,
+      signalArgs: [event],
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    });
+  } catch (e) {
+    if (e instanceof WorkflowExecutionAlreadyStartedError) return null;
+    throw e;
+  }
+}
+
+export async function intakeLead(deps: { db: Db; temporal: Client; taskQueue: string }, input: IntakeInput): Promise<IntakeResult> {
+  const { db } = deps;
   const email = normaliseEmail(input.email);
+  // Checked before any write: an erased or unsubscribed person is never stored or mailed again.
+  const suppressed = await db.suppression.findUnique({ where: { emailHash: emailHash(email) }, select: { reason: true } });
+  if (suppressed) throw new SuppressedError(suppressed.reason);
+  if (input.campaignId && !(await db.campaign.findUnique({ where: { id: input.campaignId }, select: { id: true } }))) throw new UnknownCampaignError(input.campaignId);
   const fields = {
     firstName: input.firstName,
     lastName: input.lastName,
@@ -72,7 +126,7 @@ export async function intakeLead(deps: { db: Db; temporal: Client; taskQueue: st
           utm: input.utm,
           workflowId: `lead-${id}`,
           consentStatus: input.consent,
-          consentSource: input.source,
+          consentSource: input.consentSource ?? input.source,
           consentTextVersion: input.consentTextVersion,
           consentAt: input.consent === 'confirmed' ? new Date() : null,
         },
@@ -88,13 +142,8 @@ export async function intakeLead(deps: { db: Db; temporal: Client; taskQueue: st
   if (!created && Object.keys(changes).length) lead = await db.lead.update({ where: { id: lead.id }, data: changes });
 
   const event: LeadEventSignal = input.event ?? { id: `intake:${input.source}:${email}`, type: 'form_submitted', data: { source: input.source } };
-  const handle = await temporal.workflow.signalWithStart('leadLifecycle', {
-    workflowId: lead.workflowId,
-    taskQueue: deps.taskQueue,
-    args: [{ leadId: lead.id, profile: profileOf(lead) } satisfies LeadWorkflowInput],
-    signal: leadEventSignal,
-    signalArgs: [event],
-  });
+  const handle = await signalLeadEvent(deps, lead, event);
+  if (!handle) return { leadId: lead.id, created, workflowId: lead.workflowId, closed: true };
   if (!created && Object.keys(changes).length) await handle.signal(profileUpdatedSignal, { id: `${event.id}:profile`, changes: changes as Partial<LeadProfile> });
   return { leadId: lead.id, created, workflowId: lead.workflowId };
 }

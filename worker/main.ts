@@ -10,6 +10,7 @@ import { ConfigError, frequencyCap, loadConfig, quietHours, type Config } from '
 import { startDevServer, type DevServer } from './dev-server';
 import { buildApi } from './api/server';
 import { devApiKey } from './api/auth';
+import { intakePlugin } from './api/intake';
 import { linksPlugin, signalLead } from './api/links';
 import { mailPlugin } from './api/mail';
 import { managersPlugin } from './api/managers';
@@ -59,7 +60,7 @@ async function main(): Promise<void> {
     const connection = await Connection.connect({ address });
     stops.push(() => connection.close());
     const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-    const api = await buildApi({ db, temporal, config, ...(sink ? { sink } : {}) }, [mailPlugin, linksPlugin, managersPlugin]);
+    const api = await buildApi({ db, temporal, config, ...(sink ? { sink } : {}) }, [mailPlugin, linksPlugin, intakePlugin, managersPlugin]);
     await api.listen({ host: config.API_HOST, port: config.API_PORT });
     stops.push(() => api.close());
 

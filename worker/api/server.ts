@@ -23,9 +23,10 @@ export async function buildApi(deps: ApiDeps, plugins: ApiPlugin[] = []): Promis
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler((err, _req, reply) => {
-    const e = err as { validation?: { instancePath?: string; message?: string; params?: { issue?: { path?: (string | number)[] } } }[]; statusCode?: number; message: string };
+    const e = err as { validation?: { instancePath?: string; message?: string; params?: { issue?: { path?: (string | number)[] }; keys?: string[] } }[]; statusCode?: number; message: string };
     if (e.validation) {
-      const errors = e.validation.map((v) => ({ field: (v.params?.issue?.path ?? v.instancePath?.split('/').filter(Boolean) ?? []).join('.'), message: v.message ?? 'invalid' }));
+      // An unknown key (strict objects) is named by the key itself, not only by its parent's path.
+      const errors = e.validation.map((v) => ({ field: [...(v.params?.issue?.path ?? v.instancePath?.split('/').filter(Boolean) ?? []), ...(v.params?.keys?.length ? [v.params.keys.join(',')] : [])].join('.'), message: v.message ?? 'invalid' }));
       return reply.code(400).send({ error: 'invalid request', errors });
     }
     const status = e.statusCode && e.statusCode >= 400 ? e.statusCode : 500;

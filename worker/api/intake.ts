@@ -1,0 +1,189 @@
+// The intake API: leads in from forms, landing pages, chat, events, lists (`POST /leads`), their
+// behaviour (`POST /leads/:id/events`, `POST /events` by email), inbound mail (`POST /inbound/mail`,
+// a raw RFC 822 message), a lead's row and live workflow state (`GET /leads/:id`), and the OpenAPI
+// document generated from the same zod schemas (`GET /openapi.json`). Every route needs an API key.
+import swagger from '@fastify/swagger';
+import type { FastifyReply, RouteShorthandOptions } from 'fastify';
+import { jsonSchemaTransform, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { simpleParser } from 'mailparser';
+import { createHash } from 'crypto';
+import { z } from 'zod';
+import { stateQuery, type LeadView } from '../../workflows/messages';
+import { LEAD_EVENT_TYPES, type LeadEventSignal } from '../../workflows/types';
+import { createEmailVerifier, type EmailVerifier } from '../email-verification';
+import { intakeLead, normaliseEmail, signalLeadEvent, SuppressedError, UnknownCampaignError, type IntakeInput } from '../intake';
+import { emailField, leadBodySchema, toIntakeInput } from '../lead-input';
+import { guarded, type Scope } from './auth';
+import { gdprPlugin } from './gdpr';
+import type { ApiDeps, ApiPlugin } from './server';
+
+/** Behaviour other systems may report; mail opens/clicks, consent and unsubscribes come only through signed links. */
+export const EXTERNAL_EVENT_TYPES = ['page_viewed', 'document_downloaded', 'form_submitted', 'webinar_attended', 'demo_booked', 'replied'] as const satisfies readonly (typeof LEAD_EVENT_TYPES)[number][];
+
+const eventData = z
+  .record(z.string().min(1).max(100), z.union([z.string().max(2000), z.number().refine(Number.isFinite, 'must be finite'), z.boolean(), z.null()]))
+  .refine((d) => Object.keys(d).length <= 50, 'at most 50 keys');
+const eventSchema = z
+  .object({
+    /** Idempotency id: the same id is counted once, however often it is posted. */
+    id: z.string().trim().min(1).max(200),
+    type: z.enum(EXTERNAL_EVENT_TYPES),
+    at: z.iso.datetime({ offset: true }).optional(),
+    data: eventData.optional(),
+  })
+  .strict();
+const eventByEmailSchema = eventSchema.extend({ email: emailField }).strict();
+const leadParams = z.object({ id: z.string().min(1).max(100) });
+const errorBody = z.object({ error: z.string(), errors: z.array(z.object({ field: z.string(), message: z.string() })).optional() });
+const intakeReply = z.object({ leadId: z.string(), created: z.boolean(), workflowId: z.string(), closed: z.boolean().optional(), emailCheck: z.enum(['mx', 'a', 'unverified']) });
+
+const LEAD_BODY_LIMIT = 16 * 1024;
+const MAIL_BODY_LIMIT = 5 * 1024 * 1024;
+
+export interface IntakePluginOptions {
+  /** Address checks (tests inject a resolver; default: the system DNS). */
+  verifier?: EmailVerifier;
+}
+
+/**
+ * guarded()'s key check run at onRequest instead of preHandler: a request without a valid key is
+ * refused (401/403) before its body is read or validated, so the schema is not an oracle for
+ * strangers and large bodies from them are never parsed.
+ */
+export function keyed(deps: ApiDeps, scope: Scope): Pick<RouteShorthandOptions, 'onRequest' | 'config'> {
+  const g = guarded(deps, scope);
+  return { onRequest: g.preHandler as RouteShorthandOptions['onRequest'], config: g.config };
+}
+
+const invalid = (reply: FastifyReply, field: string, message: string) => reply.code(400).send({ error: 'invalid request', errors: [{ field, message }] });
+
+/** Runs intake and turns its refusals into HTTP answers; null when the reply was already sent. */
+async function admit(deps: ApiDeps, reply: FastifyReply, input: IntakeInput) {
+  try {
+    return await intakeLead({ db: deps.db, temporal: deps.temporal, taskQueue: deps.config.TASK_QUEUE }, input);
+  } catch (e) {
+    if (e instanceof SuppressedError) {
+      await reply.code(409).send({ error: `${e.message}: nothing was stored`, errors: [{ field: 'email', message: 'address is suppressed' }] });
+      return null;
+    }
+    if (e instanceof UnknownCampaignError) {
+      await invalid(reply, 'source.campaign', e.message);
+      return null;
+    }
+    throw e;
+  }
+}
+
+export function createIntakePlugin(opts: IntakePluginOptions = {}): ApiPlugin {
+  const verifier = opts.verifier ?? createEmailVerifier();
+  return async (plain, deps) => {
+    await plain.register(swagger, {
+      openapi: {
+        info: { title: 'leadflow API', version: '1', description: 'Lead intake, events, inbound mail, GDPR. Send an API key as `Authorization: Bearer <key>` or `X-Api-Key`.' },
+        components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
+        security: [{ apiKey: [] }],
+      },
+      transform: jsonSchemaTransform,
+    });
+    // Raw mail for the inbound route; parsers registered here apply to this plugin's routes only.
+    plain.addContentTypeParser(['message/rfc822', 'text/plain', 'application/octet-stream'], { parseAs: 'buffer', bodyLimit: MAIL_BODY_LIMIT }, (_req, body, done) => done(null, body));
+    const app = plain.withTypeProvider<ZodTypeProvider>();
+    // A child, so the OpenAPI document covers the GDPR routes too.
+    await plain.register(gdprPlugin, deps);
+
+    app.get('/openapi.json', { ...keyed(deps, 'intake'), schema: { hide: true } }, async () => app.swagger());
+
+    app.post(
+      '/leads',
+      { ...keyed(deps, 'intake'), bodyLimit: LEAD_BODY_LIMIT, schema: { summary: 'Take in a lead (new or known by e-mail)', body: leadBodySchema, response: { 200: intakeReply, 201: intakeReply, 400: errorBody, 409: errorBody } } },
+      async (req, reply) => {
+        const check = await verifier.verify(req.body.email);
+        if (!check.ok) return invalid(reply, 'email', check.reason);
+        const r = await admit(deps, reply, toIntakeInput(req.body));
+        if (!r) return reply;
+        return reply.code(r.created ? 201 : 200).send({ ...r, emailCheck: check.checked });
+      },
+    );
+
+    const accept = async (reply: FastifyReply, lead: { id: string } | null, e: z.infer<typeof eventSchema>) => {
+      const row = lead && (await deps.db.lead.findUnique({ where: { id: lead.id } }));
+      if (!row || row.erasedAt) return reply.code(404).send({ error: 'lead not found' });
+      const event: LeadEventSignal = { id: `api:${e.id}`, type: e.type, ...(e.at ? { at: e.at } : {}), ...(e.data ? { data: e.data } : {}) };
+      const sent = await signalLeadEvent({ temporal: deps.temporal, taskQueue: deps.config.TASK_QUEUE }, row, event);
+      if (!sent) return reply.code(409).send({ error: `the lead's workflow has ended (${row.stage}); the event was not recorded` });
+      return reply.code(202).send({ leadId: row.id, eventId: event.id });
+    };
+    const accepted = z.object({ leadId: z.string(), eventId: z.string() });
+
+    app.post(
+      '/leads/:id/events',
+      { ...keyed(deps, 'intake'), bodyLimit: LEAD_BODY_LIMIT, schema: { summary: 'Record behaviour of a lead (idempotent by id)', params: leadParams, body: eventSchema, response: { 202: accepted, 400: errorBody, 404: errorBody, 409: errorBody } } },
+      async (req, reply) => accept(reply, { id: req.params.id }, req.body),
+    );
+
+    app.post(
+      '/events',
+      { ...keyed(deps, 'intake'), bodyLimit: LEAD_BODY_LIMIT, schema: { summary: 'Record behaviour of a lead known by e-mail', body: eventByEmailSchema, response: { 202: accepted, 400: errorBody, 404: errorBody, 409: errorBody } } },
+      async (req, reply) => {
+        const { email, ...e } = req.body;
+        return accept(reply, await deps.db.lead.findUnique({ where: { email: normaliseEmail(email) }, select: { id: true } }), e);
+      },
+    );
+
+    app.post(
+      '/inbound/mail',
+      { ...keyed(deps, 'intake'), bodyLimit: MAIL_BODY_LIMIT, schema: { summary: 'A raw RFC 822 message (Content-Type: message/rfc822): a reply from a lead, or a new lead' } },
+      async (req, reply) => {
+        if (!Buffer.isBuffer(req.body) || !req.body.length) return invalid(reply, 'body', 'a raw RFC 822 message with Content-Type message/rfc822');
+        const raw = req.body;
+        const mail = await simpleParser(raw);
+        const from = mail.from?.value.find((a) => a.address);
+        const address = from?.address?.trim();
+        if (!address || !z.email().safeParse(address).success) return invalid(reply, 'from', 'the message has no valid From address');
+        const messageId = mail.messageId ?? `<${createHash('sha256').update(raw).digest('hex').slice(0, 32)}>`;
+        const subject = (mail.subject ?? '').slice(0, 300);
+        const known = await deps.db.lead.findUnique({ where: { email: normaliseEmail(address) } });
+        if (known && !known.erasedAt) {
+          const sent = await signalLeadEvent({ temporal: deps.temporal, taskQueue: deps.config.TASK_QUEUE }, known, { id: `mail:${messageId}`, type: 'replied', data: { subject, messageId } });
+          return reply.code(202).send({ leadId: known.id, created: false, event: 'replied', recorded: sent !== null });
+        }
+        const check = await verifier.verify(address);
+        if (!check.ok) return invalid(reply, 'from', check.reason);
+        const [first, ...rest] = (from?.name || address.split('@')[0]).trim().split(/\s+/);
+        const r = await admit(deps, reply, {
+          email: address,
+          firstName: first.slice(0, 100),
+          ...(rest.length ? { lastName: rest.join(' ').slice(0, 100) } : {}),
+          source: 'inbound_mail',
+          // Writing to us is no consent to marketing mail: no nurture mail until consent is given.
+          consent: 'unknown',
+          event: { id: `mail:${messageId}`, type: 'form_submitted', data: { channel: 'inbound_mail', subject, messageId } },
+        });
+        if (!r) return reply;
+        return reply.code(r.created ? 201 : 200).send({ ...r, event: 'form_submitted', emailCheck: check.checked });
+      },
+    );
+
+    app.get(
+      '/leads/:id',
+      { ...keyed(deps, 'admin'), schema: { summary: "A lead's row and its workflow's live state", params: leadParams } },
+      async (req, reply) => {
+        const lead = await deps.db.lead.findUnique({ where: { id: req.params.id } });
+        if (!lead) return reply.code(404).send({ error: 'lead not found' });
+        let workflow: { status: string; state: LeadView | null; error?: string };
+        try {
+          const handle = deps.temporal.workflow.getHandle(lead.workflowId);
+          const d = await handle.describe();
+          // A query needs a worker; bounded so a stopped worker makes this slow answer, not a hang.
+          const state = await deps.temporal.withDeadline(Date.now() + 3000, () => handle.query(stateQuery)).catch(() => null);
+          workflow = { status: d.status.name, state };
+        } catch (e) {
+          workflow = { status: 'UNKNOWN', state: null, error: (e as Error).message };
+        }
+        return reply.send({ lead, workflow });
+      },
+    );
+  };
+}
+
+export const intakePlugin: ApiPlugin = createIntakePlugin();
