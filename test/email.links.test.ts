@@ -51,3 +51,19 @@ test('the frequency cap frees when the oldest counted send leaves the window', (
 test('marketing consent: confirmed and not_required only', () => {
   expect(['confirmed', 'not_required', 'pending', 'unknown', 'withdrawn'].map(consentDecision)).toEqual(['allowed', 'allowed', 'pending', 'pending', 'refused']);
 });
+
+test('quiet hours stay exact next to a DST change after the zone\'s offset was remembered', () => {
+  const q = { start: '20:00', end: '08:00' };
+  // 23:00 in Warsaw (CET) the evening before clocks go forward: quiet until 08:00, by then CEST = 06:00Z.
+  expect(quietUntil(new Date('2027-03-27T22:00:00Z'), 'Europe/Warsaw', q)).toEqual(new Date('2027-03-28T06:00:00Z'));
+  // 19:59 CET that evening, same 6-hour slot: allowed.
+  expect(quietUntil(new Date('2027-03-27T18:59:00Z'), 'Europe/Warsaw', q)).toBeNull();
+  // 05:30Z is 07:30 CEST (after the 01:00Z change): still quiet, free at 08:00 CEST = 06:00Z.
+  expect(quietUntil(new Date('2027-03-28T05:30:00Z'), 'Europe/Warsaw', q)).toEqual(new Date('2027-03-28T06:00:00Z'));
+  // 06:30Z is 08:30 CEST: allowed (in CET it would still be 07:30, quiet).
+  expect(quietUntil(new Date('2027-03-28T06:30:00Z'), 'Europe/Warsaw', q)).toBeNull();
+  // Same 6-hour slot twice (the remembered offset), then the autumn change back.
+  expect(quietUntil(new Date('2027-10-31T00:30:00Z'), 'Europe/Warsaw', q)).toEqual(new Date('2027-10-31T07:00:00Z'));
+  expect(quietUntil(new Date('2027-10-31T06:30:00Z'), 'Europe/Warsaw', q)).toEqual(new Date('2027-10-31T07:00:00Z'));
+  expect(quietUntil(new Date('2027-10-31T07:00:00Z'), 'Europe/Warsaw', q)).toBeNull();
+});

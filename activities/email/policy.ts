@@ -13,13 +13,27 @@ const minutes = (hhmm: string): number => {
   return h * 60 + m;
 };
 
+// Zone offsets change only at transitions, months apart. Per zone we keep the offset of one
+// 6-hour slot whose two ends were both looked up and agree: any instant inside it has that offset
+// too (two transitions within 6 hours do not occur). Sends cluster around "now", so most hit.
+const SLOT_MS = 6 * 3_600_000;
+const offsetSlots = new Map<string, { from: number; offset: number }>();
+function zoneOffset(zone: IANAZone, ts: number): number {
+  const from = ts - (ts % SLOT_MS);
+  const slot = offsetSlots.get(zone.name);
+  if (slot?.from === from) return slot.offset;
+  const offset = zone.offset(ts);
+  if (zone.offset(from) === offset && zone.offset(from + SLOT_MS) === offset) offsetSlots.set(zone.name, { from, offset });
+  return offset;
+}
+
 /** null when `at` is outside quiet hours, else the first allowed instant after them. */
 export function quietUntil(at: Date, timezone: string, q: QuietHours): Date | null {
   // Runs on every send: one zone-offset lookup (IANAZone caches the zone and its formatter) decides
   // the common case; the DST-aware date arithmetic below runs only for a mail that is deferred.
   const iana = IANAZone.create(timezone);
   const zone = iana.isValid ? timezone : 'UTC';
-  const offsetMin = iana.isValid ? iana.offset(at.getTime()) : 0;
+  const offsetMin = iana.isValid ? zoneOffset(iana, at.getTime()) : 0;
   const now = Math.floor((at.getTime() / 60_000 + offsetMin) % 1440 + 1440) % 1440;
   const s = minutes(q.start);
   const e = minutes(q.end);
