@@ -1,0 +1,79 @@
+// Offer campaigns (workflows/offers/) as Temporal Schedules, created or updated idempotently at worker
+// start: `offer-<campaignId>`, each run starting the offerCampaign workflow. A schedule paused or
+// deleted by ops (Temporal UI, `temporal schedule toggle --pause` / `delete`) runs no more; a restart
+// updates its spec and action but leaves its paused state as ops set it.
+import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleSpec } from '@temporalio/client';
+import { z } from 'zod';
+import { TEMPLATES } from '../activities/email/templates';
+import type { OfferCampaignInput } from '../workflows/offer-campaign';
+import { offerCampaigns as shipped, type OfferCampaign } from '../workflows/offers';
+
+export const scheduleIdOf = (campaignId: string): string => `offer-${campaignId}`;
+
+const offerVariables = TEMPLATES.offer.variables.shape;
+const duration = z.string().regex(/^\d+\s*(s|m|h|d|seconds?|minutes?|hours?|days?|weeks?)$/i, 'must be a duration like "30 days"');
+const campaignSchema = z.object({
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,60}$/, 'lower-case letters, digits and dashes'),
+  name: z.string().min(1).max(200),
+  schedule: z
+    .object({ cron: z.array(z.string().min(9)).optional(), every: z.array(duration).optional() })
+    .refine((s) => (s.cron?.length ?? 0) + (s.every?.length ?? 0) > 0, { message: 'needs a cron expression or an interval' }),
+  audience: z.object({ countries: z.array(z.string().length(2)).optional(), locales: z.array(z.string().min(2).max(10)).optional() }),
+  offer: z.object({
+    path: offerVariables.offerPath,
+    content: z
+      .record(z.string(), z.object({ title: offerVariables.offerTitle, text: offerVariables.offerText }))
+      .refine((c) => 'en' in c, { message: 'needs an `en` text (the fallback)' }),
+  }),
+  validDays: z.number().int().min(1).max(90),
+  concurrency: z.number().int().min(1).max(200),
+  pageSize: z.number().int().min(1).max(1000),
+});
+
+/** Every problem of every campaign, one line each, or an empty list. */
+export function lintOfferCampaigns(campaigns: readonly OfferCampaign[]): string[] {
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  campaigns.forEach((c, i) => {
+    const r = campaignSchema.safeParse(c);
+    const name = c?.id ?? `#${i}`;
+    if (!r.success) for (const issue of r.error.issues) problems.push(`offer campaign ${name}: ${issue.path.join('.') || '(campaign)'}: ${issue.message}`);
+    if (seen.has(c?.id)) problems.push(`offer campaign ${name}: id used twice`);
+    seen.add(c?.id);
+  });
+  return problems;
+}
+
+export function specOf(c: OfferCampaign): ScheduleSpec {
+  return {
+    ...(c.schedule.cron?.length ? { cronExpressions: c.schedule.cron } : {}),
+    ...(c.schedule.every?.length ? { intervals: c.schedule.every.map((every) => ({ every: every as `${number}d` })) } : {}),
+  };
+}
+
+/**
+ * Creates each campaign's schedule, or updates it to the campaign's current definition. Returns the
+ * schedule ids. Throws with every problem listed when a campaign is invalid (nothing is created then).
+ */
+export async function ensureOfferSchedules(client: Client, taskQueue: string, campaigns: readonly OfferCampaign[] = shipped, opts: { inline?: boolean } = {}): Promise<string[]> {
+  const problems = lintOfferCampaigns(campaigns);
+  if (problems.length) throw new Error(`Invalid offer campaigns:\n  ${problems.join('\n  ')}`);
+  const ids: string[] = [];
+  for (const c of campaigns) {
+    const scheduleId = scheduleIdOf(c.id);
+    // `inline` carries the definition in the run's input (campaigns not shipped in the bundle: tests).
+    const args: [OfferCampaignInput] = [{ campaignId: c.id, ...(opts.inline ? { campaign: c } : {}) }];
+    const action = { type: 'startWorkflow' as const, workflowType: 'offerCampaign', workflowId: scheduleId, taskQueue, args };
+    const spec = specOf(c);
+    // One run at a time: a slow run is not overtaken by the next; a missed run is caught up within a day.
+    const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' as const };
+    try {
+      await client.schedule.create({ scheduleId, spec, action, policies, memo: { campaign: c.name } });
+    } catch (e) {
+      if (!(e instanceof ScheduleAlreadyRunning)) throw e;
+      await client.schedule.getHandle(scheduleId).update((prev) => ({ ...prev, spec, action, policies }));
+    }
+    ids.push(scheduleId);
+  }
+  return ids;
+}
