@@ -14,6 +14,8 @@ import { intakePlugin } from './api/intake';
 import { linksPlugin, signalLead } from './api/links';
 import { mailPlugin } from './api/mail';
 import { managersPlugin } from './api/managers';
+import { surveyPlugin } from './api/survey';
+import { ensureOfferSchedules } from './schedules';
 import { seedDemo } from './seed';
 import { startSmtpSink, type SmtpSink } from './smtp-sink';
 import { createWorkers } from './worker';
@@ -60,7 +62,7 @@ async function main(): Promise<void> {
     const connection = await Connection.connect({ address });
     stops.push(() => connection.close());
     const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-    const api = await buildApi({ db, temporal, config, ...(sink ? { sink } : {}) }, [mailPlugin, linksPlugin, intakePlugin, managersPlugin]);
+    const api = await buildApi({ db, temporal, config, ...(sink ? { sink } : {}) }, [mailPlugin, linksPlugin, intakePlugin, managersPlugin, surveyPlugin]);
     await api.listen({ host: config.API_HOST, port: config.API_PORT });
     stops.push(() => api.close());
 
@@ -83,6 +85,8 @@ async function main(): Promise<void> {
     stops.push(closeMail);
     const workerConnection = await NativeConnection.connect({ address });
     const workers = await createWorkers({ connection: workerConnection, config, activities: leadActivities });
+    const schedules = await ensureOfferSchedules(temporal, config.TASK_QUEUE);
+    console.log(`offer campaign schedules: ${schedules.join(', ')}`);
     const running = workers.run();
     stops.push(async () => {
       workers.shutdown();
