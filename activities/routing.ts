@@ -62,27 +62,58 @@ export function addWorkingMinutes(from: Date, minutes: number, hours: WorkingHou
   return t.toJSDate();
 }
 
-/** Eligible managers, best first, with why. Exported for the routing demo and tests. */
-export function rankManagers(managers: Manager[], req: Pick<RouteLeadRequest, 'temperature' | 'locale' | 'country' | 'exclude'>, at: Date): { manager: Manager; why: string }[] {
-  const lang = req.locale.toLowerCase().split(/[-_]/)[0];
+type RankRequest = Pick<RouteLeadRequest, 'temperature' | 'locale' | 'country' | 'exclude'>;
+const languageOf = (locale: string): string => locale.toLowerCase().split(/[-_]/)[0];
+
+/** Why `m` cannot take this lead now, or null when it can. */
+export function whyNot(m: Manager, req: RankRequest, at: Date): string | null {
+  if (m.isHeadOfSales) return 'head of sales (gets escalations, not leads)';
+  if (!m.active) return 'inactive';
+  if (isAway(m, at)) return 'out of office';
+  if (req.exclude.includes(m.id)) return 'already missed this lead\'s SLA';
+  if (m.openLeads >= m.capacity) return `full (${m.openLeads}/${m.capacity})`;
+  const lang = languageOf(req.locale);
+  const langs = asList(m.languages);
+  if (langs.length && !langs.includes(lang)) return `does not speak ${lang}`;
   const country = req.country?.toUpperCase();
-  const eligible = managers.filter((m) => {
-    if (req.exclude.includes(m.id) || isAway(m, at) || m.openLeads >= m.capacity || m.isHeadOfSales) return false;
-    const langs = asList(m.languages);
-    const regions = asList(m.regions).map((r) => r.toUpperCase());
-    return (!langs.length || langs.includes(lang)) && (!regions.length || !country || regions.includes(country));
-  });
+  const regions = asList(m.regions).map((r) => r.toUpperCase());
+  if (country && regions.length && !regions.includes(country)) return `does not cover ${country}`;
+  return null;
+}
+
+/**
+ * Eligible managers, best first, each with the reason it ranks there (recorded on the assignment and
+ * the lead's history). Hot: best tier, then measured conversion rate. Warm and cold: tiers 2+ first,
+ * keeping tier 1 free for hot leads. Among equals, whoever got a lead longest ago (round robin kept in
+ * Manager.lastAssignedAt, so it survives restarts).
+ */
+export function rankManagers(managers: Manager[], req: RankRequest, at: Date): { manager: Manager; why: string }[] {
+  const lang = languageOf(req.locale);
+  const country = req.country?.toUpperCase();
+  const eligible = managers.filter((m) => whyNot(m, req, at) === null);
+  const skipped = managers.length - eligible.length;
+  const hot = req.temperature === 'hot';
   const rotation = (m: Manager): number => m.lastAssignedAt?.getTime() ?? 0;
+  // Managers that differ only by rotation are "equals".
+  const rank = (m: Manager): string => (hot ? `${m.tier}:${m.conversionRate}` : `${Number(m.tier === 1)}:${m.tier}`);
   const sorted = [...eligible].sort((a, b) =>
-    req.temperature === 'hot'
+    hot
       ? a.tier - b.tier || b.conversionRate - a.conversionRate || rotation(a) - rotation(b) || a.id.localeCompare(b.id)
-      : // Warm and cold go to the rest first, keeping the best free for hot leads.
-        Number(a.tier === 1) - Number(b.tier === 1) || a.tier - b.tier || rotation(a) - rotation(b) || a.id.localeCompare(b.id),
+      : Number(a.tier === 1) - Number(b.tier === 1) || a.tier - b.tier || rotation(a) - rotation(b) || a.id.localeCompare(b.id),
   );
-  return sorted.map((m) => ({
-    manager: m,
-    why: `${req.temperature} lead; tier ${m.tier}, conversion ${(m.conversionRate * 100).toFixed(0)}%, load ${m.openLeads}/${m.capacity}${asList(m.languages).length ? `, speaks ${lang}` : ''}${country && asList(m.regions).length ? `, covers ${country}` : ''}; next in rotation`,
-  }));
+  const policy = hot ? 'best tier, then conversion rate' : 'tier 2+ first, tier 1 kept for hot leads';
+  return sorted.map((m) => {
+    const equals = sorted.filter((o) => rank(o) === rank(m)).length;
+    const match = [asList(m.languages).length ? `speaks ${lang}` : '', country && asList(m.regions).length ? `covers ${country}` : ''].filter(Boolean).join(', ');
+    return {
+      manager: m,
+      why:
+        `${req.temperature} lead (${policy}): ${m.name}, tier ${m.tier}, conversion ${(m.conversionRate * 100).toFixed(0)}%, load ${m.openLeads}/${m.capacity}` +
+        (match ? `, ${match}` : '') +
+        (equals > 1 ? `; round robin among ${equals} equals (last lead ${m.lastAssignedAt ? m.lastAssignedAt.toISOString() : 'never'})` : '') +
+        (skipped ? `; ${skipped} skipped (away, full, language, region or tried)` : ''),
+    };
+  });
 }
 
 /** Tells one lead workflow (by workflow id) that capacity freed. */

@@ -2,7 +2,7 @@
 // race-free capacity, tiers, fair rotation, skipping, language/region, working-hours SLA, and the
 // queue's wake-up when capacity frees.
 import { createPrisma } from '../../activities/db';
-import { createRoutingActivities, rankManagers, type CapacitySignaller } from '../../activities/routing';
+import { createRoutingActivities, rankManagers, whyNot, type CapacitySignaller } from '../../activities/routing';
 import type { RouteLeadRequest } from '../../workflows/activity-contract';
 import type { Db } from '../../activities/db';
 import type { TestDb } from '../helpers/db';
@@ -117,7 +117,7 @@ export function routingContract(name: string, open: () => Promise<TestDb | null>
     expect(await got(h3, 'hot')).toBe(ids.Low); // tier 1 and 2 full: the next best
     expect(await got(w2, 'warm')).toBeNull();
     const a = await db.assignment.findFirstOrThrow({ where: { leadId: h1 } });
-    expect(a.reason).toMatch(/^hot lead; tier 1, conversion 35%, load 0\/1/);
+    expect(a.reason).toBe('hot lead (best tier, then conversion rate): Top, tier 1, conversion 35%, load 0/1, speaks en');
   });
 
   maybe('rotation among equals is fair over 100 leads and survives a restart', async (db, t) => {
@@ -143,6 +143,7 @@ export function routingContract(name: string, open: () => Promise<TestDb | null>
     expect(counts).toEqual([25, 25, 25, 25]);
     // Strict round robin: every window of four consecutive leads reaches four different managers.
     for (let i = 0; i + 4 <= order.length; i++) expect(new Set(order.slice(i, i + 4)).size).toBe(4);
+    expect((await db.assignment.findFirstOrThrow({ where: { leadId: leadIds[99] } })).reason).toMatch(/round robin among 4 equals \(last lead 2026-11-23T10:35:00.000Z\)$/);
   });
 
   maybe('away, inactive and full managers are skipped; the head of sales gets no leads; none eligible says why', async (db) => {
@@ -164,6 +165,8 @@ export function routingContract(name: string, open: () => Promise<TestDb | null>
     // Back was tried already (an SLA miss): nobody else is eligible.
     const none = await routing.routeLead(req(l2, { temperature: 'hot', exclude: [ids.Back] }));
     expect(none).toEqual({ assigned: false, reason: 'no eligible manager (language, region, capacity, away)' });
+    const reasons = Object.fromEntries((await db.manager.findMany()).map((m) => [m.name, whyNot(m, req(l2, { exclude: [ids.Back] }), MONDAY_10_WARSAW)]));
+    expect(reasons).toEqual({ Away: 'out of office', Back: "already missed this lead's SLA", Gone: 'inactive', Full: 'full (3/3)', Boss: 'head of sales (gets escalations, not leads)' });
   });
 
   maybe('language and region must match when set; an empty list means any', async (db) => {
