@@ -4,7 +4,7 @@ import type { Client } from '@temporalio/client';
 import type { Db } from '../activities/db';
 import { intakeLead, type IntakeInput } from './intake';
 
-const hours = { days: [1, 2, 3, 4, 5], start: '09:00', end: '17:00' };
+export const demoWorkingHours = { days: [1, 2, 3, 4, 5], start: '09:00', end: '17:00' };
 
 export const demoManagers = [
   { name: 'Anna Kowalska', email: 'anna@sales.leadflow.local', languages: ['pl', 'en'], regions: ['PL'], tier: 1, conversionRate: 0.32, capacity: 8, timezone: 'Europe/Warsaw' },
@@ -22,11 +22,16 @@ export const demoLeads: IntakeInput[] = [
   { email: 'sam@example.com', firstName: 'Sam', lastName: 'Lee', company: 'Northwind', companySize: 1200, industry: 'finance', jobTitle: 'VP Operations', locale: 'en', timezone: 'America/New_York', country: 'US', source: 'landing_page', consent: 'confirmed', event: { id: 'demo-sam-demo', type: 'demo_booked' } },
 ];
 
+/** The demo managers (also used by scripts/routing-demo.ts); existing ones are left as they are. */
+export async function seedDemoManagers(db: Db): Promise<void> {
+  for (const m of demoManagers) {
+    await db.manager.upsert({ where: { email: m.email }, update: {}, create: { ...m, workingHours: demoWorkingHours, outOfOffice: [] } });
+  }
+}
+
 export async function seedDemo(deps: { db: Db; temporal: Client; taskQueue: string }): Promise<{ managers: number; leads: number }> {
   const { db } = deps;
-  for (const m of demoManagers) {
-    await db.manager.upsert({ where: { email: m.email }, update: {}, create: { ...m, workingHours: hours, outOfOffice: [] } });
-  }
+  await seedDemoManagers(db);
   await db.campaign.upsert({ where: { id: 'demo-q4' }, update: {}, create: { id: 'demo-q4', name: 'Demo Q4 search ads', channel: 'cpc', spend: 1500, currency: 'EUR' } });
   for (const l of demoLeads) await intakeLead(deps, l);
   // Sam (demo booked, VP at a large company) is hot and goes to sales; a reply pushes it further.
