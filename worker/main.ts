@@ -11,6 +11,7 @@ import { startDevServer, type DevServer } from './dev-server';
 import { buildApi } from './api/server';
 import { devApiKey } from './api/auth';
 import { intakePlugin } from './api/intake';
+import { kpiPlugin } from './api/kpi';
 import { linksPlugin, signalLead } from './api/links';
 import { mailPlugin } from './api/mail';
 import { managersPlugin } from './api/managers';
@@ -62,7 +63,7 @@ async function main(): Promise<void> {
     const connection = await Connection.connect({ address });
     stops.push(() => connection.close());
     const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-    const api = await buildApi({ db, temporal, config, ...(sink ? { sink } : {}) }, [mailPlugin, linksPlugin, intakePlugin, managersPlugin, surveyPlugin]);
+    const api = await buildApi({ db, temporal, config, ...(sink ? { sink } : {}) }, [mailPlugin, linksPlugin, intakePlugin, managersPlugin, surveyPlugin, kpiPlugin]);
     await api.listen({ host: config.API_HOST, port: config.API_PORT });
     stops.push(() => api.close());
 
