@@ -108,6 +108,38 @@ test('a mail is sent once per key, with both parts, its locale, RFC 8058 headers
   expect(await db.emailLog.count({ where: { leadId: id, sentAt: { gte: new Date(NOON), lt: new Date(Date.parse(NOON) + 1) } } })).toBe(1);
 });
 
+test('every locale arrives over SMTP in its language, with both parts; an unknown locale falls back to English', async () => {
+  const expected: Record<string, string> = { en: 'en', pl: 'pl', ru: 'ru', el: 'el', 'fr-FR': 'en' };
+  for (const locale of Object.keys(expected)) {
+    const id = await lead({ locale });
+    expect((await mail.sendEmail(req(id, `${id}:loc`, { locale: undefined }))).status).toBe('sent');
+  }
+  const got = await Promise.all((await sink.waitFor(5)).map(parse));
+  expect(got.map((m) => m.headers.get('content-language'))).toEqual(Object.values(expected));
+  // Each language has its own subject and words; the fallback mail is the English one.
+  expect(new Set(got.slice(0, 4).map((m) => m.subject)).size).toBe(4);
+  expect(got[4].subject).toBe(got[0].subject);
+  expect(got[1].text).toContain('Dzień dobry Ola');
+  expect(got[2].subject).toMatch(/[а-яА-Я]/);
+  expect(got[3].subject).toMatch(/[α-ωΑ-Ω]/);
+  for (const m of got) {
+    expect(String(m.html)).toContain('1 Main St, Warsaw');
+    expect(m.text).toMatch(/\[https:\/\/leads\.acme\.test\/u\//);
+  }
+});
+
+test('many sends at once each claim, send and record once (writes committed together)', async () => {
+  const ids = await Promise.all(Array.from({ length: 12 }, () => lead()));
+  const results = await Promise.all(ids.map((id) => mail.sendEmail(req(id, `${id}:burst`))));
+  expect(results.map((r) => r.status)).toEqual(ids.map(() => 'sent'));
+  await sink.waitFor(12);
+  expect(sink.received).toHaveLength(12);
+  const rows = await db.emailLog.findMany({ where: { idempotencyKey: { in: ids.map((id) => `${id}:burst`) } } });
+  expect(rows.map((r) => [r.status, r.attempts])).toEqual(ids.map(() => ['sent', 1]));
+  expect((await Promise.all(ids.map((id) => mail.sendEmail(req(id, `${id}:burst`))))).map((r) => r.status)).toEqual(ids.map(() => 'already_sent'));
+  expect(sink.received).toHaveLength(12);
+});
+
 test('a 421 is retried by Temporal and the retry sends exactly one mail', async () => {
   const id = await lead();
   sink.failNext(421);
@@ -183,6 +215,12 @@ test('bad requests are refused without sending: unknown template, header injecti
   await expect(mail.sendEmail(req(id, `${id}:x`, { template: 'nope' }))).rejects.toThrow(/template: unknown template/);
   await expect(mail.sendEmail(req(id, `${id}:y`, { subject: 'Hi\r\nBcc: victim@x.test' }))).rejects.toThrow(/subject: must not contain line breaks/);
   await expect(mail.sendEmail(req(id, `${id}:z`, { template: 'holiday-greeting', variables: {} }))).rejects.toThrow(/holiday/);
+  // A variable that ends up in the subject must not carry a line break: refused for good, not retried.
+  await expect(mail.sendEmail(req(id, `${id}:w`, { template: 'holiday-greeting', variables: { holiday: 'Easter\r\nBcc: victim@x.test' } }))).rejects.toMatchObject({
+    type: 'InvalidTemplateVariables',
+    nonRetryable: true,
+    message: expect.stringContaining('"holiday" contains a line break'),
+  });
   expect(sink.received).toHaveLength(0);
   expect(await db.emailLog.count({ where: { leadId: id } })).toBe(0);
 });

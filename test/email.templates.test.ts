@@ -38,6 +38,14 @@ test('variables are HTML-escaped in the HTML part', async () => {
   expect(m.html).not.toContain('<img src=x');
 });
 
+test('a subject variable with a line break is refused (header injection), in the body it is only text', async () => {
+  await expect(render('holiday-greeting', 'en', { ...system, holiday: 'Easter\r\nBcc: victim@x.test' })).rejects.toThrow(/variable "holiday" contains a line break/);
+  await expect(render('offer', 'pl', { ...system, offerTitle: 'Spring\noffer', offerText: 'x', offerPath: '/s' })).rejects.toThrow(TemplateError);
+  const m = await render('offer', 'en', { ...system, offerTitle: 'Spring offer', offerText: 'line one\nline two', offerPath: '/s' });
+  expect(m.subject).toBe('Spring offer');
+  expect(m.text).toContain('line one');
+});
+
 test('a required variable that is missing is an error, not a blank', async () => {
   await expect(render('holiday-greeting', 'en', system)).rejects.toThrow(TemplateError);
   await expect(render('holiday-greeting', 'en', system)).rejects.toThrow(/variable "holiday" is missing/);

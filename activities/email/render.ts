@@ -123,7 +123,9 @@ export async function compileUncached(template: TemplateId, locale: Locale): Pro
   return { template, locale, subject, html: result.html, text, placeholders, required, pieces: { subject: cut(subject), html: cut(result.html), text: cut(text) } };
 }
 
-function substitute(pieces: Piece[], vars: Vars, escapeHtml: boolean, where: string): string {
+type Mode = 'html' | 'text' | 'header';
+
+function substitute(pieces: Piece[], vars: Vars, mode: Mode, where: string): string {
   let out = '';
   for (const p of pieces) {
     if (typeof p === 'string') {
@@ -134,7 +136,9 @@ function substitute(pieces: Piece[], vars: Vars, escapeHtml: boolean, where: str
     const present = v !== undefined && v !== null && v !== '';
     if (!present && p.fallback === undefined) throw new TemplateError(`${where}: variable "${p.name}" is missing`);
     const value = present ? `${p.space}${String(v)}` : (p.fallback ?? '');
-    out += escapeHtml ? escape(value) : value;
+    // A line break in a header value would start a new header (Bcc: ...): refused, not repaired.
+    if (mode === 'header' && /[\r\n]/.test(value)) throw new TemplateError(`${where}: variable "${p.name}" contains a line break, which a subject must not (header injection)`);
+    out += mode === 'html' ? escape(value) : value;
   }
   return out;
 }
@@ -149,10 +153,10 @@ export interface RenderedMail {
 export async function render(template: string, locale: string | undefined, vars: Vars): Promise<RenderedMail> {
   const c = await compile(template, locale);
   const where = `${template}/${c.locale}`;
-  const subject = substitute(c.pieces.subject, vars, false, where).replace(/[\r\n]+/g, ' ').trim();
+  const subject = substitute(c.pieces.subject, vars, 'header', where).trim();
   const withSubject = { ...vars, subject };
-  const html = substitute(c.pieces.html, withSubject, true, where);
-  const text = substitute(c.pieces.text, withSubject, false, where);
+  const html = substitute(c.pieces.html, withSubject, 'html', where);
+  const text = substitute(c.pieces.text, withSubject, 'text', where);
   return { subject, html, text, locale: c.locale };
 }
 

@@ -15,7 +15,7 @@ import type { Db } from '../db';
 import { createLedger } from './ledger';
 import { linkBuilder, trackClicks } from './links';
 import { consentDecision, capUntil, quietUntil, type QuietHours } from './policy';
-import { compile, render } from './render';
+import { compile, render, TemplateError, type RenderedMail } from './render';
 import { TEMPLATES, isTemplateId, type TemplateSpec } from './templates';
 
 export interface EmailConfig {
@@ -165,18 +165,25 @@ export function createEmailActivities(deps: EmailDeps): EmailActivities {
     const unsubscribeUrl = toLead ? links.unsubscribe(ctx.id) : internalUnsubscribe;
     const offerPath = (vars.data as { offerPath?: string }).offerPath;
     const ctaUrl = req.template === 'double-opt-in' ? links.confirm(ctx.id) : `${config.siteUrl.replace(/\/$/, '')}${offerPath ?? spec.ctaPath ?? '/'}`;
-    // Signing a link costs an HMAC: only the links this template shows are made.
-    const uses = (await compile(req.template, locale)).placeholders;
-    const mail = await render(req.template, locale, {
-      ...vars.data,
-      companyName: config.companyName,
-      companyAddress: config.companyAddress,
-      unsubscribeUrl,
-      openUrl: toLead ? links.open(key, ctx.id) : BLANK_PIXEL,
-      ctaUrl,
-      ...(uses.has('surveyUrl') ? { surveyUrl: links.survey(ctx.id) } : {}),
-      locale,
-    });
+    let mail: RenderedMail;
+    try {
+      // Signing a link costs an HMAC: only the links this template shows are made.
+      const uses = (await compile(req.template, locale)).placeholders;
+      mail = await render(req.template, locale, {
+        ...vars.data,
+        companyName: config.companyName,
+        companyAddress: config.companyAddress,
+        unsubscribeUrl,
+        openUrl: toLead ? links.open(key, ctx.id) : BLANK_PIXEL,
+        ctaUrl,
+        ...(uses.has('surveyUrl') ? { surveyUrl: links.survey(ctx.id) } : {}),
+        locale,
+      });
+    } catch (e) {
+      // The same request would fail the same way on every retry: no retry storm, nothing claimed.
+      if (e instanceof TemplateError) throw ApplicationFailure.nonRetryable(`sendEmail ${req.template}: ${e.message}`, 'InvalidTemplateVariables');
+      throw e;
+    }
     const subject = req.subject ?? mail.subject;
     const tracked = kind === 'marketing' && toLead ? trackClicks(mail, (url) => links.click(key, ctx.id, url), [unsubscribeUrl]) : mail;
     const messageId = messageIdFor(key, config.from);
