@@ -462,13 +462,18 @@ function collect(records: LeadEventRecord[], from: number, def: SequenceDefiniti
       default:
         // The lead's own events are shown where the script delivers them; the rest as notes.
         if (!(LEAD_EVENT_TYPES as readonly string[]).includes(r.type) && !['lead_created', 'assignment_accepted'].includes(r.type)) out.push({ at, kind: 'note', text: `${r.type.replace(/_/g, ' ')}${r.reason ? `: ${r.reason}` : ''}` });
-        else if (typeof p.points === 'number' && p.points !== 0) {
+        else if (r.type === 'form_submitted' && p.manual) {
+          // An addScore step: the workflow records it as a manual form event keyed by the step.
+          const key = /:e:([^:]+):v\d+:([^:]+):\d+$/.exec(r.dedupKey);
+          const st = key && key[1] === def.id ? stepOf(def, key[2]) : undefined;
+          out.push({ at, kind: 'score', text: `adds ${st?.kind === 'addScore' ? `${st.points} points` : 'points'}: ${p.manual}`, ...(key ? { sequence: key[1], step: key[2] } : {}) });
+        } else if (typeof p.points === 'number' && p.points !== 0) {
           // Points of a scripted event go on its own line; others (e.g. addScore) get one.
           const i = /:e:script-(\d+)$/.exec(r.dedupKey)?.[1];
           const own = i === undefined ? undefined : out.find((e) => e.detail?.script === Number(i));
           const pts = `${p.points > 0 ? '+' : ''}${p.points} points`;
           if (own) own.text += ` (${pts})`;
-          else out.push({ at, kind: 'score', text: `${r.type === 'form_submitted' && p.manual ? String(p.manual) : r.type} ${pts}` });
+          else out.push({ at, kind: 'score', text: `${r.type} ${pts}` });
         }
     }
   }
