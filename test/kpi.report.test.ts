@@ -37,7 +37,7 @@ describe.each(providers)('KPI report on %s', (name, create) => {
     // Active managers are listed with zeros; the inactive idle ones are not.
     expect(r.managers.map((m) => [m.name, m.received, m.conversion])).toEqual([['Anna', 0, null], ['Bob', 0, null], ['Eve', 0, null]]);
     expect(r.rejections).toEqual({ total: 0, byReason: [] });
-    expect(r.surveyAnswers).toEqual([]);
+    expect(r.surveyAnswers).toEqual({ reason: [], timing: [], budget: [] });
     expect(r.emails).toEqual({ greetingsSent: 0, offersSent: 0, sentByTemplate: [] });
     expect(r.requalified).toEqual({ leads: 0, wonBack: 0 });
   });

@@ -115,7 +115,7 @@ function charts(r: KpiReport): Record<string, string> {
       COLORS.good,
     ),
     rejections: barChart('Rejection reasons', 'Rejections in the range by reason.', r.rejections.byReason.map((x) => ({ label: x.key, value: x.count, text: String(x.count) })), COLORS.secondary),
-    survey: barChart('Survey answers', 'Current survey answers submitted in the range, by reason.', r.surveyAnswers.map((x) => ({ label: x.key, value: x.count, text: String(x.count) }))),
+    survey: barChart('Survey answers: reason', 'Current survey answers submitted in the range, by the reason given.', r.surveyAnswers.reason.map((x) => ({ label: x.key, value: x.count, text: String(x.count) }))),
   };
 }
 
@@ -158,7 +158,7 @@ ${section('leads', 'Leads by source and channel', chart.leads, htmlTable(t.leads
 ${section('campaigns', 'Campaigns: CPL, CPA, ROI', chart.campaigns, htmlTable(t.campaigns))}
 ${section('cycle', 'Sales cycle', chart.cycle, htmlTable(t.cycle))}
 ${section('managers', 'Managers', chart.managers, htmlTable(t.managers))}
-${section('rejections', 'Rejections and surveys', chart.rejections, htmlTable(t.rejections), chart.survey, htmlTable(t.survey))}
+${section('rejections', 'Rejections and surveys', chart.rejections, htmlTable(t.rejections), chart.survey, htmlTable(t['survey-reason']), htmlTable(t['survey-timing']), htmlTable(t['survey-budget']))}
 ${section('emails', 'Greetings, offers and other mail', `<p>Greetings sent: <strong>${r.emails.greetingsSent}</strong> · offers sent: <strong>${r.emails.offersSent}</strong> · re-qualified leads: <strong>${r.requalified.leads}</strong> · won back: <strong>${r.requalified.wonBack}</strong></p>`, htmlTable(t.emails))}
 </main></body></html>`;
 }

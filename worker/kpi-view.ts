@@ -1,6 +1,6 @@
 // The KPI report as titled tables of formatted cells: one layout for the CLI (text) and the HTML
 // page, so both always show the same figures the same way.
-import type { CountRow, FunnelRow, KpiReport } from './kpi';
+import { SURVEY_QUESTIONS, type CountRow, type FunnelRow, type KpiReport } from './kpi';
 
 export interface KpiTable {
   id: string;
@@ -96,7 +96,7 @@ export function kpiTables(r: KpiReport): KpiTable[] {
       note: 'Leads offered in the range; conversion = won / received.',
     },
     countTable('rejections', `Rejection reasons (${r.rejections.total} rejections)`, 'reason', r.rejections.byReason),
-    countTable('survey', 'Survey answers (current answer per lead)', 'reason', r.surveyAnswers),
+    ...SURVEY_QUESTIONS.map((q) => countTable(`survey-${q}`, `Survey answers: ${q}`, q, r.surveyAnswers[q], q === 'reason' ? 'The current answer of each lead that answered in the range.' : undefined)),
     countTable('emails', 'Mails sent by template', 'template', r.emails.sentByTemplate),
   ];
 }

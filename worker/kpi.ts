@@ -77,6 +77,9 @@ export interface ManagerRow {
   conversion: number | null;
 }
 export interface CountRow { key: string; count: number }
+/** The survey page's single-choice questions (worker/api/survey.ts), counted per answer. */
+export const SURVEY_QUESTIONS = ['reason', 'timing', 'budget'] as const;
+export type SurveyQuestion = (typeof SURVEY_QUESTIONS)[number];
 
 export interface KpiReport {
   range: { from: string; to: string };
@@ -87,7 +90,8 @@ export interface KpiReport {
   salesCycle: { overall: CycleRow; byMonth: CycleRow[] };
   managers: ManagerRow[];
   rejections: { total: number; byReason: CountRow[] };
-  surveyAnswers: CountRow[];
+  /** Current survey answers submitted in the range, per question; (none) where a question was not answered. */
+  surveyAnswers: Record<SurveyQuestion, CountRow[]>;
   emails: { greetingsSent: number; offersSent: number; sentByTemplate: CountRow[] };
   requalified: { leads: number; wonBack: number };
 }
@@ -192,11 +196,16 @@ export async function computeKpis(db: Db, databaseUrl: string, range: KpiRange):
            AND (e."reason" LIKE ('%: ' || r."reason") OR e."reason" LIKE ('%: ' || r."reason" || ' (%'))
       GROUP BY r."reason"`),
 
-    db.$queryRaw<{ reason: string; n: bigint }[]>(Prisma.sql`
-      SELECT COALESCE(${Prisma.raw(d.jsonText('s."answers"', 'reason'))}, '(none)') AS "reason", COUNT(*) AS "n"
-      FROM "SurveyResponse" s
-      WHERE s."current" AND s."submittedAt" >= ${from} AND s."submittedAt" < ${to}
-      GROUP BY COALESCE(${Prisma.raw(d.jsonText('s."answers"', 'reason'))}, '(none)')`),
+    Promise.all(
+      SURVEY_QUESTIONS.map((q) => {
+        const answer = Prisma.raw(d.jsonText('s."answers"', q));
+        return db.$queryRaw<{ answer: string; n: bigint }[]>`
+          SELECT COALESCE(${answer}, '(none)') AS "answer", COUNT(*) AS "n"
+          FROM "SurveyResponse" s
+          WHERE s."current" AND s."submittedAt" >= ${from} AND s."submittedAt" < ${to}
+          GROUP BY COALESCE(${answer}, '(none)')`;
+      }),
+    ),
 
     db.$queryRaw<{ template: string; n: bigint }[]>`
       SELECT e."template" AS "template", COUNT(*) AS "n" FROM "EmailLog" e
@@ -250,7 +259,7 @@ export async function computeKpis(db: Db, databaseUrl: string, range: KpiRange):
       total: num(extra?.rejections),
       byReason: countsDesc(rejectionRows.map((r) => ({ key: r.reason, count: num(r.n) })).filter((r) => r.count > 0)),
     },
-    surveyAnswers: countsDesc(surveyRows.map((r) => ({ key: r.reason, count: num(r.n) }))),
+    surveyAnswers: Object.fromEntries(SURVEY_QUESTIONS.map((q, i) => [q, countsDesc(surveyRows[i].map((r) => ({ key: r.answer, count: num(r.n) })))])) as KpiReport['surveyAnswers'],
     emails: { greetingsSent: sent(GREETING_TEMPLATE), offersSent: sent(OFFER_TEMPLATE), sentByTemplate: emails },
     requalified: { leads: num(extra?.requalified), wonBack: num(extra?.wonBack) },
   };

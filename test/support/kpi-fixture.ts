@@ -96,13 +96,14 @@ export async function seedKpiFixture(db: Db): Promise<void> {
     await db.assignment.create({ data: { leadId: a.leadId, managerId: a.managerId, status: a.status, assignedAt: at(a.assignedAt), dueAt: a.dueAt ? at(a.dueAt) : null, acceptedAt: a.acceptedAt ? at(a.acceptedAt) : null } });
   }
   const surveys: { leadId: string; answers: Record<string, string | number>; current: boolean; submittedAt: string }[] = [
-    { leadId: 'l2', answers: { reason: 'no_budget', revisitMonths: 1 }, current: true, submittedAt: '2026-03-16' },
+    { leadId: 'l2', answers: { reason: 'no_budget', timing: 'in_6_months', budget: 'small', locale: 'en' }, current: true, submittedAt: '2026-03-16' },
     // Superseded by the next answer: only the current one counts.
-    { leadId: 'l3', answers: { reason: 'other' }, current: false, submittedAt: '2026-03-21' },
-    { leadId: 'l3', answers: { reason: 'bad_timing' }, current: true, submittedAt: '2026-03-22' },
-    { leadId: 'l4', answers: { reason: 'bad_timing' }, current: true, submittedAt: '2026-04-02' },
+    { leadId: 'l3', answers: { reason: 'other', timing: 'not_sure' }, current: false, submittedAt: '2026-03-21' },
+    { leadId: 'l3', answers: { reason: 'bad_timing', timing: 'in_3_months' }, current: true, submittedAt: '2026-03-22' },
+    { leadId: 'l4', answers: { reason: 'bad_timing', timing: 'in_3_months', budget: 'medium' }, current: true, submittedAt: '2026-04-02' },
+    // An answer without the questions (an older form): counted as (none).
     { leadId: 'l6', answers: { comment: 'meh' }, current: true, submittedAt: '2026-04-21' },
-    { leadId: 'l8', answers: { reason: 'no_budget' }, current: true, submittedAt: '2026-05-06' },
+    { leadId: 'l8', answers: { reason: 'no_budget', timing: 'in_12_months' }, current: true, submittedAt: '2026-05-06' },
   ];
   for (const s of surveys) await db.surveyResponse.create({ data: { ...s, submittedAt: at(s.submittedAt) } });
   const mails: { leadId: string; template: string; status: string; sentAt: string | null }[] = [
@@ -184,11 +185,24 @@ export const KPI_EXPECTED: Omit<KpiReport, 'generatedAt'> = {
       { key: 'other', count: 1 },
     ],
   },
-  surveyAnswers: [
-    { key: 'bad_timing', count: 2 },
-    { key: '(none)', count: 1 },
-    { key: 'no_budget', count: 1 },
-  ],
+  // Current answers in range: l2, l3 (second), l4, l6.
+  surveyAnswers: {
+    reason: [
+      { key: 'bad_timing', count: 2 },
+      { key: '(none)', count: 1 },
+      { key: 'no_budget', count: 1 },
+    ],
+    timing: [
+      { key: 'in_3_months', count: 2 },
+      { key: '(none)', count: 1 },
+      { key: 'in_6_months', count: 1 },
+    ],
+    budget: [
+      { key: '(none)', count: 2 },
+      { key: 'medium', count: 1 },
+      { key: 'small', count: 1 },
+    ],
+  },
   emails: {
     greetingsSent: 2,
     offersSent: 1,
