@@ -34,7 +34,10 @@ export function parseJsonInput<S extends z.ZodType>(text: string, schema: S, fil
       if (!p.length) return 1;
     }
   };
-  const problems = parsed.error.issues.map((i) => `${file}:${lineOf(i.path)} ${i.path.length ? i.path.join('.') : '(file)'}: ${i.message}`);
+  const problems = parsed.error.issues
+    .map((i) => ({ line: lineOf(i.path), text: `${i.path.length ? i.path.join('.') : '(file)'}: ${i.message}` }))
+    .sort((a, b) => a.line - b.line)
+    .map((p) => `${file}:${p.line} ${p.text}`);
   throw new InputError(`${problems.length === 1 ? 'A problem' : `${problems.length} problems`} in ${file}:\n${problems.map((p) => `  ${p}`).join('\n')}`);
 }
 
