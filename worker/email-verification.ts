@@ -34,11 +34,19 @@ export interface EmailVerifier {
  * A DNS failure on our side (timeout, no resolver, offline) does not refuse the lead: it enters as
  * `unverified` rather than being lost. Only a definite "no such domain / no mail host" refuses.
  */
-export function createEmailVerifier(opts: { resolver?: DomainResolver; ttlMs?: number; disposable?: ReadonlySet<string> } = {}): EmailVerifier {
+export function createEmailVerifier(opts: { resolver?: DomainResolver; ttlMs?: number; disposable?: ReadonlySet<string>; canary?: string } = {}): EmailVerifier {
   const resolver: DomainResolver = opts.resolver ?? dns;
   const ttl = opts.ttlMs ?? 10 * 60_000;
   const disposable = opts.disposable ?? DISPOSABLE_DOMAINS;
   const cache = new Map<string, { at: number; verdict: Promise<Verdict> }>();
+  // Some offline or filtered resolvers answer "not found" for every name. Before refusing a lead
+  // for a missing domain, make sure a domain that surely takes mail resolves (checked once per TTL).
+  const canary = opts.canary ?? 'gmail.com';
+  let dnsWorks: { at: number; ok: Promise<boolean> } | undefined;
+  const resolverWorks = (): Promise<boolean> => {
+    if (!dnsWorks || Date.now() - dnsWorks.at > ttl) dnsWorks = { at: Date.now(), ok: resolver.resolveMx(canary).then((r) => r.length > 0, () => false) };
+    return dnsWorks.ok;
+  };
 
   const lookup = async (domain: string): Promise<Verdict> => {
     const code = (e: unknown): string => String((e as { code?: string }).code ?? '');
@@ -57,6 +65,7 @@ export function createEmailVerifier(opts: { resolver?: DomainResolver; ttlMs?: n
         if (!NO_RECORD.has(code(e))) return { ok: true, checked: 'unverified' };
       }
     }
+    if (!(await resolverWorks())) return { ok: true, checked: 'unverified' };
     return { ok: false, reason: `domain ${domain} does not exist or has no mail server` };
   };
 

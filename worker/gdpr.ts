@@ -89,7 +89,7 @@ export async function eraseLead(deps: { db: Db; temporal: Client }, leadId: stri
     db.leadEvent.create({ data: { leadId, type: 'erased', dedupKey: `${leadId}:erased`, stageTo: 'erased', occurredAt: at } }),
     db.surveyResponse.deleteMany({ where: { leadId } }),
     db.emailLog.updateMany({ where: { leadId }, data: { toAddress: '', subject: null, error: null } }),
-    db.client.updateMany({ where: { leadId }, data: { contactName: null, email: '', phone: null } }),
+    db.client.updateMany({ where: { leadId }, data: { companyName: null, contactName: null, email: '', phone: null, country: null } }),
   ]);
   return { leadId, erased: true, workflow };
 }
