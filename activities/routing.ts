@@ -65,20 +65,25 @@ export function addWorkingMinutes(from: Date, minutes: number, hours: WorkingHou
 type RankRequest = Pick<RouteLeadRequest, 'temperature' | 'locale' | 'country' | 'exclude'>;
 const languageOf = (locale: string): string => locale.toLowerCase().split(/[-_]/)[0];
 
-/** Why `m` cannot take this lead now, or null when it can. */
-export function whyNot(m: Manager, req: RankRequest, at: Date): string | null {
-  if (m.isHeadOfSales) return 'head of sales (gets escalations, not leads)';
-  if (!m.active) return 'inactive';
-  if (isAway(m, at)) return 'out of office';
-  if (req.exclude.includes(m.id)) return 'already missed this lead\'s SLA';
-  if (m.openLeads >= m.capacity) return `full (${m.openLeads}/${m.capacity})`;
+type Skip = { kind: 'head of sales' | 'inactive' | 'away' | 'tried' | 'full' | 'language' | 'region'; text: string };
+function skipOf(m: Manager, req: RankRequest, at: Date): Skip | null {
+  if (m.isHeadOfSales) return { kind: 'head of sales', text: 'head of sales (gets escalations, not leads)' };
+  if (!m.active) return { kind: 'inactive', text: 'inactive' };
+  if (isAway(m, at)) return { kind: 'away', text: 'out of office' };
+  if (req.exclude.includes(m.id)) return { kind: 'tried', text: "already missed this lead's SLA" };
+  if (m.openLeads >= m.capacity) return { kind: 'full', text: `full (${m.openLeads}/${m.capacity})` };
   const lang = languageOf(req.locale);
   const langs = asList(m.languages);
-  if (langs.length && !langs.includes(lang)) return `does not speak ${lang}`;
+  if (langs.length && !langs.includes(lang)) return { kind: 'language', text: `does not speak ${lang}` };
   const country = req.country?.toUpperCase();
   const regions = asList(m.regions).map((r) => r.toUpperCase());
-  if (country && regions.length && !regions.includes(country)) return `does not cover ${country}`;
+  if (country && regions.length && !regions.includes(country)) return { kind: 'region', text: `does not cover ${country}` };
   return null;
+}
+
+/** Why `m` cannot take this lead now, or null when it can. */
+export function whyNot(m: Manager, req: RankRequest, at: Date): string | null {
+  return skipOf(m, req, at)?.text ?? null;
 }
 
 /**
@@ -90,8 +95,11 @@ export function whyNot(m: Manager, req: RankRequest, at: Date): string | null {
 export function rankManagers(managers: Manager[], req: RankRequest, at: Date): { manager: Manager; why: string }[] {
   const lang = languageOf(req.locale);
   const country = req.country?.toUpperCase();
-  const eligible = managers.filter((m) => whyNot(m, req, at) === null);
-  const skipped = managers.length - eligible.length;
+  const skips = new Map(managers.map((m) => [m, skipOf(m, req, at)]));
+  const eligible = managers.filter((m) => skips.get(m) === null);
+  const counts = new Map<string, number>();
+  for (const k of [...skips.values()]) if (k) counts.set(k.kind, (counts.get(k.kind) ?? 0) + 1);
+  const skipped = [...counts].map(([kind, n]) => `${n} ${kind}`).join(', ');
   const hot = req.temperature === 'hot';
   const rotation = (m: Manager): number => m.lastAssignedAt?.getTime() ?? 0;
   // Managers that differ only by rotation are "equals".
@@ -111,7 +119,7 @@ export function rankManagers(managers: Manager[], req: RankRequest, at: Date): {
         `${req.temperature} lead (${policy}): ${m.name}, tier ${m.tier}, conversion ${(m.conversionRate * 100).toFixed(0)}%, load ${m.openLeads}/${m.capacity}` +
         (match ? `, ${match}` : '') +
         (equals > 1 ? `; round robin among ${equals} equals (last lead ${m.lastAssignedAt ? m.lastAssignedAt.toISOString() : 'never'})` : '') +
-        (skipped ? `; ${skipped} skipped (away, full, language, region or tried)` : ''),
+        (skipped ? `; skipped: ${skipped}` : ''),
     };
   });
 }
@@ -140,18 +148,33 @@ export interface QueuedLead {
  * The queued leads `managerId` could take now (language, region; nobody if the manager is away or
  * full), longest-waiting first, at most as many as the manager has free slots. A lead is queued when
  * its row is at stage `sql` with no owner and it has a `queued_for_manager` event; its latest such
- * event is when it started waiting.
+ * event is when it started waiting. A lead this manager was already offered since its last
+ * re-qualification is left out: its workflow excludes that manager (`triedManagers`), so waking it
+ * would spend the slot's wake-up on a lead that cannot take it.
  */
 export async function queuedLeadsFor(db: Db, managerId: string, at: Date): Promise<QueuedLead[]> {
   const m = await db.manager.findUnique({ where: { id: managerId } });
   if (!m || m.isHeadOfSales || isAway(m, at) || m.openLeads >= m.capacity) return [];
   const waiting = await db.lead.findMany({
     where: { stage: 'sql', ownerId: null, erasedAt: null, events: { some: { type: 'queued_for_manager' } } },
-    select: { id: true, workflowId: true, locale: true, country: true, temperature: true, events: { where: { type: 'queued_for_manager' }, orderBy: { occurredAt: 'desc' }, take: 1, select: { occurredAt: true } } },
+    select: {
+      id: true,
+      workflowId: true,
+      locale: true,
+      country: true,
+      temperature: true,
+      events: { where: { type: { in: ['queued_for_manager', 'requalified'] } }, orderBy: { occurredAt: 'desc' }, take: 50, select: { type: true, occurredAt: true } },
+      assignments: { where: { managerId }, orderBy: { assignedAt: 'desc' }, take: 1, select: { assignedAt: true } },
+    },
   });
+  const latest = (events: { type: string; occurredAt: Date }[], type: string): Date | null => events.find((e) => e.type === type)?.occurredAt ?? null;
   return waiting
+    .filter((l) => {
+      const tried = l.assignments[0]?.assignedAt;
+      return !tried || tried < (latest(l.events, 'requalified') ?? new Date(0));
+    })
     .filter((l) => rankManagers([m], { temperature: l.temperature as Temperature, locale: l.locale, ...(l.country ? { country: l.country } : {}), exclude: [] }, at).length > 0)
-    .map((l) => ({ leadId: l.id, workflowId: l.workflowId, queuedAt: l.events[0].occurredAt }))
+    .map((l) => ({ leadId: l.id, workflowId: l.workflowId, queuedAt: latest(l.events, 'queued_for_manager') ?? new Date(0) }))
     .sort((a, b) => a.queuedAt.getTime() - b.queuedAt.getTime() || a.leadId.localeCompare(b.leadId))
     .slice(0, m.capacity - m.openLeads);
 }

@@ -10,6 +10,7 @@ import type { TestDb } from '../helpers/db';
 // Monday 2026-11-23 10:00 in Warsaw (CET, UTC+1): inside everyone's working hours.
 const MONDAY_10_WARSAW = new Date('2026-11-23T09:00:00Z');
 const MIN = 60_000;
+const DAY = 1440 * MIN;
 const weekdays = { days: [1, 2, 3, 4, 5], start: '09:00', end: '17:00' };
 
 interface ManagerSeed {
@@ -235,6 +236,15 @@ export function routingContract(name: string, open: () => Promise<TestDb | null>
       await db.lead.create({ data: { id: q.id, email: `${q.id}@lead.test`, source: 'chat', workflowId: `lead-${q.id}`, locale: q.locale, stage: 'sql' } });
       await db.leadEvent.create({ data: { leadId: q.id, type: 'queued_for_manager', dedupKey: `${q.id}:q`, occurredAt: new Date(q.at) } });
     }
+    // Waited longest, but Solo missed its SLA before: its workflow excludes Solo, so it is not woken.
+    await db.lead.create({ data: { id: 'q-tried', email: 'q-tried@lead.test', source: 'chat', workflowId: 'lead-q-tried', stage: 'sql' } });
+    await db.leadEvent.create({ data: { leadId: 'q-tried', type: 'queued_for_manager', dedupKey: 'q-tried:q', occurredAt: new Date(base - 95 * MIN) } });
+    await db.assignment.create({ data: { leadId: 'q-tried', managerId: ids.Solo, status: 'missed', assignedAt: new Date(base - 200 * MIN) } });
+    // The same, but re-qualified since: a fresh start, Solo may take it again.
+    await db.lead.create({ data: { id: 'q-requalified', email: 'q-requalified@lead.test', source: 'chat', workflowId: 'lead-q-requalified', stage: 'sql' } });
+    await db.assignment.create({ data: { leadId: 'q-requalified', managerId: ids.Solo, status: 'missed', assignedAt: new Date(base - 300 * DAY) } });
+    await db.leadEvent.create({ data: { leadId: 'q-requalified', type: 'requalified', dedupKey: 'q-requalified:r', occurredAt: new Date(base - 100 * DAY) } });
+    await db.leadEvent.create({ data: { leadId: 'q-requalified', type: 'queued_for_manager', dedupKey: 'q-requalified:q', occurredAt: new Date(base - 30 * MIN) } });
     // Queued once before, routed since (handed off): not waiting any more.
     await db.lead.create({ data: { id: 'q-done', email: 'q-done@lead.test', source: 'chat', workflowId: 'lead-q-done', stage: 'handed_off', ownerId: ids.Solo } });
     await db.leadEvent.create({ data: { leadId: 'q-done', type: 'queued_for_manager', dedupKey: 'q-done:q', occurredAt: new Date(base - 99 * MIN) } });
@@ -250,7 +260,7 @@ export function routingContract(name: string, open: () => Promise<TestDb | null>
     woken.length = 0;
     await routing.closeAssignment(r2.assignmentId, 'missed');
     expect((await db.manager.findUniqueOrThrow({ where: { id: ids.Solo } })).openLeads).toBe(0);
-    expect(woken).toEqual(['lead-q-early', 'lead-q-middle']); // two free slots, longest waiting first
+    expect(woken).toEqual(['lead-q-early', 'lead-q-requalified']); // two free slots, longest waiting first
     const row = (id: string) => db.assignment.findUniqueOrThrow({ where: { id } });
     expect(await row(r1.assignmentId)).toMatchObject({ status: 'lost', acceptedAt: expect.any(Date), closedAt: expect.any(Date) });
     expect(await row(r2.assignmentId)).toMatchObject({ status: 'missed', acceptedAt: null, closedAt: expect.any(Date) });
