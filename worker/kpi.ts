@@ -189,11 +189,12 @@ export async function computeKpis(db: Db, databaseUrl: string, range: KpiRange):
       HAVING COUNT(a."id") > 0 OR m."active"`,
 
     // The workflow writes a rejection as stage_changed -> rejected with reason "<by>: <reason>[ (<note>)]".
+    // `_` in the reasons is escaped: as a LIKE wildcard it would match "no budget" too.
     db.$queryRaw<{ reason: string; n: bigint }[]>(Prisma.sql`
       SELECT r."reason" AS "reason", COUNT(e."id") AS "n"
-      FROM (${Prisma.join(REJECTION_REASONS.map((x) => Prisma.sql`SELECT CAST(${x} AS TEXT) AS "reason"`), ' UNION ALL ')}) r
+      FROM (${Prisma.join(REJECTION_REASONS.map((x) => Prisma.sql`SELECT CAST(${x} AS TEXT) AS "reason", CAST(${x.replace(/_/g, '\\_')} AS TEXT) AS "pattern"`), ' UNION ALL ')}) r
       LEFT JOIN "LeadEvent" e ON e."type" = 'stage_changed' AND e."stageTo" = 'rejected' AND e."occurredAt" >= ${from} AND e."occurredAt" < ${to}
-           AND (e."reason" LIKE ('%: ' || r."reason") OR e."reason" LIKE ('%: ' || r."reason" || ' (%'))
+           AND (e."reason" LIKE ('%: ' || r."pattern") ESCAPE '\\' OR e."reason" LIKE ('%: ' || r."pattern" || ' (%') ESCAPE '\\')
       GROUP BY r."reason"`),
 
     Promise.all(
@@ -257,12 +258,19 @@ export async function computeKpis(db: Db, databaseUrl: string, range: KpiRange):
       .sort((a, b) => b.won - a.won || b.received - a.received || byText(a.name, b.name)),
     rejections: {
       total: num(extra?.rejections),
-      byReason: countsDesc(rejectionRows.map((r) => ({ key: r.reason, count: num(r.n) })).filter((r) => r.count > 0)),
+      byReason: rejectionsByReason(num(extra?.rejections), rejectionRows.map((r) => ({ key: r.reason, count: num(r.n) }))),
     },
     surveyAnswers: Object.fromEntries(SURVEY_QUESTIONS.map((q, i) => [q, countsDesc(surveyRows[i].map((r) => ({ key: r.answer, count: num(r.n) })))])) as KpiReport['surveyAnswers'],
     emails: { greetingsSent: sent(GREETING_TEMPLATE), offersSent: sent(OFFER_TEMPLATE), sentByTemplate: emails },
     requalified: { leads: num(extra?.requalified), wonBack: num(extra?.wonBack) },
   };
+}
+
+/** Known reasons that occurred, and the rest (text the workflow did not write) as "(unrecognised)". */
+function rejectionsByReason(total: number, known: CountRow[]): CountRow[] {
+  const rows = known.filter((r) => r.count > 0);
+  const rest = total - rows.reduce((a, r) => a + r.count, 0);
+  return countsDesc(rest > 0 ? [...rows, { key: '(unrecognised)', count: rest }] : rows);
 }
 
 /**

@@ -1,4 +1,4 @@
-// A small, hand-computed KPI fixture: nine leads, four campaigns, five managers, their events,
+// A small, hand-computed KPI fixture: ten leads, four campaigns, five managers, their events,
 // clients, assignments, survey answers and mails. The report for KPI_RANGE must equal KPI_EXPECTED;
 // the arithmetic behind every figure is written next to it.
 import type { Db } from '../../activities/db';
@@ -33,6 +33,8 @@ const leads: LeadSpec[] = [
   { key: 'l7', source: 'web_form', campaignId: 'c1-spring', firstTouchAt: '2026-02-10', stages: [['nurturing', '2026-02-10'], ['mql', '2026-02-12'], ['sql', '2026-02-15'], ['client', '2026-03-15']], client: { wonAt: '2026-03-15', margin: 1000, value: 4000 } },
   // After the range: counts nowhere.
   { key: 'l8', source: 'web_form', campaignId: 'c1-spring', firstTouchAt: '2026-05-03', stages: [['nurturing', '2026-05-03'], ['rejected', '2026-05-05', 'sales: no_budget']], client: { wonAt: '2026-05-10', margin: 9999, value: 9999 } },
+  // Before the cohort; its rejection (in the range) has free text, which must not count as no_budget.
+  { key: 'l10', source: 'event', firstTouchAt: '2025-12-01', stages: [['nurturing', '2025-12-01'], ['rejected', '2026-04-10', 'ops: no budget']] },
   // In the cohort, but reaches MQL only after the range ends: a lead, not an MQL.
   { key: 'l9', source: 'chat', firstTouchAt: '2026-04-28', stages: [['nurturing', '2026-04-28'], ['mql', '2026-05-02']] },
 ];
@@ -176,9 +178,11 @@ export const KPI_EXPECTED: Omit<KpiReport, 'generatedAt'> = {
     { id: 'm4', name: 'Dan', received: 1, acceptedInSla: 1, missed: 0, won: 0, lost: 0, slaRate: 1, conversion: 0 },
     { id: 'm5', name: 'Eve', received: 0, acceptedInSla: 0, missed: 0, won: 0, lost: 0, slaRate: null, conversion: null },
   ],
+  // l2 no_budget, l3 bad_timing, l4 chose_competitor, l6 other, l10 free text (l8's is after the range).
   rejections: {
-    total: 4,
+    total: 5,
     byReason: [
+      { key: '(unrecognised)', count: 1 },
       { key: 'bad_timing', count: 1 },
       { key: 'chose_competitor', count: 1 },
       { key: 'no_budget', count: 1 },
