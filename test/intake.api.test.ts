@@ -4,11 +4,16 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import fc from 'fast-check';
 import { emailHash } from '../activities/email/send';
+import { createApiKey } from '../worker/api/auth';
+import { createIntakePlugin } from '../worker/api/intake';
+import { buildApi } from '../worker/api/server';
+import { loadConfig } from '../worker/config';
+import { createEmailVerifier } from '../worker/email-verification';
 import { leadBodySchema } from '../worker/lead-input';
 import { stateQuery } from '../workflows/messages';
 import { createTestDb, type TestDb } from './helpers/db';
 import { createTimeSkippingEnv } from './helpers/temporal';
-import { intakeApi, validLead, type IntakeApi } from './intake.helpers';
+import { fakeResolver, intakeApi, validLead, type IntakeApi } from './intake.helpers';
 import { fakeWorld, type FakeWorld } from './support/fake-activities';
 import { startWorkers, terminateLeftovers } from './support/lead-harness';
 
@@ -148,6 +153,16 @@ describe('API keys', () => {
       expect((await s.api.inject({ method, url, headers: s.auth('admin') })).statusCode).toBe(404);
     }
     expect((await s.api.inject({ method: 'GET', url: '/openapi.json', headers: { 'x-api-key': s.keys.admin } })).statusCode).toBe(200);
+  });
+
+  test('rate limit per key: one noisy key gets 429, another key is not affected', async () => {
+    const limited = await buildApi({ db: t.db, temporal: env.client, config: loadConfig({ DATA_DIR: s.config.DATA_DIR, TASK_QUEUE: taskQueue, LINK_SIGNING_SECRET: 's'.repeat(40), API_RATE_LIMIT_PER_MINUTE: '3' }) }, [createIntakePlugin({ verifier: createEmailVerifier({ resolver: fakeResolver }) })]);
+    const other = (await createApiKey(t.db, 'quiet', ['intake'])).key;
+    const hit = (key: string) => limited.inject({ method: 'POST', url: '/leads/nope/events', headers: { authorization: `Bearer ${key}` }, payload: { id: 'e', type: 'page_viewed' } });
+    expect([(await hit(s.keys.intake)).statusCode, (await hit(s.keys.intake)).statusCode, (await hit(s.keys.intake)).statusCode]).toEqual([404, 404, 404]);
+    expect((await hit(s.keys.intake)).statusCode).toBe(429);
+    expect((await hit(other)).statusCode).toBe(404);
+    await limited.close();
   });
 
   test('public signed-link routes stay public (no 401 without a key)', async () => {

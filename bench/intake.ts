@@ -1,0 +1,179 @@
+// Intake benchmark (issue 8): leads ingested per second through the HTTP API (API key, zod
+// validation, address check, suppression + dedup + lead row in SQLite, signal-with-start) vs raw
+// signal-with-start calls, against the same Temporal dev server in the same run, in alternating
+// rounds so load from other processes hits both alike (target >= 70%).
+// The API runs in a process of its own, as it would in production; the driver sends real HTTP on
+// 127.0.0.1 with keep-alive. No workers poll the queue: both sides measure getting a lead in, not
+// running it. DNS is answered by a stand-in (this machine is offline; answers are cached per domain
+// in production too, and the leads use a handful of domains).
+//   npx tsx bench/intake.ts [--leads 400] [--rounds 7] [--concurrency 16]
+import { Client, Connection } from '@temporalio/client';
+import { spawn } from 'child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { createServer } from 'net';
+import { cpus, loadavg, tmpdir } from 'os';
+import path from 'path';
+import { createPrisma } from '../activities/db';
+import { createApiKey } from '../worker/api/auth';
+import { createIntakePlugin } from '../worker/api/intake';
+import { buildApi } from '../worker/api/server';
+import { loadConfig } from '../worker/config';
+import { startDevServer } from '../worker/dev-server';
+import { createEmailVerifier } from '../worker/email-verification';
+import { profileOf } from '../worker/intake';
+import { leadEventSignal } from '../workflows/messages';
+import { createTestDb } from '../test/helpers/db';
+
+const arg = (name: string, d: number): number => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : d;
+};
+const LEADS = arg('leads', 400);
+const ROUNDS = arg('rounds', 7);
+const CONC = arg('concurrency', 16);
+const DOMAINS = ['acme.test', 'beta.test', 'gamma.test', 'delta.test', 'epsilon.test'];
+const TASK_QUEUE = 'bench-intake';
+
+const freePort = (): Promise<number> =>
+  new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const r1 = (x: number): number => Math.round(x * 10) / 10;
+
+/** The API process: `--serve <databaseUrl> <temporalAddress>`, prints "port <n>". */
+async function serve(databaseUrl: string, address: string): Promise<void> {
+  const db = createPrisma(databaseUrl);
+  const connection = await Connection.connect({ address });
+  const temporal = new Client({ connection });
+  const config = loadConfig({ DATA_DIR: mkdtempSync(path.join(tmpdir(), 'leadflow-bench-api-')), DATABASE_URL: databaseUrl, TASK_QUEUE, LINK_SIGNING_SECRET: 'b'.repeat(40), API_RATE_LIMIT_PER_MINUTE: '10000000' });
+  const verifier = createEmailVerifier({ resolver: { resolveMx: async (d) => [{ exchange: `mx.${d}`, priority: 10 }], resolve4: async () => [], resolve6: async () => [] } });
+  const api = await buildApi({ db, temporal, config }, [createIntakePlugin({ verifier })]);
+  await api.listen({ host: '127.0.0.1', port: 0 });
+  console.log(`port ${(api.server.address() as { port: number }).port}`);
+  process.on('SIGTERM', () => void api.close().then(() => db.$disconnect()).then(() => connection.close()).then(() => process.exit(0)));
+}
+
+async function startApiProcess(databaseUrl: string, address: string): Promise<{ port: number; stop(): void }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', __filename, '--serve', databaseUrl, address], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('exit', (c) => reject(new Error(`API process exited ${c}`)));
+    child.stdout!.on('data', (d: Buffer) => {
+      const m = /port (\d+)/.exec(String(d));
+      if (m) resolve(Number(m[1]));
+    });
+  });
+  return { port, stop: () => child.kill('SIGTERM') };
+}
+
+async function runConcurrent(n: number, fn: (i: number) => Promise<void>): Promise<number> {
+  let next = 0;
+  const t = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: CONC }, async () => {
+      while (next < n) await fn(next++);
+    }),
+  );
+  return Number(process.hrtime.bigint() - t) / 1e6;
+}
+
+async function main(): Promise<void> {
+  const loadBefore = loadavg()[0];
+  const dir = mkdtempSync(path.join(tmpdir(), 'leadflow-bench-intake-'));
+  const dev = await startDevServer({ port: await freePort(), uiPort: await freePort(), dataDir: dir, namespace: 'default' });
+  const t = await createTestDb();
+  const { key } = await createApiKey(t.db, 'bench', ['intake']);
+  const api = await startApiProcess(t.url, dev.address);
+  const connection = await Connection.connect({ address: dev.address });
+  const client = new Client({ connection });
+  const base = `http://127.0.0.1:${api.port}`;
+  const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+  const body = (id: string) =>
+    JSON.stringify({
+      email: `lead-${id}@${DOMAINS[Number(id.replace(/\D/g, '')) % DOMAINS.length]}`,
+      firstName: 'Ola',
+      lastName: 'Nowak',
+      company: 'Acme',
+      companySize: 120,
+      jobTitle: 'Head of Marketing',
+      country: 'PL',
+      locale: 'pl',
+      timezone: 'Europe/Warsaw',
+      source: { channel: 'web_form', utm: { source: 'google', medium: 'cpc', campaign: 'bench' } },
+      consent: { status: 'confirmed', textVersion: 'v1' },
+    });
+  const viaApi = async (id: string): Promise<void> => {
+    const res = await fetch(`${base}/leads`, { method: 'POST', headers, body: body(id) });
+    if (res.status !== 201) throw new Error(`POST /leads: ${res.status} ${await res.text()}`);
+  };
+  // The same workflow start a new lead gets through the API, minus everything around it.
+  const profile = profileOf({ email: 'x@acme.test', firstName: 'Ola', lastName: 'Nowak', company: 'Acme', companySize: 120, industry: null, jobTitle: 'Head of Marketing', phone: null, website: null, locale: 'pl', timezone: 'Europe/Warsaw', country: 'PL', source: 'web_form', campaignId: null, consentStatus: 'confirmed' });
+  const raw = async (id: string): Promise<void> => {
+    await client.workflow.signalWithStart('leadLifecycle', {
+      workflowId: `lead-raw-${id}`,
+      taskQueue: TASK_QUEUE,
+      args: [{ leadId: `raw-${id}`, profile: { ...profile, email: `raw-${id}@acme.test` } }],
+      signal: leadEventSignal,
+      signalArgs: [{ id: `intake:web_form:raw-${id}@acme.test`, type: 'form_submitted', data: { source: 'web_form' } }],
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    });
+  };
+
+  // Warm-up: JIT, connections, prepared statements, the first workflow starts.
+  await runConcurrent(100, (i) => viaApi(`w${i}`));
+  await runConcurrent(100, (i) => raw(`w${i}`));
+
+  const apiPerSec: number[] = [];
+  const rawPerSec: number[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const order: ['api' | 'raw', (id: string) => Promise<void>][] = r % 2 ? [['raw', raw], ['api', viaApi]] : [['api', viaApi], ['raw', raw]];
+    for (const [name, fn] of order) {
+      const ms = await runConcurrent(LEADS, (i) => fn(`r${r}n${i}`));
+      (name === 'api' ? apiPerSec : rawPerSec).push(r1((LEADS / ms) * 1000));
+    }
+    console.log(`round ${r + 1}/${ROUNDS}: API ${apiPerSec.at(-1)}/s, raw signal-with-start ${rawPerSec.at(-1)}/s`);
+  }
+  const leadsInDb = await t.db.lead.count();
+  const ratios = apiPerSec.map((a, i) => a / rawPerSec[i]);
+  const result = {
+    machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version, loadBefore: r1(loadBefore), loadAfter: r1(loadavg()[0]) },
+    leadsPerRound: LEADS,
+    rounds: ROUNDS,
+    concurrency: CONC,
+    apiPerSec,
+    rawSignalWithStartPerSec: rawPerSec,
+    medianApiPerSec: median(apiPerSec),
+    medianRawPerSec: median(rawPerSec),
+    ratio: Math.round((median(apiPerSec) / median(rawPerSec)) * 1000) / 1000,
+    medianOfRoundRatios: Math.round(median(ratios) * 1000) / 1000,
+    target: 0.7,
+    leadsInDb,
+    note: 'API in its own process, real HTTP on 127.0.0.1 (keep-alive); both sides start new lead workflows on the same dev server; no workers polling; DNS answered by a stand-in',
+  };
+  console.log(`\nintake: API ${result.medianApiPerSec} leads/s vs raw signal-with-start ${result.medianRawPerSec}/s: ratio ${result.ratio} (median of round ratios ${result.medianOfRoundRatios}), target ${result.target}`);
+  mkdirSync(path.join(__dirname, 'results'), { recursive: true });
+  writeFileSync(path.join(__dirname, 'results', 'intake.json'), `${JSON.stringify(result, null, 2)}\n`);
+
+  api.stop();
+  await connection.close();
+  await t.cleanup();
+  await dev.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+if (process.argv.includes('--serve')) {
+  const i = process.argv.indexOf('--serve');
+  void serve(process.argv[i + 1], process.argv[i + 2]);
+} else {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}
