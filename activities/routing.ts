@@ -208,7 +208,8 @@ export function createRoutingActivities(deps: { db: Db; signal?: CapacitySignall
       for (const { manager, why } of ranked) {
         const dueAt = addWorkingMinutes(at, SLA_WORKING_MINUTES[req.temperature], asHours(manager.workingHours), manager.timezone);
         const assignment = await db.$transaction(async (tx) => {
-          const took = await tx.manager.updateMany({ where: { id: manager.id, active: true, openLeads: { lt: manager.capacity } }, data: { openLeads: { increment: 1 }, lastAssignedAt: at } });
+          // Compared with the column, not the value read above: a capacity lowered meanwhile holds too.
+          const took = await tx.manager.updateMany({ where: { id: manager.id, active: true, openLeads: { lt: tx.manager.fields.capacity } }, data: { openLeads: { increment: 1 }, lastAssignedAt: at } });
           if (took.count !== 1) return null;
           return tx.assignment.create({ data: { leadId: req.leadId, managerId: manager.id, status: 'offered', reason: why, assignedAt: at, dueAt } });
         });
