@@ -313,11 +313,14 @@ export async function previewSequence(opts: PreviewOptions): Promise<PreviewResu
 
       let lastWait = '';
       let handled = 0;
+      // What the workflow must have recorded before its state is read (see settled()).
+      const delivered = new Set<string>();
+      let profileUpdates = 0;
       const accepted = new Set<string>();
       let view: LeadView;
       for (let round = 0; ; round++) {
         if (round > 20_000) throw new Error('preview: the lead never settles (more than 20000 wake-ups)');
-        view = await handle.query(stateQuery);
+        view = await settled(handle, env, () => records.length > 0 && [...delivered].every((k) => seenKeys.has(k)) && records.filter((r) => r.type === 'profile_updated').length >= profileUpdates);
         handled = collect(records, handled, def, mails, timeline, (r) => {
           if (r.type === 'sequence_left' && (r.payload as { sequence?: string })?.sequence === def.id && !left) left = { at: Date.parse(r.occurredAt), reason: r.reason ?? '' };
         });
@@ -350,6 +353,8 @@ export async function previewSequence(opts: PreviewOptions): Promise<PreviewResu
           if (target > now) await env.sleep(target - now);
           actions.shift();
           timeline.push(await deliver(next, handle, mails, env));
+          if (next.do === 'profile_updated') profileUpdates += 1;
+          else delivered.add(`${leadId}:e:script-${next.i}`);
           if (next.do === 'consent_confirmed') consent = 'confirmed';
         }
         // Let the work due at `target` finish before looking again.
@@ -381,6 +386,22 @@ export async function previewSequence(opts: PreviewOptions): Promise<PreviewResu
   };
   if (opts.outDir) writeFileSync(path.join(opts.outDir, 'index.html'), indexHtml(result));
   return result;
+}
+
+/**
+ * The lead's state once the workflow has caught up. The test server may move its clock on while a
+ * loaded worker has not yet taken its task, so wait (in real time, clock still) until the loop
+ * iteration finished: it records what it absorbed only at its end (`recorded`), and a wake-up
+ * that fired is replaced by the next one, in the future.
+ */
+async function settled(handle: WorkflowHandle, env: TestWorkflowEnvironment, recorded: () => boolean): Promise<LeadView> {
+  for (let i = 0; ; i++) {
+    const view = await handle.query(stateQuery);
+    const now = Number(await env.currentTimeMs());
+    const caughtUp = recorded() && (view.nextWakeAt === null || Date.parse(view.nextWakeAt) > now);
+    if (caughtUp || i >= 500 || (FINAL_STAGES as readonly string[]).includes(view.stage)) return view;
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 async function deliver(
