@@ -204,7 +204,8 @@ export function createRoutingActivities(deps: { db: Db; signal?: CapacitySignall
       // Idempotent under activity retries: an open offer for this lead is the answer.
       const open = await db.assignment.findFirst({ where: { leadId: req.leadId, status: 'offered' }, include: { manager: true } });
       if (open) return { assigned: true, managerId: open.managerId, managerEmail: open.manager.email, assignmentId: open.id, reason: open.reason ?? '', slaDueAt: (open.dueAt ?? at).toISOString() };
-      const ranked = rankManagers(await db.manager.findMany({ where: { active: true } }), req, at);
+      const candidates = await db.manager.findMany({ where: { active: true } });
+      const ranked = rankManagers(candidates, req, at);
       for (const { manager, why } of ranked) {
         const dueAt = addWorkingMinutes(at, SLA_WORKING_MINUTES[req.temperature], asHours(manager.workingHours), manager.timezone);
         const assignment = await db.$transaction(async (tx) => {
@@ -215,7 +216,11 @@ export function createRoutingActivities(deps: { db: Db; signal?: CapacitySignall
         });
         if (assignment) return { assigned: true, managerId: manager.id, managerEmail: manager.email, assignmentId: assignment.id, reason: why, slaDueAt: dueAt.toISOString() };
       }
-      return { assigned: false, reason: ranked.length ? 'every eligible manager filled up meanwhile' : 'no eligible manager (language, region, capacity, away)' };
+      if (ranked.length) return { assigned: false, reason: 'every eligible manager filled up meanwhile' };
+      // Say so when only managers who already missed this lead's SLA could take it: the queue then
+      // needs ops (changeOwner) or another manager, not just time.
+      const triedOnly = req.exclude.length > 0 && rankManagers(candidates, { ...req, exclude: [] }, at).length > 0;
+      return { assigned: false, reason: triedOnly ? "only managers who already missed this lead's SLA could take it" : 'no eligible manager (language, region, capacity, away)' };
     },
 
     async closeAssignment(id, status) {
