@@ -7,6 +7,7 @@
 import Database from 'better-sqlite3';
 import { randomUUID } from 'crypto';
 import path from 'path';
+import { Worker } from 'worker_threads';
 import { Prisma, isSqlite, type Db } from '../db';
 
 /** Runs the ledger's SQL: `?` parameters, rows as plain objects, writes return the changed count. */
@@ -29,11 +30,44 @@ function prismaRunner(db: Db): SqlRunner {
 /** Prisma's SQLite text format for DateTime ("2027-03-10T11:00:00.000+00:00"): orderable, and Prisma reads it back. */
 const sqliteDate = (d: Date): string => d.toISOString().replace('Z', '+00:00');
 
+// Runs in a thread of its own: checkpoints the WAL of the ledger's file every CHECKPOINT_MS. PASSIVE
+// waits for nobody, so commits on the main thread go on meanwhile.
+const CHECKPOINT_MS = 200;
+const CHECKPOINTER = `
+  const { parentPort, workerData } = require('worker_threads');
+  const Database = require(workerData.module);
+  const conn = new Database(workerData.file, { timeout: 10000, fileMustExist: true });
+  conn.pragma('synchronous = NORMAL');
+  const timer = setInterval(() => conn.pragma('wal_checkpoint(PASSIVE)'), workerData.everyMs);
+  parentPort.on('message', () => { clearInterval(timer); conn.pragma('wal_checkpoint(PASSIVE)'); conn.close(); parentPort.close(); });
+`;
+
+/**
+ * Moves WAL checkpoints off the event loop: a checkpoint copies pages back and fsyncs twice, and when
+ * a commit on this (synchronous) connection triggers one, every send in flight waits for the disk,
+ * up to tens of ms. Durability is unchanged: the same checkpoints, in another thread. If the thread
+ * cannot run, the connection checkpoints for itself again, as SQLite does by default.
+ */
+function offloadCheckpoints(conn: Database.Database, file: string): () => void {
+  conn.pragma('wal_autocheckpoint = 0');
+  let stopped = false;
+  const worker = new Worker(CHECKPOINTER, { eval: true, workerData: { module: require.resolve('better-sqlite3'), file, everyMs: CHECKPOINT_MS } });
+  worker.unref();
+  worker.on('error', () => {
+    if (!stopped && conn.open) conn.pragma('wal_autocheckpoint = 1000');
+  });
+  return () => {
+    stopped = true;
+    worker.postMessage('stop');
+  };
+}
+
 function sqliteRunner(file: string): SqlRunner {
   // Same pragmas as activities/db.ts; the busy timeout makes the two connections wait for each other.
   const conn = new Database(file, { timeout: 10_000 });
   conn.pragma('journal_mode = WAL');
   conn.pragma('synchronous = NORMAL');
+  const stopCheckpoints = offloadCheckpoints(conn, file);
   const statements = new Map<string, Database.Statement>();
   const prepared = (sql: string): Database.Statement => {
     let st = statements.get(sql);
@@ -82,6 +116,7 @@ function sqliteRunner(file: string): SqlRunner {
       }),
     close: () => {
       flush();
+      stopCheckpoints();
       conn.close();
     },
   };
