@@ -1,0 +1,89 @@
+// Entry rules end to end: leads arriving the normal way (signal-with-start, in-memory activities)
+// land in the sequence their stage and temperature call for, and one sequence hands over to the
+// next (farewell -> deferred keep-in-touch) without anyone choosing.
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { createTimeSkippingEnv } from './helpers/temporal';
+import { fakeWorld, type FakeWorld } from './support/fake-activities';
+import { baseProfile, signalLead, startWorkers, terminateLeftovers } from './support/lead-harness';
+import { rejectUpdate, stateQuery } from '../workflows/messages';
+
+const DAY = 86_400_000;
+let env: TestWorkflowEnvironment;
+let n = 0;
+const queue = (): string => `seq-entry-${process.pid}-${++n}`;
+
+beforeAll(async () => {
+  env = await createTimeSkippingEnv();
+}, 120_000);
+afterEach(async () => {
+  await terminateLeftovers(env);
+});
+afterAll(async () => {
+  await env?.teardown();
+});
+
+const enteredBy = (w: FakeWorld, leadId: string): string[] =>
+  w.events.filter((e) => e.leadId === leadId && e.type === 'sequence_entered').map((e) => String((e.payload as { sequence: string }).sequence));
+const mailsTo = (w: FakeWorld, leadId: string): string[] => w.mails.filter((m) => m.leadId === leadId && !m.to).map((m) => m.template);
+
+test('a cold lead from a blog visit enters cold-education', async () => {
+  const w = fakeWorld();
+  const tq = queue();
+  const workers = await startWorkers(env, tq, w.activities);
+  await workers.run(async () => {
+    const h = await signalLead(env, tq, 'E-cold', baseProfile(), { id: 'e1', type: 'page_viewed', data: { url: '/blog/x' } });
+    await env.sleep(1000);
+    expect((await h.query(stateQuery)).sequence?.id).toBe('cold-education');
+  });
+  expect(enteredBy(w, 'E-cold')).toEqual(['cold-education']);
+  expect(mailsTo(w, 'E-cold')).toEqual(['cold-ebook']);
+});
+
+test('a warm lead (pricing page on the first visit) enters warm-consideration', async () => {
+  const w = fakeWorld();
+  const tq = queue();
+  const workers = await startWorkers(env, tq, w.activities);
+  await workers.run(async () => {
+    const h = await signalLead(env, tq, 'E-warm', baseProfile(), { id: 'e1', type: 'page_viewed', data: { url: '/pricing' } });
+    await env.sleep(1000);
+    const v = await h.query(stateQuery);
+    expect(v.temperature).toBe('warm');
+    expect(v.sequence?.id).toBe('warm-consideration');
+  });
+  expect(enteredBy(w, 'E-warm')).toEqual(['warm-consideration']);
+  expect(mailsTo(w, 'E-warm')).toEqual(['warm-case-study']);
+});
+
+test('a hot lead (a CEO who books a demo) takes the fast track and reaches sales the same day', async () => {
+  const w = fakeWorld();
+  const tq = queue();
+  const workers = await startWorkers(env, tq, w.activities);
+  await workers.run(async () => {
+    const h = await signalLead(env, tq, 'E-hot', baseProfile({ jobTitle: 'CEO', companySize: 5000, phone: '+48 22 000 00 00' }), { id: 'e1', type: 'demo_booked' });
+    await env.sleep(1000);
+    const v = await h.query(stateQuery);
+    expect(v.temperature).toBe('hot');
+    expect(v.stage).toBe('handed_off');
+  });
+  expect(enteredBy(w, 'E-hot')).toEqual(['hot-fast-track']);
+  expect(mailsTo(w, 'E-hot')).toEqual(['hot-fast-track']);
+  expect(w.mails.some((m) => m.leadId === 'E-hot' && m.template === 'manager-new-lead')).toBe(true);
+});
+
+test('a rejected lead gets the farewell, then moves on to the deferred keep-in-touch by itself', async () => {
+  const w = fakeWorld();
+  const tq = queue();
+  const workers = await startWorkers(env, tq, w.activities);
+  await workers.run(async () => {
+    const h = await signalLead(env, tq, 'E-no', baseProfile(), { id: 'e1', type: 'page_viewed', data: { url: '/blog/x' } });
+    await env.sleep(1000);
+    await h.executeUpdate(rejectUpdate, { args: [{ reason: 'no_budget', by: 'lead' }] });
+    await env.sleep(8 * DAY); // the survey reminder goes out after 7 days without an answer
+    const v = await h.query(stateQuery);
+    expect(v.stage).toBe('deferred');
+    expect(v.sequence?.id).toBe('deferred-keep-in-touch');
+  });
+  expect(enteredBy(w, 'E-no')).toEqual(['cold-education', 'farewell-survey', 'deferred-keep-in-touch']);
+  // The cold drip stops at the rejection: no blog digest after the farewell.
+  expect(mailsTo(w, 'E-no')).toEqual(['cold-ebook', 'farewell', 'farewell-survey-reminder']);
+});
