@@ -238,6 +238,14 @@ describe('intake on a real Temporal', () => {
       const lead = await t.db.lead.findUniqueOrThrow({ where: { email: 'jan@newco.test' } });
       expect(lead).toMatchObject({ source: 'inbound_mail', firstName: 'Jan', lastName: 'Kowalski', consentStatus: 'unknown' });
       expect((await send(mail('Jan <jan@newco.test>', 'n1'))).statusCode).toBe(202);
+      // Later the same person fills in a form and gives consent: recorded with source, version, time.
+      const form = await post('/leads', validLead({ email: 'jan@newco.test', firstName: 'Jan', consent: { status: 'confirmed', textVersion: 'tos-9' } }));
+      expect(form.json()).toMatchObject({ leadId: lead.id, created: false });
+      const consented = await t.db.lead.findUniqueOrThrow({ where: { id: lead.id } });
+      expect(consented).toMatchObject({ consentStatus: 'confirmed', consentSource: 'web_form', consentTextVersion: 'tos-9', source: 'inbound_mail' });
+      expect(consented.consentAt).toBeInstanceOf(Date);
+      await post('/leads', validLead({ email: 'jan@newco.test', firstName: 'Jan', consent: { status: 'pending', textVersion: 'tos-10' } }));
+      expect(await t.db.lead.findUniqueOrThrow({ where: { id: lead.id } })).toMatchObject({ consentStatus: 'confirmed', consentTextVersion: 'tos-9' });
       expect((await send('this is not a mail')).statusCode).toBe(400);
       expect((await send(mail('x <x@mailinator.com>', 'd1'))).statusCode).toBe(400);
       expect((await send(mail('a <a@b.test>', 'k1'), null)).statusCode).toBe(401);

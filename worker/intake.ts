@@ -138,12 +138,23 @@ export async function intakeLead(deps: { db: Db; temporal: Client; taskQueue: st
       lead = await db.lead.findUniqueOrThrow({ where: { email } });
     }
   }
-  const changes = Object.fromEntries(Object.entries(fields).filter(([k, v]) => v !== undefined && v !== (lead as Record<string, unknown>)[k]));
-  if (!created && Object.keys(changes).length) lead = await db.lead.update({ where: { id: lead.id }, data: changes });
+  const changes: Partial<LeadProfile> = Object.fromEntries(Object.entries(fields).filter(([k, v]) => v !== undefined && v !== (lead as Record<string, unknown>)[k]));
+  // A known person who now gives consent (confirmed elsewhere, or not required) is recorded with its
+  // source, text version and time. Never the other way: withdrawn stays withdrawn, and a `pending`
+  // request for a known lead sends no confirmation mail (that happens once, when the lead starts).
+  const consentGiven = !created && (input.consent === 'confirmed' || input.consent === 'not_required') && (lead.consentStatus === 'unknown' || lead.consentStatus === 'pending');
+  if (consentGiven) changes.consent = input.consent;
+  if (!created && Object.keys(changes).length) {
+    const { consent, ...rest } = changes;
+    lead = await db.lead.update({
+      where: { id: lead.id },
+      data: { ...rest, ...(consent ? { consentStatus: consent, consentSource: input.consentSource ?? input.source, consentTextVersion: input.consentTextVersion ?? null, consentAt: new Date() } : {}) },
+    });
+  }
 
   const event: LeadEventSignal = input.event ?? { id: `intake:${input.source}:${email}`, type: 'form_submitted', data: { source: input.source } };
   const handle = await signalLeadEvent(deps, lead, event);
   if (!handle) return { leadId: lead.id, created, workflowId: lead.workflowId, closed: true };
-  if (!created && Object.keys(changes).length) await handle.signal(profileUpdatedSignal, { id: `${event.id}:profile`, changes: changes as Partial<LeadProfile> });
+  if (!created && Object.keys(changes).length) await handle.signal(profileUpdatedSignal, { id: `${event.id}:profile`, changes });
   return { leadId: lead.id, created, workflowId: lead.workflowId };
 }
