@@ -42,12 +42,14 @@ test('an unknown template', () => {
   expect(problems(seq([send('cold-ebook')]))).toEqual([]);
 });
 
-test('an unknown event, in a waitFor or a goal', () => {
+test('an unknown event, in a waitFor, a goal or a branch condition', () => {
   const bad = seq([send('cold-ebook'), waitFor(['email_openned' as 'email_opened'], '3 days', { onEvent: [], onTimeout: [] })]);
   const [p] = problems(bad);
   expect(p).toMatch(/^sequence lint-me@v1\.steps\.1\.events\.0: unknown event \(known: email_opened, email_clicked, /);
   const badGoal = { ...seq([send('cold-ebook')]), goals: [{ kind: 'event' as const, events: ['pricing_viewed' as 'page_viewed'], label: 'x' }] };
   expect(problems(badGoal)[0]).toMatch(/^sequence lint-me@v1\.goals\.0\.events\.0: unknown event/);
+  const badCondition = seq([send('cold-ebook'), branch({ all: [{ did: 'pricing_visit' as 'page_viewed', within: '7 days' }] }, [end('x')])]);
+  expect(problems(badCondition)).toEqual([expect.stringMatching(/^sequence lint-me@v1\.steps\.1\.when\.all\.0\.did: unknown event \(known: email_opened, /)]);
   expect(problems(seq([send('cold-ebook'), waitFor(['email_opened'], '3 days', { onEvent: [], onTimeout: [] })]))).toEqual([]);
 });
 

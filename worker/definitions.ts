@@ -83,7 +83,21 @@ const sequenceSchema = z.object({
   steps: z.array(step).min(1),
 });
 
-const issues = (e: z.ZodError, where: string): string[] => e.issues.map((i) => `${where}${i.path.length ? `.${i.path.join('.')}` : ''}: ${i.message}`);
+/**
+ * A failed union (a condition is one of several shapes) says only "Invalid input"; report the
+ * problems of the shape the value came closest to instead: the one whose problems lie deepest.
+ */
+function flatten(issue: z.core.$ZodIssue, base: PropertyKey[]): { path: PropertyKey[]; message: string }[] {
+  if (issue.code === 'invalid_union' && issue.errors.length) {
+    const depth = (errs: z.core.$ZodIssue[]): number => Math.min(...errs.map((i) => i.path.length));
+    const best = [...issue.errors].sort((a, b) => depth(b) - depth(a) || a.length - b.length)[0];
+    return best.flatMap((i) => flatten(i, [...base, ...issue.path]));
+  }
+  return [{ path: [...base, ...issue.path], message: issue.message }];
+}
+
+const issues = (e: z.ZodError, where: string): string[] =>
+  e.issues.flatMap((i) => flatten(i, [])).map((i) => `${where}${i.path.length ? `.${i.path.map(String).join('.')}` : ''}: ${i.message}`);
 
 export function definitionProblems(rules: ScoringRules = scoringRules, modules: SequenceModule[] = sequenceModules): string[] {
   const problems: string[] = [];
