@@ -26,6 +26,7 @@ import { startState, stepAt, type Path } from '../workflows/sequence-interpreter
 import { chooseSequence } from '../workflows/sequence-registry';
 import { FINAL_STAGES, LEAD_EVENT_TYPES, STAGES, type LeadProfile, type Stage } from '../workflows/types';
 import { frequencyCap, loadConfig, quietHours } from './config';
+import { InputError } from './json-input';
 
 const DAY = 86_400_000;
 /** Past each wake-up: the test server only moves its clock on once the work due then is done. */
@@ -283,7 +284,9 @@ export async function previewSequence(opts: PreviewOptions): Promise<PreviewResu
       const wanted = script.start
         ? DateTime.fromISO(script.start, { zone })
         : DateTime.fromMillis(serverNow, { zone }).plus({ days: 1 }).set({ hour: 9, minute: 0, second: 0, millisecond: 0 });
-      if (!wanted.isValid || wanted.toMillis() < serverNow) throw new Error(`start ${script.start}: must be a valid time in the future (now ${DateTime.fromMillis(serverNow, { zone }).toFormat('yyyy-LL-dd HH:mm')})`);
+      if (!wanted.isValid || wanted.toMillis() < serverNow) {
+        throw new InputError(`start "${script.start}": must be a valid local time in the future (now ${DateTime.fromMillis(serverNow, { zone }).toFormat("yyyy-LL-dd'T'HH:mm")} in ${zone})`);
+      }
       await env.sleep(wanted.toMillis() - serverNow);
       start = Number(await env.currentTimeMs());
       const end = start + script.days * DAY;
@@ -423,11 +426,11 @@ async function deliver(
 }
 
 function mailEntry(m: PreviewMail, at: number): TimelineEntry {
-  const to = m.to === m.sequence?.id ? '' : m.to;
   return {
     at,
     kind: 'mail',
-    text: `mail ${m.n}: ${m.template} "${m.subject}"${m.sequence ? '' : ` to ${to}`}${m.file ? ` -> ${m.file}` : ''}`,
+    // Sequence mails go to the lead; say where the others go (the sales manager's lead card).
+    text: `mail ${m.n}: ${m.template} "${m.subject}"${m.sequence ? '' : ` to ${m.to}`}${m.file ? ` -> ${m.file}` : ''}`,
     ...(m.sequence ? { sequence: m.sequence.id, step: m.sequence.step } : {}),
     detail: { mail: m.n, template: m.template },
   };
