@@ -49,11 +49,20 @@ export async function eraseLead(deps: { db: Db; temporal: Client }, leadId: stri
   } catch (e) {
     if (!isNotFound(e) && !/already completed|not running/i.test(String((e as Error).message))) workflow = 'error';
   }
-  // Histories keep the profile (workflow input, signals); delete every run of this workflow id.
+  // Histories keep the profile (workflow input, signals); delete every run of this workflow id
+  // (continue-as-new makes several). Visibility may lag or be missing: the latest run always goes.
+  const runs = new Set<string>(['']);
   try {
-    await temporal.workflowService.deleteWorkflowExecution({ namespace: temporal.options.namespace, workflowExecution: { workflowId: lead.workflowId } });
+    for await (const w of temporal.workflow.list({ query: `WorkflowId = "${lead.workflowId}"` })) runs.add(w.runId);
   } catch {
-    // Unsupported or already gone: Temporal's namespace retention removes it in any case.
+    // No visibility (e.g. the time-skipping test server): the latest run only.
+  }
+  for (const runId of runs) {
+    try {
+      await temporal.workflowService.deleteWorkflowExecution({ namespace: temporal.options.namespace, workflowExecution: { workflowId: lead.workflowId, ...(runId ? { runId } : {}) } });
+    } catch {
+      // Unsupported or already gone: Temporal's namespace retention removes it in any case.
+    }
   }
   if (lead.erasedAt) return { leadId, erased: false, workflow };
 
