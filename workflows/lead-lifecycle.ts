@@ -64,6 +64,8 @@ export interface LeadOutcome {
 export const MAX_EVENTS_PER_RUN = 500;
 const ROUTE_RETRY_MS = 15 * 60_000;
 const HOLIDAY_LOOKAHEAD_MS = 400 * 86_400_000;
+/** A greeting later than this after its hour is skipped (the lead was not deferred on the day). */
+const GREETING_LATE_MS = 86_400_000;
 
 const db = wf.proxyActivities<LeadActivities>({
   startToCloseTimeout: '30 seconds',
@@ -673,7 +675,11 @@ export async function leadLifecycle(input: LeadWorkflowInput): Promise<LeadOutco
     const h = s.holiday;
     if (h.next && t >= Date.parse(h.next.sendAt)) {
       const occ = h.next;
-      if (!h.sent.includes(occ.key)) {
+      // Looked up during an earlier deferral and passed while the lead was elsewhere: a greeting
+      // days late is worse than none.
+      const stale = t - Date.parse(occ.sendAt) > GREETING_LATE_MS && wf.patched('skip-stale-greeting');
+      if (stale) record(s, 'holiday_greeting_skipped', t, { reason: `${occ.name}: passed while the lead was not deferred`, payload: { key: occ.key } });
+      else if (!h.sent.includes(occ.key)) {
         await sendMail({
           idempotencyKey: `${s.leadId}:holiday:${occ.key}`,
           template: 'holiday-greeting',

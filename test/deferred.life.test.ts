@@ -1,0 +1,217 @@
+// A rejected lead's life over three years on the time-skipping server: farewell once, the survey
+// answered through the real HTTP page, holiday greetings from the real calendar activity on the right
+// dates for a Polish and a Greek lead (Western vs Orthodox Easter), never twice, 
+// re-qualification on its date (re-contact task when the survey said "later"); and a click
+// from the deferred base bringing a lead back to sales early.
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { FastifyInstance } from 'fastify';
+import { DateTime } from 'luxon';
+import { createCalendarActivities } from '../activities/calendar';
+import { linkBuilder } from '../activities/email/links';
+import { loadConfig } from '../worker/config';
+import { buildApi } from '../worker/api/server';
+import { surveyPlugin } from '../worker/api/survey';
+import type { LeadActivities } from '../workflows/activity-contract';
+import { leadEventSignal, rejectUpdate, stateQuery } from '../workflows/messages';
+import type { LeadProfile } from '../workflows/types';
+import { createTestDb, type TestDb } from './helpers/db';
+import { createTimeSkippingEnv } from './helpers/temporal';
+import { fakeWorld, type FakeWorld } from './support/fake-activities';
+import { baseProfile, signalLead, startWorkers, terminateLeftovers } from './support/lead-harness';
+
+const DAY = 86_400_000;
+const SECRET = 'q'.repeat(40);
+let env: TestWorkflowEnvironment;
+let t: TestDb;
+let api: FastifyInstance;
+let base: string;
+let n = 0;
+const progress = (what: string): void => {
+  if (process.env.DEFERRED_DEBUG) console.log(`${new Date().toISOString()} ${what}`);
+};
+const queue = (): string => `deferred-life-${process.pid}-${++n}`;
+
+beforeAll(async () => {
+  env = await createTimeSkippingEnv();
+  t = await createTestDb();
+  api = await buildApi({ db: t.db, temporal: env.client, config: loadConfig({ DATA_DIR: '/tmp/leadflow-deferred-life', LINK_SIGNING_SECRET: SECRET }) }, [surveyPlugin]);
+  await api.listen({ host: '127.0.0.1', port: 0 });
+  base = `http://127.0.0.1:${(api.server.address() as { port: number }).port}`;
+}, 120_000);
+afterEach(async () => {
+  await terminateLeftovers(env);
+});
+afterAll(async () => {
+  await api?.close();
+  await t?.cleanup();
+  await env?.teardown();
+});
+
+/** Lets workflow time pass in small steps until `ok` holds (activities run on real time meanwhile). */
+async function until(ok: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 50; i++) {
+    if (await ok()) return;
+    await env.sleep(1000);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** Fake effects, but the real holiday calendar (date-holidays): the dates are what is tested. */
+const activitiesOf = (w: FakeWorld): LeadActivities => ({ ...w.activities, nextHoliday: createCalendarActivities().nextHoliday });
+
+async function leadRow(id: string, p: LeadProfile): Promise<void> {
+  await t.db.lead.create({ data: { id, email: p.email, locale: p.locale, timezone: p.timezone, country: p.country ?? null, source: p.source, workflowId: `lead-${id}`, stage: 'nurturing' } });
+}
+
+async function answerSurvey(leadId: string, form: Record<string, string>): Promise<void> {
+  // The link exactly as the farewell mail carries it.
+  const res = await fetch(linkBuilder(base, SECRET).survey(leadId), { method: 'POST', body: new URLSearchParams(form), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  expect(res.status).toBe(200);
+}
+
+const greetingsOf = (w: FakeWorld, leadId: string) => w.mails.filter((m) => m.leadId === leadId && m.template === 'holiday-greeting');
+const stagesOf = (w: FakeWorld, leadId: string) => w.events.filter((e) => e.leadId === leadId && e.type === 'stage_changed').map((e) => ({ to: e.stageTo!, at: Date.parse(e.occurredAt) }));
+
+/** Intervals the lead spent in `deferred`, from its stage history. */
+function deferredSpans(w: FakeWorld, leadId: string, end: number): [number, number][] {
+  const spans: [number, number][] = [];
+  let from: number | null = null;
+  for (const s of stagesOf(w, leadId)) {
+    if (s.to === 'deferred') from = s.at;
+    else if (from !== null) {
+      spans.push([from, s.at]);
+      from = null;
+    }
+  }
+  if (from !== null) spans.push([from, end]);
+  return spans;
+}
+
+test('three years after a "no": farewell once, survey over HTTP, greetings on the right dates (PL vs GR Easter), never twice, re-qualification on its date', async () => {
+  const w = fakeWorld();
+  const tq = queue();
+  const pl = baseProfile({ email: 'ola@deferred.test' });
+  const gr = baseProfile({ email: 'eleni@deferred.test', firstName: 'Eleni', locale: 'el', timezone: 'Europe/Athens', country: 'GR' });
+  await leadRow('PL1', pl);
+  await leadRow('GR1', gr);
+  const t0 = Number(await env.currentTimeMs());
+  const end = t0 + 3 * 365 * DAY;
+
+  let plRequalifyAt = 0;
+  let grRequalifyAt = 0;
+  const workers = await startWorkers(env, tq, activitiesOf(w));
+  await workers.run(async () => {
+    const hPl = await signalLead(env, tq, 'PL1', pl, { id: 'pl-1', type: 'page_viewed', data: { url: '/blog/a' } });
+    const hGr = await signalLead(env, tq, 'GR1', gr, { id: 'gr-1', type: 'page_viewed', data: { url: '/blog/b' } });
+    await env.sleep(1000);
+    await hPl.executeUpdate(rejectUpdate, { args: [{ reason: 'no_budget', by: 'sales', note: 'budget frozen' }] });
+    await hGr.executeUpdate(rejectUpdate, { args: [{ reason: 'chose_competitor', by: 'lead' }] });
+    await until(() => w.mails.filter((m) => m.template === 'farewell').length === 2, 'both farewell mails');
+    expect(w.mails.filter((m) => m.template === 'farewell').map((m) => m.leadId).sort()).toEqual(['GR1', 'PL1']);
+
+    progress('rejected');
+    // The survey, through the page the farewell mail links to.
+    await answerSurvey('PL1', { reason: 'bad_timing', timing: 'in_6_months', budget: 'small' });
+    await answerSurvey('GR1', { reason: 'chose_competitor', timing: 'not_sure' });
+    await until(async () => (await hPl.query(stateQuery)).stage === 'deferred' && (await hGr.query(stateQuery)).stage === 'deferred', 'both deferred');
+    const vPl = await hPl.query(stateQuery);
+    const vGr = await hGr.query(stateQuery);
+    expect(vPl.stage).toBe('deferred');
+    expect(vPl.rejection?.survey).toMatchObject({ reason: 'bad_timing', timing: 'in_6_months', revisitMonths: 6 });
+    expect(vGr.stage).toBe('deferred');
+    plRequalifyAt = Date.parse(vPl.requalifyAt!);
+    grRequalifyAt = Date.parse(vGr.requalifyAt!);
+    // "later, in 6 months" vs a competitor: no sooner than a year.
+    expect((plRequalifyAt - Date.parse(vPl.rejection!.at)) / DAY).toBeCloseTo(6 * 30.44, 0);
+    expect((grRequalifyAt - Date.parse(vGr.rejection!.at)) / DAY).toBeCloseTo(12 * 30.44, 0);
+    // The state query names the next greeting: Christmas for both, 10:00 local.
+    expect(vPl.nextHoliday?.date).toMatch(/-12-25T09:00:00\.000Z$/);
+    expect(vGr.nextHoliday?.date).toMatch(/-12-25T08:00:00\.000Z$/);
+
+    progress('deferred');
+    // Past the Polish lead's date: the survey said "later", so a manager gets a re-contact task.
+    await env.sleep(plRequalifyAt + DAY - Number(await env.currentTimeMs()));
+    expect((await hPl.query(stateQuery)).stage).toBe('nurturing');
+    const plReq = w.events.find((e) => e.leadId === 'PL1' && e.type === 'requalified')!;
+    expect(Math.abs(Date.parse(plReq.occurredAt) - plRequalifyAt)).toBeLessThan(60_000);
+    expect(w.tasks).toHaveLength(1);
+    expect(w.tasks[0]).toMatchObject({ leadId: 'PL1', rejection: { reason: 'no_budget', note: 'budget frozen', survey: { reason: 'bad_timing', timing: 'in_6_months' } } });
+
+    progress('PL re-qualified');
+    // The Greek lead's year: no task (not "later", score low), back to nurturing on the date.
+    await env.sleep(grRequalifyAt + DAY - Number(await env.currentTimeMs()));
+    expect((await hGr.query(stateQuery)).stage).toBe('nurturing');
+    const grReq = w.events.find((e) => e.leadId === 'GR1' && e.type === 'requalified')!;
+    expect(Math.abs(Date.parse(grReq.occurredAt) - grRequalifyAt)).toBeLessThan(60_000);
+    expect(w.tasks).toHaveLength(1);
+
+    progress('GR re-qualified');
+    // Year two: the Polish lead says no again and ignores the survey (reminder, then deferred).
+    await hPl.executeUpdate(rejectUpdate, { args: [{ reason: 'no_budget', by: 'lead' }] });
+    await env.sleep(end - Number(await env.currentTimeMs()));
+    progress('three years done');
+  });
+
+  // Farewell once per "no"; the reminder only for the unanswered one.
+  const farewells = w.mails.filter((m) => m.template === 'farewell');
+  expect(farewells.map((m) => m.leadId).sort()).toEqual(['GR1', 'PL1', 'PL1']);
+  expect(new Set(farewells.map((m) => m.idempotencyKey)).size).toBe(3);
+  expect(w.mails.filter((m) => m.template === 'farewell-survey-reminder').map((m) => m.leadId)).toEqual(['PL1']);
+
+  const at = (m: { now?: string }) => Date.parse(m.now!);
+  for (const [leadId, zone, country] of [['PL1', 'Europe/Warsaw', 'PL'], ['GR1', 'Europe/Athens', 'GR']] as const) {
+    const g = greetingsOf(w, leadId);
+    expect(g.length).toBeGreaterThanOrEqual(5);
+    // Never twice: one mail per holiday occurrence, whatever restarts happened.
+    expect(new Set(g.map((m) => m.idempotencyKey)).size).toBe(g.length);
+    const spans = deferredSpans(w, leadId, end);
+    for (const m of g) {
+      const local = DateTime.fromMillis(at(m), { zone });
+      // 10:00 local on the holiday the key names, and only while deferred.
+      expect(local.toFormat('HH:mm')).toBe('10:00');
+      expect(m.idempotencyKey).toBe(`${leadId}:holiday:${country}:${local.toISODate()}:${m.idempotencyKey.split(':').pop()}`);
+      expect(spans.some(([a, b]) => a <= at(m) && at(m) <= b)).toBe(true);
+    }
+  }
+  const dates = (leadId: string) => greetingsOf(w, leadId).map((m) => m.idempotencyKey.split(':').slice(3).join(':'));
+  // Easter 2027: 28 March in Poland, Orthodox Easter 2 May in Greece; never the other's.
+  expect(dates('PL1')).toContain('2027-03-28:easter');
+  expect(dates('GR1')).toContain('2027-05-02:easter');
+  expect(dates('PL1')).not.toContain('2027-05-02:easter');
+  expect(dates('GR1')).not.toContain('2027-03-28:easter');
+  expect(dates('GR1')).toEqual(expect.arrayContaining(['2026-12-25:christmas', '2027-01-01:new-year', '2027-03-25:independence-day', '2027-10-28:ochi-day']));
+  // Greetings use the lead's own language for the holiday's name.
+  expect(greetingsOf(w, 'GR1').find((m) => m.idempotencyKey.endsWith('2027-05-02:easter'))?.variables.holiday).toMatch(/Πάσχα/);
+  expect(greetingsOf(w, 'PL1').find((m) => m.idempotencyKey.endsWith('2027-03-28:easter'))?.variables.holiday).toMatch(/Wielkanoc/);
+  // The second deferral (year two to three) greets again, for that year's holidays only.
+  expect(dates('PL1').some((d) => d.startsWith('2028-') || d.startsWith('2029-'))).toBe(true);
+}, 300_000);
+
+test('a click from the deferred base (offer to pricing) brings the lead back to sales at once', async () => {
+  const w = fakeWorld();
+  const tq = queue();
+  const ceo = baseProfile({ email: 'ceo@deferred.test', jobTitle: 'CEO', companySize: 300 });
+  const workers = await startWorkers(env, tq, activitiesOf(w));
+  await workers.run(async () => {
+    const h = await signalLead(env, tq, 'CL1', ceo, { id: 'c-1', type: 'page_viewed', data: { url: '/blog/c' } });
+    await env.sleep(1000);
+    await h.executeUpdate(rejectUpdate, { args: [{ reason: 'no_budget', by: 'sales' }] });
+    await h.signal(leadEventSignal, { id: 'c-survey', type: 'survey_answered', data: { reason: 'no_budget', timing: 'in_12_months', revisitMonths: 12 } });
+    await env.sleep(90 * DAY);
+    let v = await h.query(stateQuery);
+    expect(v.stage).toBe('deferred');
+    expect(v.score.total).toBeLessThan(45);
+    const requalifyAt = Date.parse(v.requalifyAt!);
+
+    await h.signal(leadEventSignal, { id: 'c-click', type: 'email_clicked', data: { url: 'https://www.example.com/offers/spring-starter', mail: 'CL1:offer:run-1' } });
+    await h.signal(leadEventSignal, { id: 'c-pricing', type: 'page_viewed', data: { url: '/pricing' } });
+    await env.sleep(1000);
+    v = await h.query(stateQuery);
+    expect(v.stage).toBe('handed_off');
+    expect(v.history.transitions.map((x) => x.to)).toContain('sql');
+    expect(v.history.transitions.find((x) => x.to === 'sql')?.reason).toMatch(/deferred lead showed interest/);
+    expect(Date.parse(v.history.transitions.find((x) => x.to === 'sql')!.at)).toBeLessThan(requalifyAt - 200 * DAY);
+    expect(w.mails.some((m) => m.template === 'manager-new-lead')).toBe(true);
+  });
+}, 120_000);
