@@ -91,6 +91,8 @@ export async function startSmtpSink(opts: { port: number; host?: string; dir?: s
     server.once('error', reject);
     server.listen(opts.port, opts.host ?? '127.0.0.1', () => resolve());
   });
+  // A sender that dies mid-session (ECONNRESET) emits 'error' here; unhandled, it would kill the sink.
+  server.on('error', () => undefined);
   const address = server.server.address();
   const port = typeof address === 'object' && address ? address.port : opts.port;
 

@@ -1,6 +1,6 @@
 // The Temporal workers of one process: the lead workflows and their activities on TASK_QUEUE, and
 // mail sending on `<TASK_QUEUE>-email`, rate-limited so a holiday blast never exceeds the provider's rate.
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { LeadActivities } from '../workflows/activity-contract';
 import type { Config } from './config';
 
@@ -9,8 +9,11 @@ export interface Workers {
   shutdown(): void;
 }
 
-export async function createWorkers(opts: { connection: NativeConnection; config: Config; activities: LeadActivities }): Promise<Workers> {
-  const { connection, config, activities } = opts;
+/** Per-queue option overrides: benchmarks and chaos runs pick a bench workflow bundle or cache size. */
+export type WorkerOverrides = { main?: Partial<WorkerOptions>; email?: Partial<WorkerOptions> };
+
+export async function createWorkers(opts: { connection: NativeConnection; config: Config; activities: LeadActivities; overrides?: WorkerOverrides }): Promise<Workers> {
+  const { connection, config, activities, overrides = {} } = opts;
   const { sendEmail, ...rest } = activities;
   const main = await Worker.create({
     connection,
@@ -18,6 +21,7 @@ export async function createWorkers(opts: { connection: NativeConnection; config
     taskQueue: config.TASK_QUEUE,
     workflowsPath: require.resolve('../workflows'),
     activities: rest,
+    ...overrides.main,
   });
   const email = await Worker.create({
     connection,
@@ -26,6 +30,7 @@ export async function createWorkers(opts: { connection: NativeConnection; config
     activities: { sendEmail },
     // Across all workers of this queue, not only this process.
     maxTaskQueueActivitiesPerSecond: config.EMAIL_RATE_PER_SECOND,
+    ...overrides.email,
   });
   return {
     run: () => Promise.all([main.run(), email.run()]).then(() => undefined),

@@ -1,0 +1,94 @@
+// Campaign throughput (issue 9, item 1): N leads through intake into a compressed five-mail drip
+// (bench/sequences.ts, run by the real lead workflow with real activities: SQLite ledger, MJML
+// templates, SMTP) on the Temporal dev server, mails counted at the real SMTP sink. Baseline in the
+// same run on the same server and worker: N trivial workflows with one no-op activity per step and
+// the same waits. Target: mails/s >= 70% of no-op activities/s; compared with 8 mails/s (mautic#3358).
+//   npx tsx bench/campaign.ts [--leads 10000]      -> bench/results/campaign.json
+import { BENCH_DRIP_MAILS, BENCH_WAIT } from './sequences';
+import { cpuMeter, numberArg, pool, writeResult } from './report';
+import { startStack, type BenchStack } from './stack';
+import { durationMs } from '../workflows/sequence-interpreter';
+
+const LEADS = numberArg('leads', 10_000);
+const MAUTIC_MAILS_PER_S = 8;
+const START_WIDTH = 50;
+
+async function runningCount(stack: BenchStack, type: string): Promise<number> {
+  const r = await stack.client.workflow.count(`WorkflowType = "${type}" AND ExecutionStatus = "Running"`);
+  return r.count;
+}
+
+async function main(): Promise<void> {
+  const stack = await startStack('campaign');
+  try {
+    const worker = await stack.startWorker();
+    const meter = (): (() => Record<string, number>) => cpuMeter({ temporal: stack.dev.process?.pid, worker: worker.pid, sink: stack.sink.pid, bench: process.pid });
+
+    // Baseline: N workflows x 5 no-op activities, the same waits.
+    const waitMs = durationMs(BENCH_WAIT);
+    let cpu = meter();
+    const t0 = Date.now();
+    await pool(LEADS, START_WIDTH, (i) => stack.client.workflow.start('noopDrip', { workflowId: `noop-${i}`, taskQueue: stack.taskQueue, args: [BENCH_DRIP_MAILS, waitMs] }));
+    while ((await runningCount(stack, 'noopDrip')) > 0) await new Promise((r) => setTimeout(r, 500));
+    const noopMs = Date.now() - t0;
+    const noopCpu = cpu();
+    const noopPerS = (LEADS * BENCH_DRIP_MAILS) / (noopMs / 1000);
+    console.log(`baseline: ${LEADS} x ${BENCH_DRIP_MAILS} no-op activities in ${noopMs} ms = ${noopPerS.toFixed(1)}/s; CPU s ${JSON.stringify(noopCpu)}`);
+
+    // The campaign: intake -> lead workflow -> drip -> ledger -> SMTP -> sink.
+    const expected = LEADS * BENCH_DRIP_MAILS;
+    cpu = meter();
+    const t1 = Date.now();
+    let intakeMs = 0;
+    await pool(LEADS, START_WIDTH, (i) => stack.intake(i, 'bench'));
+    intakeMs = Date.now() - t1;
+    let last = -1;
+    let lastChange = Date.now();
+    while (stack.sink.count() < expected) {
+      await new Promise((r) => setTimeout(r, 1000));
+      if (stack.sink.count() !== last) {
+        last = stack.sink.count();
+        lastChange = Date.now();
+        process.stdout.write(`\r  mails at the sink: ${last}/${expected}`);
+      } else if (Date.now() - lastChange > 120_000) throw new Error(`no mail for 120 s, ${last}/${expected} at the sink`);
+    }
+    const campaignMs = Date.now() - t1;
+    const campaignCpu = cpu();
+    process.stdout.write('\n');
+    // Nothing more should come (each lead parks after its fifth mail); give stragglers a moment.
+    await new Promise((r) => setTimeout(r, 3000));
+    const mails = stack.sink.count();
+    const duplicates = stack.sink.duplicates().length;
+    const perLead = [...stack.sink.byRecipient().values()];
+    const leadsWithFive = perLead.filter((n) => n === BENCH_DRIP_MAILS).length;
+    const mailsPerS = expected / (campaignMs / 1000);
+    const ratio = mailsPerS / noopPerS;
+
+    const result = {
+      leads: LEADS,
+      dripMails: BENCH_DRIP_MAILS,
+      dripWait: BENCH_WAIT,
+      baseline: { activities: LEADS * BENCH_DRIP_MAILS, wallMs: noopMs, perSecond: round(noopPerS), cpuSeconds: noopCpu },
+      campaign: { intakeMs, wallMs: campaignMs, mailsAtSink: mails, expected, duplicates, leadsWithAllFive: leadsWithFive, mailsPerSecond: round(mailsPerS), cpuSeconds: campaignCpu },
+      ratioToBaseline: round(ratio, 3),
+      target: 0.7,
+      targetMet: ratio >= 0.7,
+      vsMautic: { mauticMailsPerSecond: MAUTIC_MAILS_PER_S, factor: round(mailsPerS / MAUTIC_MAILS_PER_S) },
+    };
+    console.log(`campaign: ${LEADS} leads, ${mails}/${expected} mails at the sink (${duplicates} duplicate Message-IDs, ${leadsWithFive} leads with all ${BENCH_DRIP_MAILS}) in ${campaignMs} ms (intake ${intakeMs} ms)`);
+    console.log(`          ${mailsPerS.toFixed(1)} mails/s end to end; CPU s ${JSON.stringify(campaignCpu)}`);
+    console.log(`ratio to the bare activity rate: ${(ratio * 100).toFixed(1)}% (target >= 70%: ${ratio >= 0.7 ? 'met' : 'MISSED'})`);
+    console.log(`vs Mautic's 8 mails/s: ${(mailsPerS / MAUTIC_MAILS_PER_S).toFixed(1)}x`);
+    console.log(`written ${writeResult('campaign', result)}`);
+    if (mails !== expected || duplicates) process.exitCode = 1;
+  } finally {
+    await stack.stop();
+  }
+}
+
+const round = (x: number, d = 1): number => Math.round(x * 10 ** d) / 10 ** d;
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

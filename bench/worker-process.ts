@@ -1,0 +1,90 @@
+// The leadflow workers in a process of their own, for the benchmarks and the chaos suite: its RSS
+// is measured alone, and it can be killed with SIGKILL mid-run and started again. Configured like
+// the real worker (loadConfig: TEMPORAL_ADDRESS, DATABASE_URL, TASK_QUEUE, SMTP_PORT, ...), with
+// the bench bundle (bench/bundle.ts) and BENCH_MAX_CACHED_WORKFLOWS for the workflow cache.
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { fork, type ChildProcess } from 'child_process';
+import { readFileSync } from 'fs';
+import { createActivities } from '../activities';
+import { createPrisma } from '../activities/db';
+import { frequencyCap, loadConfig, quietHours } from '../worker/config';
+import { definitionProblems } from '../worker/definitions';
+import { createWorkers } from '../worker/worker';
+import { benchBundleOptions } from './bundle';
+import { benchNoopActivities } from './noop-activity';
+import { benchSequenceModules } from './sequences';
+
+export interface WorkerChild {
+  pid: number;
+  /** Resident set size now, in MB (from /proc). */
+  rssMb(): number;
+  /** Graceful: SIGTERM, in-flight tasks finish. */
+  stop(): Promise<void>;
+  /** kill -9: no shutdown at all. */
+  kill9(): Promise<void>;
+  exited: Promise<number | null>;
+}
+
+export const rssMbOf = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+
+export async function spawnWorker(env: Record<string, string>): Promise<WorkerChild> {
+  const child: ChildProcess = fork(__filename, [], { execArgv: ['--import', 'tsx'], env: { ...process.env, SEED_DEMO: 'false', SINK_ENABLED: 'false', ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  await Promise.race([
+    new Promise<void>((r) => child.on('message', (m) => m === 'ready' && r())),
+    exited.then((c) => Promise.reject(new Error(`worker process exited (${c}) before it was ready`))),
+  ]);
+  const pid = child.pid!;
+  const signal = async (sig: NodeJS.Signals): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(sig);
+    await exited;
+  };
+  return { pid, rssMb: () => rssMbOf(pid), stop: () => signal('SIGTERM'), kill9: () => signal('SIGKILL'), exited };
+}
+
+async function main(): Promise<void> {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const problems = definitionProblems(undefined, benchSequenceModules);
+  if (problems.length) throw new Error(`bench sequences invalid:\n  ${problems.join('\n  ')}`);
+  const config = loadConfig();
+  const db = createPrisma(config.DATABASE_URL);
+  const { close, ...activities } = createActivities({
+    db,
+    email: {
+      smtp: { host: config.SMTP_HOST, port: config.SMTP_PORT, secure: false, pool: true, maxConnections: 5 },
+      from: config.MAIL_FROM,
+      companyName: config.COMPANY_NAME,
+      companyAddress: config.COMPANY_ADDRESS,
+      publicBaseUrl: config.PUBLIC_BASE_URL,
+      siteUrl: config.SITE_URL,
+      linkSecret: config.LINK_SIGNING_SECRET,
+      quietHours: quietHours(config),
+      cap: frequencyCap(config),
+    },
+  });
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS ?? '127.0.0.1:7233' });
+  const cache = process.env.BENCH_MAX_CACHED_WORKFLOWS;
+  const workers = await createWorkers({
+    connection,
+    config,
+    activities: { ...activities, ...benchNoopActivities },
+    overrides: { main: { ...benchBundleOptions(), ...(cache ? { maxCachedWorkflows: Number(cache) } : {}) } },
+  });
+  const running = workers.run();
+  process.on('SIGTERM', () => workers.shutdown());
+  process.send?.('ready');
+  await running;
+  close();
+  await connection.close();
+  await db.$disconnect();
+}
+
+if (require.main === module) {
+  main().then(
+    () => process.exit(0),
+    (e) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
+}

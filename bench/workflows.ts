@@ -1,0 +1,16 @@
+// The bench workflow bundle's entry: the real lead workflow (with bench sequences swapped into its
+// registry by bench/bundle.ts) and the trivial baseline workflow the campaign bench compares with.
+import * as wf from '@temporalio/workflow';
+import type { BenchNoopActivities } from './noop-activity';
+
+export { leadLifecycle } from '../workflows';
+
+const { benchNoop } = wf.proxyActivities<BenchNoopActivities>({ startToCloseTimeout: '30 seconds' });
+
+/** One no-op activity per step, the same waits as the drip: what the server does at best per "mail". */
+export async function noopDrip(steps: number, waitMs: number): Promise<void> {
+  for (let i = 0; i < steps; i++) {
+    if (i > 0) await wf.sleep(waitMs);
+    await benchNoop(i);
+  }
+}
