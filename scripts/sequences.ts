@@ -78,7 +78,8 @@ async function preview(args: string[]): Promise<number> {
   const env = await createTimeSkippingEnv();
   try {
     const outDir = values.out ? path.resolve(values.out) : undefined;
-    const result = await previewSequence({ env, sequence: def, lead, script, ...(outDir ? { outDir } : {}) });
+    const bundleCacheDir = path.join(__dirname, '..', 'node_modules', '.cache', 'leadflow-preview');
+    const result = await previewSequence({ env, sequence: def, lead, script, bundleCacheDir, ...(outDir ? { outDir } : {}) });
     console.log(formatPreview(result));
     if (outDir) console.log(`Rendered mails: ${path.join(outDir, 'index.html')}`);
   } finally {

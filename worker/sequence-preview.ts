@@ -4,10 +4,11 @@
 // branches, waits, when and why the lead leaves -- and every mail rendered by the real renderer.
 // Nothing here re-implements the sequence: it cannot drift from production.
 import type { WorkflowHandle } from '@temporalio/client';
-import { Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Worker, bundleWorkflowCode } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { IANAZone, DateTime } from 'luxon';
-import { mkdirSync, writeFileSync } from 'fs';
+import { createHash } from 'crypto';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'fs';
 import path from 'path';
 import { escape } from 'html-escaper';
 import { z } from 'zod';
@@ -154,12 +155,39 @@ export interface PreviewOptions {
   script: PreviewScript;
   /** Folder for the rendered mails (index.html + one .html and .txt per mail). */
   outDir?: string;
+  /** Keep the bundled workflow code here between runs (keyed by its sources). */
+  bundleCacheDir?: string;
 }
 
-let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
-function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
-  bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: quiet as never });
+const WORKFLOWS_DIR = path.join(__dirname, '..', 'workflows');
+let bundle: Promise<{ code: string }> | undefined;
+
+/** Everything the workflow bundle is made of: the workflow sources and the locked dependencies. */
+function bundleKey(): string {
+  const hash = createHash('sha256');
+  const files = (readdirSync(WORKFLOWS_DIR, { recursive: true }) as string[]).filter((f) => f.endsWith('.ts')).sort();
+  for (const f of files) hash.update(f).update(readFileSync(path.join(WORKFLOWS_DIR, f)));
+  const lock = path.join(__dirname, '..', 'package-lock.json');
+  if (existsSync(lock)) hash.update(readFileSync(lock));
+  return hash.digest('hex').slice(0, 24);
+}
+
+/**
+ * The lead workflow bundled once per process; with `cacheDir`, also kept on disk under a key of
+ * its sources, so a marketer's next preview skips the seconds of bundling unless code changed.
+ */
+function workflowBundle(cacheDir?: string): Promise<{ code: string }> {
+  bundle ??= (async () => {
+    const file = cacheDir ? path.join(cacheDir, `workflows-${bundleKey()}.js`) : undefined;
+    if (file && existsSync(file)) return { code: readFileSync(file, 'utf8') };
+    const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+    const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: quiet as never });
+    if (file) {
+      mkdirSync(cacheDir!, { recursive: true });
+      writeFileSync(file, code);
+    }
+    return { code };
+  })();
   return bundle;
 }
 
@@ -268,7 +296,7 @@ export async function previewSequence(opts: PreviewOptions): Promise<PreviewResu
   };
 
   const taskQueue = `preview-${leadId}-${process.pid}-${Date.now()}`;
-  const main = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities });
+  const main = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(opts.bundleCacheDir), activities });
   const email = await Worker.create({ connection: env.nativeConnection, taskQueue: `${taskQueue}-email`, activities: { sendEmail } });
 
   const timeline: TimelineEntry[] = [];
