@@ -38,7 +38,7 @@ const isNotFound = (e: unknown): boolean => e instanceof WorkflowNotFoundError |
  * Stops the lead's workflow first, so it writes nothing after the scrub, then removes its histories
  * from Temporal (they hold the profile), then anonymises every row in one transaction.
  */
-export async function eraseLead(deps: { db: Db; temporal: Client }, leadId: string, requestedBy = 'api'): Promise<EraseResult | null> {
+export async function eraseLead(deps: { db: Db; temporal: Client }, leadId: string, requestedBy = 'api', graceMs = 1000): Promise<EraseResult | null> {
   const { db, temporal } = deps;
   const lead = await db.lead.findUnique({ where: { id: leadId } });
   if (!lead) return null;
@@ -65,6 +65,9 @@ export async function eraseLead(deps: { db: Db; temporal: Client }, leadId: stri
     }
   }
   if (lead.erasedAt) return { leadId, erased: false, workflow };
+  // An activity a worker was already running when the workflow was terminated still finishes (the
+  // lead-store writes take milliseconds); a short grace lets it land before the scrub, not after.
+  if (workflow === 'terminated' && graceMs > 0) await new Promise((r) => setTimeout(r, graceMs));
 
   const hash = emailHash(lead.email);
   const at = new Date();
