@@ -1,0 +1,132 @@
+// Offer campaigns as Temporal Schedules on a real Temporal dev server (the time-skipping test server
+// has no schedules): created idempotently, each firing starts an offerCampaign run with its own run id;
+// pausing stops the runs, a restart's update keeps the pause, deleting stops them for good.
+import { Client, Connection, ScheduleNotFoundError } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { mkdtempSync, rmSync } from 'fs';
+import { createServer } from 'net';
+import { tmpdir } from 'os';
+import path from 'path';
+import { ensureOfferSchedules, lintOfferCampaigns, scheduleIdOf } from '../worker/schedules';
+import { startDevServer, type DevServer } from '../worker/dev-server';
+import type { OfferCampaignResult } from '../workflows/offer-campaign';
+import { offerCampaigns } from '../workflows/offers';
+import { defineOfferCampaign } from '../workflows/offers/define';
+import { workflowBundle } from './support/lead-harness';
+
+const freePort = (): Promise<number> =>
+  new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+let dir: string;
+let dev: DevServer;
+let client: Client;
+let native: NativeConnection;
+let worker: Worker;
+let running: Promise<void>;
+let runs = 0;
+const tq = `schedules-${process.pid}`;
+
+const campaign = defineOfferCampaign({
+  id: 'test-every-2s',
+  name: 'Test: every two seconds',
+  schedule: { every: ['2 seconds'] },
+  audience: { locales: ['pl'] },
+  offer: { path: '/offers/test', content: { en: { title: 'Test offer', text: 'Test.' } } },
+});
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'leadflow-sched-'));
+  dev = await startDevServer({ port: await freePort(), uiPort: await freePort(), dataDir: dir, namespace: 'default' });
+  client = new Client({ connection: await Connection.connect({ address: dev.address }) });
+  native = await NativeConnection.connect({ address: dev.address });
+  worker = await Worker.create({
+    connection: native,
+    taskQueue: tq,
+    workflowBundle: await workflowBundle(),
+    // Each run reads its audience once: the count of reads is the count of runs.
+    activities: {
+      listOfferAudience: async () => {
+        runs += 1;
+        return { leadIds: [], next: null };
+      },
+    },
+  });
+  running = worker.run();
+}, 120_000);
+afterAll(async () => {
+  worker?.shutdown();
+  await running;
+  await native?.close();
+  await client?.connection.close();
+  await dev?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function waitFor(ok: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await ok()) return;
+    await sleep(200);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+test('shipped campaigns are valid; a bad one is refused with every problem named and nothing created', async () => {
+  expect(lintOfferCampaigns(offerCampaigns)).toEqual([]);
+  const bad = { ...campaign, id: 'Bad Id', schedule: {}, offer: { path: 'no-slash', content: { pl: { title: '', text: 'x' } } } };
+  const problems = lintOfferCampaigns([bad, campaign, campaign]);
+  expect(problems).toEqual(
+    expect.arrayContaining([
+      expect.stringMatching(/^offer campaign Bad Id: id: /),
+      expect.stringMatching(/Bad Id: schedule: needs a cron expression or an interval/),
+      expect.stringMatching(/Bad Id: offer.path: /),
+      expect.stringMatching(/Bad Id: offer.content: needs an `en` text/),
+      expect.stringMatching(/Bad Id: offer.content.pl.title: /),
+      'offer campaign test-every-2s: id used twice',
+    ]),
+  );
+  await expect(ensureOfferSchedules(client, tq, [bad])).rejects.toThrow(/Invalid offer campaigns/);
+  await expect(client.schedule.getHandle(scheduleIdOf('Bad Id')).describe()).rejects.toBeInstanceOf(ScheduleNotFoundError);
+});
+
+test('the schedule runs the campaign; pause stops it (and survives a restart), delete ends it', async () => {
+  // Created at worker start, and again at the next start: the same schedule, updated in place.
+  expect(await ensureOfferSchedules(client, tq, [campaign], { inline: true })).toEqual(['offer-test-every-2s']);
+  expect(await ensureOfferSchedules(client, tq, [campaign], { inline: true })).toEqual(['offer-test-every-2s']);
+  const handle = client.schedule.getHandle('offer-test-every-2s');
+  await waitFor(() => runs >= 2, 30_000, 'two scheduled runs');
+
+  // Each run has its own id (the schedule appends its time): the ledger key of its mails.
+  const d = await handle.describe();
+  const last = d.info.recentActions.at(-1)!.action.workflow.workflowId;
+  expect(last).toMatch(/^offer-test-every-2s-/);
+  const result: OfferCampaignResult = await client.workflow.getHandle(last).result();
+  expect(result).toEqual({ campaignId: 'test-every-2s', runId: last, signalled: 0, missed: 0 });
+
+  await handle.pause('ops: stop the spring offer');
+  await sleep(1000); // a run that started just before the pause finishes
+  const paused = runs;
+  await sleep(5000);
+  expect(runs).toBe(paused);
+  // The next worker start updates the definition but leaves ops' pause alone.
+  await ensureOfferSchedules(client, tq, [campaign], { inline: true });
+  expect((await handle.describe()).state.paused).toBe(true);
+  await sleep(3000);
+  expect(runs).toBe(paused);
+
+  await handle.unpause('ops: resume');
+  await waitFor(() => runs > paused, 15_000, 'a run after unpause');
+
+  await handle.delete();
+  await sleep(1000);
+  const deleted = runs;
+  await sleep(5000);
+  expect(runs).toBe(deleted);
+  await expect(handle.describe()).rejects.toBeInstanceOf(ScheduleNotFoundError);
+}, 120_000);
