@@ -18,6 +18,8 @@ export interface WorkerChild {
   pid: number;
   /** Resident set size now, in MB (from /proc). */
   rssMb(): number;
+  /** Highest resident set size so far, in MB. */
+  peakRssMb(): number;
   /** Graceful: SIGTERM, in-flight tasks finish. */
   stop(): Promise<void>;
   /** kill -9: no shutdown at all. */
@@ -25,7 +27,7 @@ export interface WorkerChild {
   exited: Promise<number | null>;
 }
 
-export const rssMbOf = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+const statusMb = (pid: number, field: 'VmRSS' | 'VmHWM'): number => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 
 export async function spawnWorker(env: Record<string, string>): Promise<WorkerChild> {
   const child: ChildProcess = fork(__filename, [], { execArgv: ['--import', 'tsx'], env: { ...process.env, SEED_DEMO: 'false', SINK_ENABLED: 'false', ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -39,7 +41,7 @@ export async function spawnWorker(env: Record<string, string>): Promise<WorkerCh
     if (child.exitCode === null && child.signalCode === null) child.kill(sig);
     await exited;
   };
-  return { pid, rssMb: () => rssMbOf(pid), stop: () => signal('SIGTERM'), kill9: () => signal('SIGKILL'), exited };
+  return { pid, rssMb: () => statusMb(pid, 'VmRSS'), peakRssMb: () => statusMb(pid, 'VmHWM'), stop: () => signal('SIGTERM'), kill9: () => signal('SIGKILL'), exited };
 }
 
 async function main(): Promise<void> {

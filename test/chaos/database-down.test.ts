@@ -20,15 +20,23 @@ test('SQLite locked for 40 s: activities retry, nothing half-written', async () 
   const lockedAt = Date.now();
   await stack.startWorker();
   let maxAttempt = 0;
+  let lastFailure = '';
   while (Date.now() - lockedAt < 40_000) {
-    const d = await stack.client.workflow.getHandle(`lead-${leads[0]}`).describe();
-    for (const a of d.raw.pendingActivities ?? []) maxAttempt = Math.max(maxAttempt, a.attempt ?? 0);
+    for (const id of leads.slice(0, 10)) {
+      const d = await stack.client.workflow.getHandle(`lead-${id}`).describe();
+      for (const a of d.raw.pendingActivities ?? []) {
+        if ((a.attempt ?? 0) > maxAttempt) {
+          maxAttempt = a.attempt ?? 0;
+          lastFailure = `${a.activityType?.name}: ${a.lastFailure?.message ?? ''}`.slice(0, 160);
+        }
+      }
+    }
     await new Promise((r) => setTimeout(r, 2000));
   }
   const duringLock = stack.sink.count();
   lock.exec('COMMIT');
   lock.close();
-  console.log(`database locked for ${Math.round((Date.now() - lockedAt) / 1000)} s: ${duringLock} mails went out meanwhile, lead 0's activity reached attempt ${maxAttempt}`);
+  console.log(`database locked for ${Math.round((Date.now() - lockedAt) / 1000)} s: ${duringLock} mails went out meanwhile; activities reached attempt ${maxAttempt} (last failure ${lastFailure})`);
   const counts = await exactCounts(stack, leads);
   const perLead = await stack.db.db.leadEvent.groupBy({ by: ['leadId'], _count: { _all: true } });
   const sizes = new Set(perLead.map((p) => p._count._all));
