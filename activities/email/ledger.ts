@@ -1,21 +1,13 @@
 // The email ledger (EmailLog) on the send path. The four queries of every send are plain SQL,
 // written once with `?` parameters, that runs unchanged on SQLite and PostgreSQL. Through Prisma's
-// JS engine each costs ~0.2-0.4 ms of CPU; on SQLite the same statements prepared once on a
-// better-sqlite3 connection of their own cost far less, and their writes are group-committed (see
-// sqliteRunner), which is what lets a pooled sender keep up with bare nodemailer (bench/email.ts).
-// Rare paths (failures, bounces, skips) use the ORM.
-import Database from 'better-sqlite3';
+// JS engine each costs ~0.2-0.4 ms of CPU; on a SQLite file they run on better-sqlite3 instead
+// (ledger-sqlite.ts: prepared, writes group-committed in a thread of their own), which is what lets
+// a pooled sender keep up with bare nodemailer (bench/email.ts). Rare paths (failures, bounces,
+// skips) use the ORM.
 import { randomUUID } from 'crypto';
 import path from 'path';
-import { Worker } from 'worker_threads';
 import { Prisma, isSqlite, type Db } from '../db';
-
-/** Runs the ledger's SQL: `?` parameters, rows as plain objects, writes return the changed count. */
-interface SqlRunner {
-  all<T>(sql: string, params: unknown[]): Promise<T[]>;
-  run(sql: string, params: unknown[]): Promise<number>;
-  close(): void;
-}
+import { sqliteRunner, type SqlRunner } from './ledger-sqlite';
 
 function prismaRunner(db: Db): SqlRunner {
   // Prisma.Sql from the `?`-split text: Prisma then writes each provider's own placeholders.
@@ -24,101 +16,6 @@ function prismaRunner(db: Db): SqlRunner {
     all: <T>(sql: string, params: unknown[]) => db.$queryRaw<T[]>(query(sql, params)),
     run: (sql, params) => db.$executeRaw(query(sql, params)),
     close: () => undefined,
-  };
-}
-
-/** Prisma's SQLite text format for DateTime ("2027-03-10T11:00:00.000+00:00"): orderable, and Prisma reads it back. */
-const sqliteDate = (d: Date): string => d.toISOString().replace('Z', '+00:00');
-
-// Runs in a thread of its own: checkpoints the WAL of the ledger's file every CHECKPOINT_MS. PASSIVE
-// waits for nobody, so commits on the main thread go on meanwhile.
-const CHECKPOINT_MS = 200;
-const CHECKPOINTER = `
-  const { parentPort, workerData } = require('worker_threads');
-  const Database = require(workerData.module);
-  const conn = new Database(workerData.file, { timeout: 10000, fileMustExist: true });
-  conn.pragma('synchronous = NORMAL');
-  const timer = setInterval(() => conn.pragma('wal_checkpoint(PASSIVE)'), workerData.everyMs);
-  parentPort.on('message', () => { clearInterval(timer); conn.pragma('wal_checkpoint(PASSIVE)'); conn.close(); parentPort.close(); });
-`;
-
-/**
- * Moves WAL checkpoints off the event loop: a checkpoint copies pages back and fsyncs twice, and when
- * a commit on this (synchronous) connection triggers one, every send in flight waits for the disk,
- * up to tens of ms. Durability is unchanged: the same checkpoints, in another thread. If the thread
- * cannot run, the connection checkpoints for itself again, as SQLite does by default.
- */
-function offloadCheckpoints(conn: Database.Database, file: string): () => void {
-  conn.pragma('wal_autocheckpoint = 0');
-  let stopped = false;
-  const worker = new Worker(CHECKPOINTER, { eval: true, workerData: { module: require.resolve('better-sqlite3'), file, everyMs: CHECKPOINT_MS } });
-  worker.unref();
-  worker.on('error', () => {
-    if (!stopped && conn.open) conn.pragma('wal_autocheckpoint = 1000');
-  });
-  return () => {
-    stopped = true;
-    worker.postMessage('stop');
-  };
-}
-
-function sqliteRunner(file: string): SqlRunner {
-  // Same pragmas as activities/db.ts; the busy timeout makes the two connections wait for each other.
-  const conn = new Database(file, { timeout: 10_000 });
-  conn.pragma('journal_mode = WAL');
-  conn.pragma('synchronous = NORMAL');
-  const stopCheckpoints = offloadCheckpoints(conn, file);
-  const statements = new Map<string, Database.Statement>();
-  const prepared = (sql: string): Database.Statement => {
-    let st = statements.get(sql);
-    if (!st) statements.set(sql, (st = conn.prepare(sql)));
-    return st;
-  };
-  const bind = (params: unknown[]): unknown[] => params.map((p) => (p instanceof Date ? sqliteDate(p) : p));
-
-  // Group commit: a commit costs far more than the statements in it (WAL frames for every touched
-  // page), so the writes issued during one turn of the event loop (a send's `sent` mark and the next
-  // send's claim, typically) commit together in one transaction. Each write's promise settles only
-  // after that commit, so a claim is still durable before its SMTP traffic starts. A statement that
-  // fails (say a constraint) fails alone; a failed commit fails them all.
-  interface Write { st: Database.Statement; params: unknown[]; resolve(changes: number): void; reject(e: unknown): void }
-  let queue: Write[] = [];
-  const commit = conn.transaction((batch: Write[]) => batch.map((w): number | { error: unknown } => {
-    try {
-      return w.st.run(...w.params).changes;
-    } catch (error) {
-      return { error };
-    }
-  }));
-  const flush = (): void => {
-    const batch = queue;
-    queue = [];
-    if (batch.length === 0) return;
-    let results: (number | { error: unknown })[];
-    try {
-      // IMMEDIATE takes the write lock up front (waiting out the busy timeout), not midway.
-      results = commit.immediate(batch);
-    } catch (e) {
-      for (const w of batch) w.reject(e);
-      return;
-    }
-    batch.forEach((w, i) => {
-      const r = results[i];
-      if (typeof r === 'number') w.resolve(r);
-      else w.reject(r.error);
-    });
-  };
-  return {
-    all: async <T>(sql: string, params: unknown[]) => prepared(sql).all(...bind(params)) as T[],
-    run: (sql, params) =>
-      new Promise<number>((resolve, reject) => {
-        if (queue.push({ st: prepared(sql), params: bind(params), resolve, reject }) === 1) setImmediate(flush);
-      }),
-    close: () => {
-      flush();
-      stopCheckpoints();
-      conn.close();
-    },
   };
 }
 
