@@ -103,7 +103,8 @@ test('"not relevant" unsubscribes from marketing and suppresses the address, kee
 
 test('bad answers get 400 naming the field, and nothing is stored', async () => {
   await lead('S4', 'en');
-  for (const form of [{ timing: 'in_3_months' }, { reason: 'because', timing: 'in_3_months' }, { reason: 'other', timing: 'in_3_months', bringBack: ['lower_price', 'teleport'] }, { reason: 'other', timing: 'not_sure', comment: 'x'.repeat(1001) }]) {
+  const forms: Record<string, string | string[]>[] = [{ timing: 'in_3_months' }, { reason: 'because', timing: 'in_3_months' }, { reason: 'other', timing: 'in_3_months', bringBack: ['lower_price', 'teleport'] }, { reason: 'other', timing: 'not_sure', comment: 'x'.repeat(1001) }];
+  for (const form of forms) {
     const res = await post(surveyUrl('S4'), form);
     expect(res.status).toBe(400);
     const html = await res.text();

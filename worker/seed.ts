@@ -3,6 +3,7 @@
 import type { Client } from '@temporalio/client';
 import type { Db } from '../activities/db';
 import { intakeLead, type IntakeInput } from './intake';
+import { seedDeferredLead } from './seed-deferred';
 
 export const demoWorkingHours = { days: [1, 2, 3, 4, 5], start: '09:00', end: '17:00' };
 
@@ -35,5 +36,8 @@ export async function seedDemo(deps: { db: Db; temporal: Client; taskQueue: stri
   await db.campaign.upsert({ where: { id: 'demo-q4' }, update: {}, create: { id: 'demo-q4', name: 'Demo Q4 search ads', channel: 'cpc', spend: 1500, currency: 'EUR' } });
   for (const l of demoLeads) await intakeLead(deps, l);
   // Sam (demo booked, VP at a large company) is hot and goes to sales; a reply pushes it further.
-  return { managers: demoManagers.length, leads: demoLeads.length };
+  // Kostas said "not now": deferred, with its next greeting and re-qualification date in `state`.
+  const deferred = await seedDeferredLead(deps);
+  deferred.surveyed.catch((e: Error) => console.error(`demo deferred lead: ${e.message}`));
+  return { managers: demoManagers.length, leads: demoLeads.length + 1 };
 }

@@ -519,6 +519,9 @@ export async function leadLifecycle(input: LeadWorkflowInput): Promise<LeadOutco
           }
           if (!s.seq && !chooseSequence({ stage: s.stage, temperature: s.temperature, source: s.profile.source, done: s.sequencesDone, doneThisStage: s.sequencesDoneThisStage })) {
             transition(s, 'deferred', 'kept in the deferred-demand base', t);
+          } else if (s.profile.country && s.holiday.lookedUpAt === null && wf.patched('holiday-lookup-when-rejected')) {
+            // The state query shows the first greeting the deferred base will bring, from the "no" on.
+            await lookUpHoliday(t);
           }
           break;
         case 'deferred':
@@ -691,11 +694,14 @@ export async function leadLifecycle(input: LeadWorkflowInput): Promise<LeadOutco
       }
       h.next = null;
     }
-    if (!h.next && (h.lookedUpAt === null || t - h.lookedUpAt > 86_400_000)) {
-      h.next = await db.nextHoliday(s.profile.country, s.profile.locale, s.profile.timezone, new Date(t).toISOString());
-      h.lookedUpAt = t;
-      if (h.next && Date.parse(h.next.sendAt) > t + HOLIDAY_LOOKAHEAD_MS) h.next = null;
-    }
+    if (!h.next && (h.lookedUpAt === null || t - h.lookedUpAt > 86_400_000)) await lookUpHoliday(t);
+  };
+
+  const lookUpHoliday = async (t: number): Promise<void> => {
+    const h = s.holiday;
+    h.next = await db.nextHoliday(s.profile.country!, s.profile.locale, s.profile.timezone, new Date(t).toISOString());
+    h.lookedUpAt = t;
+    if (h.next && Date.parse(h.next.sendAt) > t + HOLIDAY_LOOKAHEAD_MS) h.next = null;
   };
 
   const nextWake = (): { at: number; reason: string } | null => {
