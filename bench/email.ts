@@ -3,7 +3,7 @@
 //  2. pooled sends/s to a local SMTP sink including the ledger (SQLite) vs a bare nodemailer loop
 //     (target >= 70%)
 //   npx tsx bench/email.ts [--mails 600] [--rounds 11]
-import { writeFileSync, mkdirSync } from 'fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'fs';
 import { cpus, loadavg } from 'os';
 import path from 'path';
 import nodemailer from 'nodemailer';
@@ -71,16 +71,29 @@ async function main(): Promise<void> {
   const ledgerRates: number[] = [];
   const bareCpu: number[] = [];
   const ledgerCpu: number[] = [];
+  const bareMain: number[] = [];
+  const ledgerMain: number[] = [];
   // Sender CPU per mail (this process; the sink has its own): steadier than wall time when other
   // processes load the machine, so it is reported next to the rates.
-  const measure = async (fn: () => Promise<number>): Promise<[number, number]> => {
+  // The event loop's own share (Linux: the main thread's ticks), since the ledger writes in a thread.
+  const mainThreadMs = (): number | null => {
+    try {
+      const f = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      return (Number(f[11]) + Number(f[12])) * 10;
+    } catch {
+      return null;
+    }
+  };
+  const measure = async (fn: () => Promise<number>): Promise<[number, number, number | null]> => {
     const cpu = process.cpuUsage();
+    const main0 = mainThreadMs();
     const ms = await fn();
     const used = process.cpuUsage(cpu);
-    return [(MAILS / ms) * 1000, (used.user + used.system) / 1000 / MAILS];
+    const main1 = mainThreadMs();
+    return [(MAILS / ms) * 1000, (used.user + used.system) / 1000 / MAILS, main0 === null || main1 === null ? null : (main1 - main0) / MAILS];
   };
-  const bareRound = (): Promise<[number, number]> => measure(() => runConcurrent(MAILS, (i) => bare.sendMail({ from: 'a@x.test', to: `p${i}@x.test`, subject: pre.subject, html: pre.html, text: pre.text })));
-  const ledgerRound = (r: number): Promise<[number, number]> => {
+  const bareRound = (): Promise<[number, number, number | null]> => measure(() => runConcurrent(MAILS, (i) => bare.sendMail({ from: 'a@x.test', to: `p${i}@x.test`, subject: pre.subject, html: pre.html, text: pre.text })));
+  const ledgerRound = (r: number): Promise<[number, number, number | null]> => {
     const base = r * MAILS;
     return measure(() => runConcurrent(MAILS, (i) => {
       const id = `b${base + i}`;
@@ -89,8 +102,8 @@ async function main(): Promise<void> {
   };
   for (let r = 0; r < ROUNDS; r++) {
     // Which side goes first alternates, so a load trend on the machine favours neither.
-    let b: [number, number];
-    let l: [number, number];
+    let b: [number, number, number | null];
+    let l: [number, number, number | null];
     if (r % 2 === 0) {
       b = await bareRound();
       l = await ledgerRound(r);
@@ -102,6 +115,10 @@ async function main(): Promise<void> {
     bareCpu.push(b[1]);
     ledgerRates.push(l[0]);
     ledgerCpu.push(l[1]);
+    if (b[2] !== null && l[2] !== null) {
+      bareMain.push(b[2]);
+      ledgerMain.push(l[2]);
+    }
     console.log(`  round ${r + 1}: bare ${b[0].toFixed(0)}/s (${b[1].toFixed(2)} ms CPU/mail), activity ${l[0].toFixed(0)}/s (${l[1].toFixed(2)} ms CPU/mail): ${((l[0] / b[0]) * 100).toFixed(1)}%`);
   }
   bare.close();
@@ -132,6 +149,7 @@ async function main(): Promise<void> {
       medianBareCpuMsPerMail: +median(bareCpu).toFixed(3),
       medianActivityCpuMsPerMail: +median(ledgerCpu).toFixed(3),
       cpuRatio: +(median(bareCpu) / median(ledgerCpu)).toFixed(3),
+      ...(bareMain.length ? { medianBareMainThreadCpuMsPerMail: +median(bareMain).toFixed(3), medianActivityMainThreadCpuMsPerMail: +median(ledgerMain).toFixed(3) } : {}),
       target: 0.7,
       ledgerRowsSent: sent,
     },
@@ -139,6 +157,7 @@ async function main(): Promise<void> {
   console.log(`render: cached ${perCached.toFixed(3)} ms/mail, mjml every time ${perMjml.toFixed(2)} ms/mail -> ${result.render.speedup}x (target >= 20x)`);
   console.log(`send:   median of ${ROUNDS} rounds: bare pooled nodemailer ${result.send.medianBarePerSec}/s, activity with ledger ${result.send.medianActivityPerSec}/s -> ${(result.send.ratio * 100).toFixed(1)}% (median of per-round ratios ${(result.send.medianOfRoundRatios * 100).toFixed(1)}%; target >= 70%), ${sent} ledger rows`);
   console.log(`        sender CPU per mail (medians): bare ${result.send.medianBareCpuMsPerMail} ms, activity ${result.send.medianActivityCpuMsPerMail} ms -> the activity's CPU-bound rate is ${(result.send.cpuRatio * 100).toFixed(1)}% of bare's`);
+  if (bareMain.length) console.log(`        main thread (event loop) CPU per mail (medians): bare ${median(bareMain).toFixed(3)} ms, activity ${median(ledgerMain).toFixed(3)} ms`);
   console.log(`machine: ${result.machine.cores} cores, ${result.machine.cpu}, load average ${result.machine.loadAvg1m.before} -> ${result.machine.loadAvg1m.after}`);
   mkdirSync(path.join(__dirname, 'results'), { recursive: true });
   writeFileSync(path.join(__dirname, 'results', 'email.json'), JSON.stringify(result, null, 2));
