@@ -19,29 +19,32 @@ test('SQLite locked for 40 s: activities retry, nothing half-written', async () 
   lock.exec('BEGIN EXCLUSIVE');
   const lockedAt = Date.now();
   await stack.startWorker();
-  let maxAttempt = 0;
-  let lastFailure = '';
-  while (Date.now() - lockedAt < 40_000) {
-    for (const id of leads.slice(0, 10)) {
-      const d = await stack.client.workflow.getHandle(`lead-${id}`).describe();
-      for (const a of d.raw.pendingActivities ?? []) {
-        if ((a.attempt ?? 0) > maxAttempt) {
-          maxAttempt = a.attempt ?? 0;
-          lastFailure = `${a.activityType?.name}: ${a.lastFailure?.message ?? ''}`.slice(0, 160);
-        }
-      }
-    }
-    await new Promise((r) => setTimeout(r, 2000));
-  }
+  await new Promise((r) => setTimeout(r, 40_000));
   const duringLock = stack.sink.count();
   lock.exec('COMMIT');
   lock.close();
-  console.log(`database locked for ${Math.round((Date.now() - lockedAt) / 1000)} s: ${duringLock} mails went out meanwhile; activities reached attempt ${maxAttempt} (last failure ${lastFailure})`);
+  console.log(`database locked for ${Math.round((Date.now() - lockedAt) / 1000)} s: ${duringLock} mails went out meanwhile`);
   const counts = await exactCounts(stack, leads);
+  // The attempt that finally succeeded is in each history (ActivityTaskStarted.attempt).
+  const retried: Record<string, number> = {};
+  for (const id of leads) {
+    const h = await stack.client.workflow.getHandle(`lead-${id}`).fetchHistory();
+    const types = new Map<number, string>();
+    for (const e of h.events ?? []) {
+      const sched = e.activityTaskScheduledEventAttributes;
+      if (sched) types.set(Number(e.eventId), sched.activityType?.name ?? '?');
+      const started = e.activityTaskStartedEventAttributes;
+      if (started && (started.attempt ?? 1) > 1) {
+        const t = types.get(Number(started.scheduledEventId)) ?? '?';
+        retried[t] = Math.max(retried[t] ?? 0, started.attempt ?? 0);
+      }
+    }
+  }
+  console.log(`activities that succeeded only on a retry (highest attempt per type): ${JSON.stringify(retried)}`);
   const perLead = await stack.db.db.leadEvent.groupBy({ by: ['leadId'], _count: { _all: true } });
   const sizes = new Set(perLead.map((p) => p._count._all));
   console.log(`LeadEvent rows per lead: ${[...sizes].join(', ')} (every lead ran the same path)`);
-  expect(maxAttempt).toBeGreaterThan(1);
+  expect(Object.keys(retried).length).toBeGreaterThan(0);
   expect(duringLock).toBe(0);
   expect(perLead).toHaveLength(n);
   expectExact(counts);
