@@ -13,13 +13,15 @@ import { createTaskActivities } from './tasks';
 
 export interface ActivityDeps {
   db: Db;
+  /** The URL `db` was opened on: on a SQLite file the email ledger runs its own fast path. */
+  databaseUrl?: string;
   email: EmailConfig;
   signalBounce?: (leadId: string, key: string, error: string) => Promise<void>;
 }
 
 export function createActivities(deps: ActivityDeps): LeadActivities & OfferCampaignActivities & { close(): void } {
   const routing = createRoutingActivities({ db: deps.db });
-  const email = createEmailActivities({ db: deps.db, config: deps.email, resolveRecipient: routing.resolveRecipient, ...(deps.signalBounce ? { signalBounce: deps.signalBounce } : {}) });
+  const email = createEmailActivities({ db: deps.db, ...(deps.databaseUrl ? { databaseUrl: deps.databaseUrl } : {}), config: deps.email, resolveRecipient: routing.resolveRecipient, ...(deps.signalBounce ? { signalBounce: deps.signalBounce } : {}) });
   return {
     ...createLeadStoreActivities({ db: deps.db }),
     ...createCalendarActivities(),

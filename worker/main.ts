@@ -69,6 +69,7 @@ async function main(): Promise<void> {
 
     const activities = createActivities({
       db,
+      databaseUrl: config.DATABASE_URL,
       email: {
         smtp: { host: config.SMTP_HOST, port: config.SMTP_PORT, secure: config.SMTP_SECURE, ...(config.SMTP_USER ? { user: config.SMTP_USER, pass: config.SMTP_PASS ?? '' } : {}) },
         from: config.MAIL_FROM,
