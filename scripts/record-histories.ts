@@ -1,6 +1,6 @@
 // Records the event histories of test/support/scenarios.ts into test/fixtures/histories/*.json.
 // Run after a deliberate, patched() change to the workflow, never to "fix" a failing replay test:
-//   npx tsx scripts/record-histories.ts
+//   npx tsx scripts/record-histories.ts [scenario ...]   (only the named ones; keep old recordings)
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { mkdirSync, writeFileSync } from 'fs';
 import { join } from 'path';
@@ -14,7 +14,8 @@ async function main(): Promise<void> {
   mkdirSync(dir, { recursive: true });
   const env = await createTimeSkippingEnv();
   try {
-    for (const sc of scenarios) {
+    const only = process.argv.slice(2);
+    for (const sc of scenarios.filter((x) => !only.length || only.includes(x.name))) {
       const world = fakeWorld();
       const tq = `record-${sc.name}`;
       const workers = await startWorkers(env, tq, world.activities);

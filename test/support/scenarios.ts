@@ -2,7 +2,7 @@
 // records their event histories into test/fixtures/histories/, which the replay test runs through
 // the current workflow code: a change that would break running leads fails CI.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { acceptAssignmentUpdate, leadEventSignal, recordBantUpdate, recordOutcomeUpdate, stateQuery } from '../../workflows/messages';
+import { acceptAssignmentUpdate, leadEventSignal, offerSignal, recordBantUpdate, recordOutcomeUpdate, rejectUpdate, stateQuery } from '../../workflows/messages';
 import type { FakeWorld } from './fake-activities';
 import { baseProfile, signalLead } from './lead-harness';
 
@@ -48,6 +48,24 @@ export const scenarios: Scenario[] = [
       await env.sleep(8 * DAY); // survey reminder after 7 days, then deferred
       await env.sleep(400 * DAY); // greeting, keep-in-touch, re-qualification at 12 months
       return h.workflowId;
+    },
+  },
+  {
+    // After a "no": greeting looked up while rejected, survey says "later", an offer from a campaign
+    // run, re-qualification with a re-contact task (the paths added after the first recordings).
+    name: 'deferred-survey-offer-recontact',
+    async play(env, tq, world) {
+      const t0 = Number(await env.currentTimeMs());
+      world.holidays = [{ key: 'GR:2027-03-25:independence-day', name: 'Εθνική Επέτειος', sendAt: new Date(t0 + 40 * DAY).toISOString() }];
+      const h = await signalLead(env, tq, 'R4', baseProfile({ email: 'r4@acme.test', country: 'GR', locale: 'el', timezone: 'Europe/Athens' }), { id: 'r4-1', type: 'page_viewed', data: { url: '/blog/a' } });
+      await env.sleep(1000);
+      await h.executeUpdate(rejectUpdate, { args: [{ reason: 'no_budget', by: 'sales', note: 'next year' }] });
+      await env.sleep(1000);
+      await h.signal(leadEventSignal, { id: 'r4-survey', type: 'survey_answered', data: { reason: 'bad_timing', timing: 'in_3_months', revisitMonths: 3 } });
+      await env.sleep(DAY);
+      await h.signal(offerSignal, { campaignId: 'spring-starter', runId: 'offer-spring-starter-rec', content: { en: { title: 'Spring', text: 'Offer.' } }, path: '/offers/spring-starter', until: new Date(t0 + 20 * DAY).toISOString() });
+      await env.sleep(100 * DAY);
+      return h.workflowId; // nurturing again, with a re-contact task
     },
   },
   {
