@@ -1,0 +1,76 @@
+// The re-contact task activity on a real database (SQLite; PostgreSQL when LEADFLOW_TEST_DATABASE_URL
+// is set): the manager is picked through the routing ranking (the previous one first when still
+// eligible), the task carries the refusal, the current survey answers and only the behaviour since
+// the "no", and a retried activity creates one task.
+import type { RecontactDetails } from '../activities/tasks';
+import { createTaskActivities } from '../activities/tasks';
+import type { RecontactTaskRequest } from '../workflows/activity-contract';
+import { createPgTestDb, createTestDb, type TestDb } from './helpers/db';
+
+const hours = { days: [1, 2, 3, 4, 5, 6, 7], start: '00:00', end: '23:59' };
+
+function suite(name: string, open: () => Promise<TestDb | null>): void {
+  let t: TestDb | null;
+  beforeAll(async () => {
+    t = await open();
+  }, 120_000);
+  afterAll(async () => {
+    await t?.cleanup();
+  });
+
+  test(`${name}: re-contact task with everything gathered, for the right manager, once`, async () => {
+    if (!t) {
+      console.warn(`${name}: skipped (set LEADFLOW_TEST_DATABASE_URL)`);
+      return;
+    }
+    const { db } = t;
+    const mk = (email: string, tier: number, languages: string[]) => db.manager.create({ data: { name: email, email, tier, languages, regions: [], workingHours: hours, outOfOffice: [], capacity: 5 } });
+    const best = await mk('best@x.test', 1, ['pl']);
+    const previous = await mk('prev@x.test', 2, ['pl']);
+    await mk('greek@x.test', 1, ['el']);
+    const lead = await db.lead.create({ data: { id: 'T1', email: 't1@x.test', locale: 'pl', country: 'PL', source: 'web_form', workflowId: 'lead-T1', stage: 'deferred' } });
+    const rejectedAt = new Date('2027-01-10T10:00:00Z');
+    const ev = (type: string, at: string, payload?: object) => db.leadEvent.create({ data: { leadId: lead.id, type, occurredAt: new Date(at), ...(payload ? { payload: payload as never } : {}) } });
+    await ev('page_viewed', '2027-01-05T10:00:00Z', { url: '/before' }); // before the "no": not "since"
+    await ev('stage_changed', '2027-01-10T10:00:00Z');
+    await ev('email_clicked', '2027-03-01T10:00:00Z', { url: 'https://x.test/offers/spring' });
+    await ev('page_viewed', '2027-03-01T10:01:00Z', { url: '/pricing' });
+    await db.surveyResponse.create({ data: { leadId: lead.id, answers: { reason: 'no_budget', timing: 'in_6_months' }, current: false } });
+    await db.surveyResponse.create({ data: { leadId: lead.id, answers: { reason: 'bad_timing', timing: 'in_3_months', comment: 'after Q2' }, current: true } });
+
+    const req: RecontactTaskRequest = {
+      leadId: lead.id,
+      dedupKey: 'T1:recontact:1:123',
+      score: 47,
+      temperature: 'warm',
+      locale: 'pl',
+      country: 'PL',
+      previousOwner: previous.id,
+      rejection: { reason: 'no_budget', note: 'frozen', by: 'sales', at: rejectedAt.toISOString(), survey: { reason: 'bad_timing' } },
+      now: '2027-04-10T08:00:00Z',
+    };
+    const acts = createTaskActivities({ db });
+    const [a, b] = await Promise.all([acts.createRecontactTask(req), acts.createRecontactTask(req)]);
+    expect(b.taskId).toBe(a.taskId);
+    expect(await db.task.count()).toBe(1);
+    // The previous manager knew the lead and is still eligible.
+    expect(a.managerId).toBe(previous.id);
+    const task = await db.task.findUniqueOrThrow({ where: { id: a.taskId } });
+    expect(task).toMatchObject({ kind: 'recontact', status: 'open', leadId: 'T1' });
+    const d = task.details as unknown as RecontactDetails;
+    expect(d.refusal).toMatchObject({ reason: 'no_budget', note: 'frozen' });
+    expect(d.survey).toEqual({ reason: 'bad_timing', timing: 'in_3_months', comment: 'after Q2' }); // the current answer
+    expect(d.behaviourSince.counts).toEqual({ email_clicked: 1, page_viewed: 1 });
+    expect(d.behaviourSince.recent.map((e) => e.url)).toEqual(['https://x.test/offers/spring', '/pricing']);
+
+    // The previous manager no longer eligible: the routing ranking decides (language must match, so
+    // the Greek-speaking manager is never picked for a Polish lead).
+    await db.manager.update({ where: { id: previous.id }, data: { active: false } });
+    const c = await acts.createRecontactTask({ ...req, dedupKey: 'T1:recontact:2:456' });
+    expect(c.managerId).toBe(best.id);
+    expect(await db.task.count()).toBe(2);
+  });
+}
+
+suite('sqlite', createTestDb);
+suite('postgres', createPgTestDb);
