@@ -215,3 +215,39 @@ test('a click from the deferred base (offer to pricing) brings the lead back to 
     expect(w.mails.some((m) => m.template === 'manager-new-lead')).toBe(true);
   });
 }, 120_000);
+
+test('a greeting held back by quiet hours or the cap is sent later the same day, once; a day late it is dropped', async () => {
+  const w = fakeWorld();
+  const tq = queue();
+  const t0 = Number(await env.currentTimeMs());
+  w.activities.nextHoliday = async (_c, _l, _tz, after) => w.holidays.find((x) => Date.parse(x.sendAt) > Date.parse(after)) ?? null;
+  w.holidays = [
+    { key: 'PL:a:quiet', name: 'Quiet', sendAt: new Date(t0 + 30 * DAY).toISOString() },
+    { key: 'PL:b:capped', name: 'Capped', sendAt: new Date(t0 + 60 * DAY).toISOString() },
+  ];
+  const tried: Record<string, number> = {};
+  w.sendOverride = (req) => {
+    if (req.template !== 'holiday-greeting') return undefined;
+    tried[req.idempotencyKey] = (tried[req.idempotencyKey] ?? 0) + 1;
+    const at = Date.parse(req.now!);
+    // The first greeting: two hours of quiet left. The second: capped for three days.
+    if (req.idempotencyKey.endsWith('quiet') && tried[req.idempotencyKey] === 1) return { status: 'deferred', until: new Date(at + 2 * 3_600_000).toISOString(), reason: 'quiet_hours' };
+    if (req.idempotencyKey.endsWith('capped')) return { status: 'deferred', until: new Date(at + 3 * DAY).toISOString(), reason: 'frequency_cap' };
+    return undefined;
+  };
+  const workers = await startWorkers(env, tq, w.activities);
+  await workers.run(async () => {
+    const h = await signalLead(env, tq, 'HG1', baseProfile({ email: 'hg@deferred.test' }), { id: 'hg-1', type: 'page_viewed', data: { url: '/blog/a' } });
+    await env.sleep(1000);
+    await h.executeUpdate(rejectUpdate, { args: [{ reason: 'no_budget', by: 'sales' }] });
+    await h.signal(leadEventSignal, { id: 'hg-survey', type: 'survey_answered', data: { reason: 'no_budget', timing: 'in_12_months', revisitMonths: 12 } });
+    await env.sleep(70 * DAY);
+  });
+  const g = greetingsOf(w, 'HG1');
+  expect(g.map((m) => m.variables.holiday)).toEqual(['Quiet']);
+  expect(Date.parse(g[0].now!) - (t0 + 30 * DAY)).toBeGreaterThanOrEqual(2 * 3_600_000);
+  expect(Date.parse(g[0].now!) - (t0 + 30 * DAY)).toBeLessThan(3 * 3_600_000);
+  expect(tried).toEqual({ 'HG1:holiday:PL:a:quiet': 2, 'HG1:holiday:PL:b:capped': 1 });
+  const outcomes = w.events.filter((e) => e.leadId === 'HG1' && e.type.startsWith('holiday_greeting')).map((e) => [e.type, e.payload?.key]);
+  expect(outcomes).toEqual([['holiday_greeting_sent', 'PL:a:quiet'], ['holiday_greeting_not_sent', 'PL:b:capped']]);
+}, 120_000);

@@ -683,14 +683,20 @@ export async function leadLifecycle(input: LeadWorkflowInput): Promise<LeadOutco
       const stale = t - Date.parse(occ.sendAt) > GREETING_LATE_MS && wf.patched('skip-stale-greeting');
       if (stale) record(s, 'holiday_greeting_skipped', t, { reason: `${occ.name}: passed while the lead was not deferred`, payload: { key: occ.key } });
       else if (!h.sent.includes(occ.key)) {
-        await sendMail({
+        const r = await sendMail({
           idempotencyKey: `${s.leadId}:holiday:${occ.key}`,
           template: 'holiday-greeting',
           kind: 'marketing',
           variables: { firstName: s.profile.firstName ?? null, holiday: occ.name },
         });
+        // Held back (quiet hours, the cap) but still on the day: try again then, same ledger key.
+        if (r.status === 'deferred' && Date.parse(r.until) - Date.parse(occ.sendAt) <= GREETING_LATE_MS && wf.patched('greeting-retry-same-day')) {
+          h.next = { ...occ, sendAt: r.until };
+          return;
+        }
         h.sent = [...h.sent, occ.key].slice(-50);
-        record(s, 'holiday_greeting_sent', t, { reason: occ.name, payload: { key: occ.key } });
+        const sent = r.status === 'sent' || r.status === 'already_sent';
+        record(s, sent ? 'holiday_greeting_sent' : 'holiday_greeting_not_sent', t, { reason: sent ? occ.name : `${occ.name}: ${r.status === 'deferred' ? r.reason : r.status}`, payload: { key: occ.key } });
       }
       h.next = null;
     }
