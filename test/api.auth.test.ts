@@ -78,3 +78,10 @@ test('the local admin key of npm start is made once, kept in the data folder, an
   expect(k2).not.toBe(k1);
   expect((await app.inject({ url: '/admin-thing', headers: { 'x-api-key': k2 } })).statusCode).toBe(200);
 });
+
+test('the OpenAPI document (intake key) covers the routes of every feature plugin', async () => {
+  const k = await createApiKey(t.db, 'docs', ['intake']);
+  expect((await app.inject({ url: '/openapi.json' })).statusCode).toBe(401);
+  const doc = (await app.inject({ url: '/openapi.json', headers: { 'x-api-key': k.key } })).json();
+  expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/intake-thing', '/admin-thing', '/health']));
+});

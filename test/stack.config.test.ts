@@ -20,6 +20,11 @@ test('defaults give the embedded stack', () => {
   expect(frequencyCap(c)).toEqual({ max: 3, days: 7 });
 });
 
+test('mail goes to the sink on SINK_SMTP_PORT unless SMTP_PORT says otherwise', () => {
+  expect(loadConfig({ DATA_DIR: '/tmp/leadflow-config-test', SINK_SMTP_PORT: '2626' }).SMTP_PORT).toBe(2626);
+  expect(loadConfig({ DATA_DIR: '/tmp/leadflow-config-test', SINK_SMTP_PORT: '2626', SMTP_PORT: '587' }).SMTP_PORT).toBe(587);
+});
+
 test('bad values fail with one message that names each field', () => {
   let err: unknown;
   try {

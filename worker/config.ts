@@ -31,7 +31,8 @@ const schema = z.object({
   SINK_ENABLED: bool(true),
   SINK_SMTP_PORT: port(2525),
   SMTP_HOST: z.string().min(1).optional(),
-  SMTP_PORT: port(2525).optional(),
+  // No default of its own: unset, mail goes to the local sink on SINK_SMTP_PORT.
+  SMTP_PORT: z.coerce.number().int().min(1, 'must be a port 1-65535').max(65535, 'must be a port 1-65535').optional(),
   SMTP_SECURE: bool(false),
   SMTP_USER: z.string().optional(),
   SMTP_PASS: z.string().optional(),

@@ -48,9 +48,11 @@ const scopesOf = (v: unknown): Scope[] => (Array.isArray(v) ? v.filter((s): s is
  * Route options for a protected route: an API key with `scope` ('admin' passes every scope), and
  * a rate limit per key (per address for requests without one), so one noisy integration cannot
  * starve the others. Use: `app.post('/leads', { ...guarded(deps, 'intake'), schema }, handler)`.
+ * The key is checked at onRequest, before the body is read or validated: strangers get 401/403,
+ * never a schema error (the schema is no oracle) and their large bodies are never parsed.
  */
-export function guarded(deps: Pick<ApiDeps, 'db' | 'config'>, scope: Scope): Pick<RouteShorthandOptions, 'preHandler' | 'config'> {
-  const preHandler = async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
+export function guarded(deps: Pick<ApiDeps, 'db' | 'config'>, scope: Scope): Pick<RouteShorthandOptions, 'onRequest' | 'config'> {
+  const onRequest = async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const key = presentedKey(req);
     if (!key) {
       await reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'API key required (Authorization: Bearer <key> or X-Api-Key)' });
@@ -69,7 +71,7 @@ export function guarded(deps: Pick<ApiDeps, 'db' | 'config'>, scope: Scope): Pic
     req.apiKey = { id: row.id, name: row.name, scopes };
   };
   return {
-    preHandler,
+    onRequest,
     config: {
       rateLimit: {
         max: deps.config.API_RATE_LIMIT_PER_MINUTE,

@@ -1,10 +1,9 @@
 // The intake API: leads in from forms, landing pages, chat, events, lists (`POST /leads`), their
 // behaviour (`POST /leads/:id/events`, `POST /events` by email), inbound mail (`POST /inbound/mail`,
-// a raw RFC 822 message), a lead's row and live workflow state (`GET /leads/:id`), and the OpenAPI
-// document generated from the same zod schemas (`GET /openapi.json`). Every route needs an API key.
-import swagger from '@fastify/swagger';
-import type { FastifyReply, RouteShorthandOptions } from 'fastify';
-import { jsonSchemaTransform, type ZodTypeProvider } from 'fastify-type-provider-zod';
+// a raw RFC 822 message) and a lead's row and live workflow state (`GET /leads/:id`). Every route
+// needs an API key.
+import type { FastifyReply } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { simpleParser } from 'mailparser';
 import { createHash } from 'crypto';
 import { z } from 'zod';
@@ -13,7 +12,7 @@ import { LEAD_EVENT_TYPES, type LeadEventSignal } from '../../workflows/types';
 import { createEmailVerifier, type EmailVerifier } from '../email-verification';
 import { intakeLead, normaliseEmail, signalLeadEvent, SuppressedError, UnknownCampaignError, type IntakeInput } from '../intake';
 import { emailField, leadBodySchema, toIntakeInput } from '../lead-input';
-import { guarded, type Scope } from './auth';
+import { guarded } from './auth';
 import { gdprPlugin } from './gdpr';
 import type { ApiDeps, ApiPlugin } from './server';
 
@@ -45,16 +44,6 @@ export interface IntakePluginOptions {
   verifier?: EmailVerifier;
 }
 
-/**
- * guarded()'s key check run at onRequest instead of preHandler: a request without a valid key is
- * refused (401/403) before its body is read or validated, so the schema is not an oracle for
- * strangers and large bodies from them are never parsed.
- */
-export function keyed(deps: ApiDeps, scope: Scope): Pick<RouteShorthandOptions, 'onRequest' | 'config'> {
-  const g = guarded(deps, scope);
-  return { onRequest: g.preHandler as RouteShorthandOptions['onRequest'], config: g.config };
-}
-
 const invalid = (reply: FastifyReply, field: string, message: string) => reply.code(400).send({ error: 'invalid request', errors: [{ field, message }] });
 
 /** Runs intake and turns its refusals into HTTP answers; null when the reply was already sent. */
@@ -77,25 +66,14 @@ async function admit(deps: ApiDeps, reply: FastifyReply, input: IntakeInput) {
 export function createIntakePlugin(opts: IntakePluginOptions = {}): ApiPlugin {
   const verifier = opts.verifier ?? createEmailVerifier();
   return async (plain, deps) => {
-    await plain.register(swagger, {
-      openapi: {
-        info: { title: 'leadflow API', version: '1', description: 'Lead intake, events, inbound mail, GDPR. Send an API key as `Authorization: Bearer <key>` or `X-Api-Key`.' },
-        components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
-        security: [{ apiKey: [] }],
-      },
-      transform: jsonSchemaTransform,
-    });
     // Raw mail for the inbound route; parsers registered here apply to this plugin's routes only.
     plain.addContentTypeParser(['message/rfc822', 'text/plain', 'application/octet-stream'], { parseAs: 'buffer', bodyLimit: MAIL_BODY_LIMIT }, (_req, body, done) => done(null, body));
     const app = plain.withTypeProvider<ZodTypeProvider>();
-    // A child, so the OpenAPI document covers the GDPR routes too.
     await plain.register(gdprPlugin, deps);
-
-    app.get('/openapi.json', { ...keyed(deps, 'intake'), schema: { hide: true } }, async () => app.swagger());
 
     app.post(
       '/leads',
-      { ...keyed(deps, 'intake'), bodyLimit: LEAD_BODY_LIMIT, schema: { summary: 'Take in a lead (new or known by e-mail)', body: leadBodySchema, response: { 200: intakeReply, 201: intakeReply, 400: errorBody, 409: errorBody } } },
+      { ...guarded(deps, 'intake'), bodyLimit: LEAD_BODY_LIMIT, schema: { summary: 'Take in a lead (new or known by e-mail)', body: leadBodySchema, response: { 200: intakeReply, 201: intakeReply, 400: errorBody, 409: errorBody } } },
       async (req, reply) => {
         const check = await verifier.verify(req.body.email);
         if (!check.ok) return invalid(reply, 'email', check.reason);
@@ -117,13 +95,13 @@ export function createIntakePlugin(opts: IntakePluginOptions = {}): ApiPlugin {
 
     app.post(
       '/leads/:id/events',
-      { ...keyed(deps, 'intake'), bodyLimit: LEAD_BODY_LIMIT, schema: { summary: 'Record behaviour of a lead (idempotent by id)', params: leadParams, body: eventSchema, response: { 202: accepted, 400: errorBody, 404: errorBody, 409: errorBody } } },
+      { ...guarded(deps, 'intake'), bodyLimit: LEAD_BODY_LIMIT, schema: { summary: 'Record behaviour of a lead (idempotent by id)', params: leadParams, body: eventSchema, response: { 202: accepted, 400: errorBody, 404: errorBody, 409: errorBody } } },
       async (req, reply) => accept(reply, { id: req.params.id }, req.body),
     );
 
     app.post(
       '/events',
-      { ...keyed(deps, 'intake'), bodyLimit: LEAD_BODY_LIMIT, schema: { summary: 'Record behaviour of a lead known by e-mail', body: eventByEmailSchema, response: { 202: accepted, 400: errorBody, 404: errorBody, 409: errorBody } } },
+      { ...guarded(deps, 'intake'), bodyLimit: LEAD_BODY_LIMIT, schema: { summary: 'Record behaviour of a lead known by e-mail', body: eventByEmailSchema, response: { 202: accepted, 400: errorBody, 404: errorBody, 409: errorBody } } },
       async (req, reply) => {
         const { email, ...e } = req.body;
         return accept(reply, await deps.db.lead.findUnique({ where: { email: normaliseEmail(email) }, select: { id: true } }), e);
@@ -132,7 +110,7 @@ export function createIntakePlugin(opts: IntakePluginOptions = {}): ApiPlugin {
 
     app.post(
       '/inbound/mail',
-      { ...keyed(deps, 'intake'), bodyLimit: MAIL_BODY_LIMIT, schema: { summary: 'A raw RFC 822 message (Content-Type: message/rfc822): a reply from a lead, or a new lead' } },
+      { ...guarded(deps, 'intake'), bodyLimit: MAIL_BODY_LIMIT, schema: { summary: 'A raw RFC 822 message (Content-Type: message/rfc822): a reply from a lead, or a new lead' } },
       async (req, reply) => {
         if (!Buffer.isBuffer(req.body) || !req.body.length) return invalid(reply, 'body', 'a raw RFC 822 message with Content-Type message/rfc822');
         const raw = req.body;
@@ -166,7 +144,7 @@ export function createIntakePlugin(opts: IntakePluginOptions = {}): ApiPlugin {
 
     app.get(
       '/leads/:id',
-      { ...keyed(deps, 'admin'), schema: { summary: "A lead's row and its workflow's live state", params: leadParams } },
+      { ...guarded(deps, 'admin'), schema: { summary: "A lead's row and its workflow's live state", params: leadParams } },
       async (req, reply) => {
         const lead = await deps.db.lead.findUnique({ where: { id: req.params.id } });
         if (!lead) return reply.code(404).send({ error: 'lead not found' });

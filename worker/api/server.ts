@@ -2,11 +2,13 @@
 // managers, survey, KPIs) from their own files; this file holds only what every route shares.
 import type { Client } from '@temporalio/client';
 import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
-import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Db } from '../../activities/db';
 import type { Config } from '../config';
 import type { SmtpSink } from '../smtp-sink';
+import { guarded } from './auth';
 
 export interface ApiDeps {
   db: Db;
@@ -35,6 +37,16 @@ export async function buildApi(deps: ApiDeps, plugins: ApiPlugin[] = []): Promis
 
   // Per-route limits only (see guarded() in ./auth): signed-link routes and /health stay unlimited.
   await app.register(rateLimit, { global: false });
+  // Registered before every feature plugin, so the document covers all their routes (from the same zod schemas).
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'leadflow API', version: '1', description: 'Lead intake, events, inbound mail, GDPR, managers, KPIs. Send an API key as `Authorization: Bearer <key>` or `X-Api-Key`; signed-link routes are public.' },
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
+      security: [{ apiKey: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  app.get('/openapi.json', { ...guarded(deps, 'intake'), schema: { hide: true } }, async () => app.swagger());
 
   app.get('/health', async (_req, reply) => {
     const checks: Record<string, string> = {};
