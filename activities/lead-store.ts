@@ -10,9 +10,10 @@ export function createLeadStoreActivities(deps: { db: Db }): Pick<LeadActivities
     /** Idempotent: rows are keyed by dedupKey, so a retried batch writes each event once. */
     async recordLeadEvents(leadId: string, events: LeadEventRecord[]): Promise<void> {
       if (!events.length) return;
-      const lead = await db.lead.findUnique({ where: { id: leadId }, select: { id: true } });
+      const lead = await db.lead.findFirst({ where: { id: leadId, erasedAt: null }, select: { id: true } });
       if (!lead) {
-        // Erased (GDPR) or never stored: there is no one to write history for.
+        // Erased (GDPR; an activity still running when the workflow was terminated) or never
+        // stored: there is no one to write history for.
         log.warn('recordLeadEvents: no lead row, events dropped', { leadId, count: events.length });
         return;
       }
@@ -43,7 +44,7 @@ export function createLeadStoreActivities(deps: { db: Db }): Pick<LeadActivities
 
     async syncLeadSnapshot(leadId: string, snapshot: LeadSnapshot): Promise<void> {
       await db.lead.updateMany({
-        where: { id: leadId },
+        where: { id: leadId, erasedAt: null },
         data: { stage: snapshot.stage, temperature: snapshot.temperature, score: snapshot.score, ownerId: snapshot.ownerId },
       });
     },

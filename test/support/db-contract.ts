@@ -1,5 +1,6 @@
 // The repository-level checks both providers must pass (run by db.sqlite and db.postgres tests).
 import { isUniqueViolation } from '../../activities/db';
+import { createLeadStoreActivities } from '../../activities/lead-store';
 import type { TestDb } from '../helpers/db';
 
 export function dbContract(name: string, open: () => Promise<TestDb | null>): void {
@@ -46,5 +47,22 @@ export function dbContract(name: string, open: () => Promise<TestDb | null>): vo
     const take = () => db.manager.updateMany({ where: { id: m.id, openLeads: { lt: 1 } }, data: { openLeads: { increment: 1 } } });
     expect((await take()).count).toBe(1);
     expect((await take()).count).toBe(0);
+  });
+
+  maybe(`${name}: the lead store writes history and snapshots, once per key, and nothing for an erased lead`, async ({ db }) => {
+    const store = createLeadStoreActivities({ db });
+    const lead = await db.lead.create({ data: { email: 'e@x.test', source: 'web_form', workflowId: 'lead-e' } });
+    const ev = { dedupKey: 'lead-e:1', type: 'stage_changed', occurredAt: new Date().toISOString(), stageFrom: 'new' as const, stageTo: 'nurturing' as const, reason: 'first touch' };
+    await store.recordLeadEvents(lead.id, [ev]);
+    await store.recordLeadEvents(lead.id, [ev]);
+    await store.syncLeadSnapshot(lead.id, { stage: 'nurturing', temperature: 'warm', score: 33, ownerId: null });
+    expect(await db.leadEvent.count({ where: { leadId: lead.id } })).toBe(1);
+    expect((await db.lead.findUniqueOrThrow({ where: { id: lead.id } })).score).toBe(33);
+    // An activity still running when GDPR erasure terminated the workflow must not write back.
+    await db.lead.update({ where: { id: lead.id }, data: { erasedAt: new Date(), score: 0, stage: 'erased' } });
+    await store.recordLeadEvents(lead.id, [{ ...ev, dedupKey: 'lead-e:2' }]);
+    await store.syncLeadSnapshot(lead.id, { stage: 'mql', temperature: 'hot', score: 70, ownerId: null });
+    expect(await db.leadEvent.count({ where: { leadId: lead.id } })).toBe(1);
+    expect(await db.lead.findUniqueOrThrow({ where: { id: lead.id } })).toMatchObject({ stage: 'erased', score: 0 });
   });
 }
