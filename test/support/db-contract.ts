@@ -1,5 +1,6 @@
 // The repository-level checks both providers must pass (run by db.sqlite and db.postgres tests).
 import { isUniqueViolation } from '../../activities/db';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { createLeadStoreActivities } from '../../activities/lead-store';
 import type { TestDb } from '../helpers/db';
 
@@ -60,7 +61,8 @@ export function dbContract(name: string, open: () => Promise<TestDb | null>): vo
     expect((await db.lead.findUniqueOrThrow({ where: { id: lead.id } })).score).toBe(33);
     // An activity still running when GDPR erasure terminated the workflow must not write back.
     await db.lead.update({ where: { id: lead.id }, data: { erasedAt: new Date(), score: 0, stage: 'erased' } });
-    await store.recordLeadEvents(lead.id, [{ ...ev, dedupKey: 'lead-e:2' }]);
+    // In an activity context, as the worker runs it (it logs the dropped batch).
+    await new MockActivityEnvironment().run(store.recordLeadEvents, lead.id, [{ ...ev, dedupKey: 'lead-e:2' }]);
     await store.syncLeadSnapshot(lead.id, { stage: 'mql', temperature: 'hot', score: 70, ownerId: null });
     expect(await db.leadEvent.count({ where: { leadId: lead.id } })).toBe(1);
     expect(await db.lead.findUniqueOrThrow({ where: { id: lead.id } })).toMatchObject({ stage: 'erased', score: 0 });
