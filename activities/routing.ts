@@ -206,6 +206,12 @@ export function createRoutingActivities(deps: { db: Db; signal?: CapacitySignall
       if (open) return { assigned: true, managerId: open.managerId, managerEmail: open.manager.email, assignmentId: open.id, reason: open.reason ?? '', slaDueAt: (open.dueAt ?? at).toISOString() };
       const candidates = await db.manager.findMany({ where: { active: true } });
       const ranked = rankManagers(candidates, req, at);
+      // The manager holding the lead's re-contact task first (when eligible): one contact, not two.
+      const held = ranked.findIndex((r) => r.manager.id === req.prefer);
+      if (held >= 0) {
+        const [h] = ranked.splice(held, 1);
+        ranked.unshift({ ...h, why: `holds the lead's re-contact task; ${h.why}` });
+      }
       for (const { manager, why } of ranked) {
         const dueAt = addWorkingMinutes(at, SLA_WORKING_MINUTES[req.temperature], asHours(manager.workingHours), manager.timezone);
         const assignment = await db.$transaction(async (tx) => {
@@ -217,10 +223,12 @@ export function createRoutingActivities(deps: { db: Db; signal?: CapacitySignall
         if (assignment) return { assigned: true, managerId: manager.id, managerEmail: manager.email, assignmentId: assignment.id, reason: why, slaDueAt: dueAt.toISOString() };
       }
       if (ranked.length) return { assigned: false, reason: 'every eligible manager filled up meanwhile' };
-      // Say so when only managers who already missed this lead's SLA could take it: the queue then
-      // needs ops (changeOwner) or another manager, not just time.
+      // Say so when only managers who already missed this lead's SLA could take it: the workflow then
+      // starts a new round with them rather than waiting for a manager who will never come.
       const triedOnly = req.exclude.length > 0 && rankManagers(candidates, { ...req, exclude: [] }, at).length > 0;
-      return { assigned: false, reason: triedOnly ? "only managers who already missed this lead's SLA could take it" : 'no eligible manager (language, region, capacity, away)' };
+      return triedOnly
+        ? { assigned: false, reason: "only managers who already missed this lead's SLA could take it", onlyTried: true }
+        : { assigned: false, reason: 'no eligible manager (language, region, capacity, away)' };
     },
 
     async closeAssignment(id, status) {

@@ -208,3 +208,26 @@ test('lost starts the farewell flow, and the freed slot routes the queued lead a
     expect(await t.db.manager.findUniqueOrThrow({ where: { id: solo.id } })).toMatchObject({ openLeads: 1 });
   });
 });
+
+test('when every manager who could take a lead has missed its SLA, a new round starts instead of an endless queue', async () => {
+  const { w, activities } = world();
+  const solo = await manager('Only');
+  await manager('Head', { isHeadOfSales: true, capacity: 0 });
+  const tq = `handoff-${process.pid}-${++n}`;
+  const workers = await startWorkers(env, tq, activities);
+  await workers.run(async () => {
+    const h = await hotLead(tq, 'round1');
+    await until(h, (x) => x.stage === 'handed_off' && x.owner === solo.id);
+    const first = await t.db.assignment.findFirstOrThrow({ where: { leadId: 'round1' } });
+    // Past the deadline: nobody else can take it, so it queues once, with the reason...
+    await env.sleep(first.dueAt!.getTime() - Number(await env.currentTimeMs()) + 60_000);
+    await until(h, (x) => x.queue === 'awaiting_manager');
+    expect(await eventTypes('round1')).toEqual(expect.arrayContaining(['sla_missed', 'queued_for_manager', 'routing_round_restarted']));
+    // ...and at its retry the same manager is asked again (a second offer, a second SLA).
+    const v = await until(h, (x) => x.stage === 'handed_off', 20 * 60_000);
+    expect(v.owner).toBe(solo.id);
+    const offers = await t.db.assignment.findMany({ where: { leadId: 'round1' }, orderBy: { assignedAt: 'asc' } });
+    expect(offers.map((a) => a.status)).toEqual(['missed', 'offered']);
+    expect(w.mails.filter((m) => m.template === 'manager-new-lead')).toHaveLength(2);
+  });
+});

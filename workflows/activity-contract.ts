@@ -68,12 +68,18 @@ export interface RouteLeadRequest {
   country?: string;
   /** Managers already tried for this lead (SLA misses): skipped. */
   exclude: string[];
+  /**
+   * Offered first when eligible: the manager holding the lead's open re-contact task, so a lead that
+   * warms up is not contacted by a second manager.
+   */
+  prefer?: string;
   /** Workflow time (ISO): SLA deadlines and working hours are computed from it. */
   now: string;
 }
 export type RouteLeadResult =
   | { assigned: true; managerId: string; managerEmail: string; assignmentId: string; reason: string; slaDueAt: string }
-  | { assigned: false; reason: string };
+  /** `onlyTried`: the only managers who could take it already missed its SLA (all asked once). */
+  | { assigned: false; reason: string; onlyTried?: boolean };
 
 export interface HolidayOccurrence {
   /** Stable key for idempotency, e.g. "PL:2027-03-28:easter". */
@@ -101,7 +107,17 @@ export interface RecontactTaskRequest {
 export interface RecontactTaskResult {
   taskId: string;
   managerId: string | null;
+  /** Where the manager's notification goes (null when no manager was eligible). */
+  managerEmail: string | null;
   why: string;
+  /** What the task holds, as lines for the manager's mail. */
+  summary: RecontactSummary;
+}
+export interface RecontactSummary {
+  refusal: string;
+  refusalNote: string | null;
+  surveyAnswers: string | null;
+  behaviourSince: string;
 }
 
 export interface LeadActivities {

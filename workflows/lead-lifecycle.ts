@@ -563,11 +563,17 @@ export async function leadLifecycle(input: LeadWorkflowInput): Promise<LeadOutco
   };
 
   const route = async (t: number): Promise<void> => {
-    const r = await db.routeLead({ leadId: s.leadId, temperature: s.temperature, locale: s.profile.locale, ...(s.profile.country ? { country: s.profile.country } : {}), exclude: s.triedManagers, now: new Date(t).toISOString() });
+    const r = await db.routeLead({ leadId: s.leadId, temperature: s.temperature, locale: s.profile.locale, ...(s.profile.country ? { country: s.profile.country } : {}), exclude: s.triedManagers, ...(s.recontactTask ? { prefer: s.recontactTask.managerId } : {}), now: new Date(t).toISOString() });
     if (!r.assigned) {
       if (s.queue !== 'awaiting_manager') record(s, 'queued_for_manager', t, { reason: r.reason });
       s.queue = 'awaiting_manager';
       s.nextRouteAt = t + ROUTE_RETRY_MS;
+      // Everyone who could take it has missed its SLA once (the head of sales already knows after the
+      // second miss): ask them again, from the retry on, instead of queueing it forever.
+      if (r.onlyTried && wf.patched('reroute-tried-managers')) {
+        record(s, 'routing_round_restarted', t, { reason: r.reason, payload: { tried: s.triedManagers } });
+        s.triedManagers = [];
+      }
       return;
     }
     s.queue = null;
@@ -575,6 +581,8 @@ export async function leadLifecycle(input: LeadWorkflowInput): Promise<LeadOutco
     s.assignment = { id: r.assignmentId, managerId: r.managerId, managerEmail: r.managerEmail, offeredAt: t, slaDueAt: Date.parse(r.slaDueAt), accepted: false };
     s.owner = r.managerId;
     s.triedManagers = [...s.triedManagers, r.managerId];
+    // Offered (to the task's manager when eligible): the re-contact preference has done its job.
+    s.recontactTask = null;
     record(s, 'assigned', t, { reason: r.reason, payload: { managerId: r.managerId, assignmentId: r.assignmentId, slaDueAt: r.slaDueAt } });
     transition(s, 'handed_off', `assigned to ${r.managerId}: ${r.reason}`, t);
     await sendMail({
@@ -638,7 +646,21 @@ export async function leadLifecycle(input: LeadWorkflowInput): Promise<LeadOutco
         now: new Date(t).toISOString(),
       });
       record(s, 'recontact_task_created', t, { reason: task.why, payload: { taskId: task.taskId, managerId: task.managerId } });
-      if (task.managerId) s.owner = task.managerId;
+      if (task.managerId) {
+        s.owner = task.managerId;
+        s.recontactTask = { id: task.taskId, managerId: task.managerId };
+      }
+      // Histories recorded before this patch sent no mail here.
+      if (task.managerId && task.managerEmail && wf.patched('recontact-task-mail')) {
+        await sendMail({
+          idempotencyKey: `${s.leadId}:recontact-task:${task.taskId}`,
+          template: 'manager-recontact-task',
+          kind: 'transactional',
+          to: task.managerEmail,
+          locale: 'en',
+          variables: { ...card(), taskId: task.taskId, why: task.why, ...task.summary },
+        });
+      }
       transition(s, 'nurturing', `re-qualification: re-contact task for ${task.managerId ?? 'the team'} (score ${s.score}${refused})`, t);
       return;
     }

@@ -75,8 +75,9 @@ export function fakeWorld(): FakeWorld {
       throw new Error('no matching day');
     },
     async routeLead(req: RouteLeadRequest) {
-      const m = w.managers.find((x) => !req.exclude.includes(x.id));
-      if (!m) return { assigned: false, reason: 'no eligible manager' };
+      const free = w.managers.filter((x) => !req.exclude.includes(x.id));
+      const m = free.find((x) => x.id === req.prefer) ?? free[0];
+      if (!m) return req.exclude.length && w.managers.length ? { assigned: false, reason: 'only managers who already missed its SLA', onlyTried: true } : { assigned: false, reason: 'no eligible manager' };
       const id = `a${w.assignments.length + 1}`;
       w.assignments.push({ id, leadId: req.leadId, managerId: m.id, status: 'offered' });
       return { assigned: true, managerId: m.id, managerEmail: m.email, assignmentId: id, reason: `test routing (${req.temperature})`, slaDueAt: new Date(Date.parse(req.now) + w.slaMs).toISOString() };
@@ -91,11 +92,11 @@ export function fakeWorld(): FakeWorld {
       return { clientId: `client-${leadId}` };
     },
     async createRecontactTask(req) {
-      const prior = w.tasks.find((t) => t.dedupKey === req.dedupKey);
-      if (prior) return { taskId: prior.taskId, managerId: req.previousOwner ?? w.managers[0]?.id ?? null, why: 'test' };
-      const taskId = `task${w.tasks.length + 1}`;
-      w.tasks.push({ ...req, taskId });
-      return { taskId, managerId: req.previousOwner ?? w.managers[0]?.id ?? null, why: 'test routing' };
+      const taskId = w.tasks.find((t) => t.dedupKey === req.dedupKey)?.taskId ?? `task${w.tasks.length + 1}`;
+      if (!w.tasks.some((t) => t.taskId === taskId)) w.tasks.push({ ...req, taskId });
+      const m = w.managers.find((x) => x.id === req.previousOwner) ?? w.managers[0];
+      const summary = { refusal: req.rejection?.reason ?? 'no refusal on record', refusalNote: req.rejection?.note ?? null, surveyAnswers: req.rejection?.survey ? JSON.stringify(req.rejection.survey) : null, behaviourSince: 'test' };
+      return { taskId, managerId: m?.id ?? null, managerEmail: m?.email ?? null, why: 'test routing', summary };
     },
     async nextHoliday(_country, _locale, _tz, after) {
       return w.holidays.find((h) => Date.parse(h.sendAt) > Date.parse(after)) ?? null;

@@ -165,7 +165,7 @@ export function routingContract(name: string, open: () => Promise<TestDb | null>
     expect((await db.manager.findUniqueOrThrow({ where: { id: ids.Back } })).openLeads).toBe(1);
     // Back was tried already (an SLA miss): nobody else is eligible, and the reason says so.
     const none = await routing.routeLead(req(l2, { temperature: 'hot', exclude: [ids.Back] }));
-    expect(none).toEqual({ assigned: false, reason: "only managers who already missed this lead's SLA could take it" });
+    expect(none).toEqual({ assigned: false, reason: "only managers who already missed this lead's SLA could take it", onlyTried: true });
     expect(await routing.routeLead(req(l2, { temperature: 'hot', locale: 'fr' }))).toEqual({ assigned: false, reason: 'no eligible manager (language, region, capacity, away)' });
     const reasons = Object.fromEntries((await db.manager.findMany()).map((m) => [m.name, whyNot(m, req(l2, { exclude: [ids.Back] }), MONDAY_10_WARSAW)]));
     expect(reasons).toEqual({ Away: 'out of office', Back: "already missed this lead's SLA", Gone: 'inactive', Full: 'full (3/3)', Boss: 'head of sales (gets escalations, not leads)' });
