@@ -5,7 +5,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createTimeSkippingEnv } from './helpers/temporal';
 import { fakeWorld, type FakeWorld } from './support/fake-activities';
 import { baseProfile, signalLead, startWorkers, terminateLeftovers } from './support/lead-harness';
-import { rejectUpdate, stateQuery, type LeadView } from '../workflows/messages';
+import { leadEventSignal, stateQuery, type LeadView } from '../workflows/messages';
 
 const DAY = 86_400_000;
 let env: TestWorkflowEnvironment;
@@ -83,10 +83,10 @@ test('a rejected lead gets the farewell, then moves on to the deferred keep-in-t
   const workers = await startWorkers(env, tq, w.activities);
   await workers.run(async () => {
     const h = await signalLead(env, tq, 'E-no', baseProfile(), { id: 'e1', type: 'page_viewed', data: { url: '/blog/x' } });
-    // Clock moves between the steps, as in the lifecycle test: the test server goes on with a
-    // lead after an update only then.
-    await env.sleep(1000);
-    await h.executeUpdate(rejectUpdate, { args: [{ reason: 'no_budget', by: 'lead' }] });
+    await until(h, () => enteredBy(w, 'E-no').length === 1 && mailsTo(w, 'E-no').length === 1);
+    // Sales says no (the CRM's event; the same rejection as the `reject` update).
+    await h.signal(leadEventSignal, { id: 'e2', type: 'sales_rejected', data: { reason: 'no_budget' } });
+    await until(h, () => mailsTo(w, 'E-no').includes('farewell'));
     await env.sleep(8 * DAY); // the survey reminder goes out after 7 days without an answer
     const v = await until(h, (x) => x.sequence?.id === 'deferred-keep-in-touch' && enteredBy(w, 'E-no').length === 3);
     expect(v.stage).toBe('deferred');
