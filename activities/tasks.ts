@@ -1,7 +1,8 @@
 // Manager tasks that are not hand-offs. "Re-contact": a deferred lead's re-qualification date came and
 // it is worth a call (score high enough, or its survey said "later"). The task carries everything a
 // manager needs without digging: why it said no, its survey answers, what it did since.
-import type { LeadActivities, RecontactTaskRequest, RecontactTaskResult } from '../workflows/activity-contract';
+import type { LeadActivities, RecontactSummary, RecontactTaskRequest, RecontactTaskResult } from '../workflows/activity-contract';
+import type { Task } from '../generated/prisma-sqlite/client';
 import { isUniqueViolation, type Db } from './db';
 import { rankManagers } from './routing';
 
@@ -18,11 +19,30 @@ export interface RecontactDetails {
   behaviourSince: { since: string | null; counts: Record<string, number>; recent: { type: string; at: string; url?: string }[] };
 }
 
+/** The task as lines a manager reads in the notification mail. */
+export function summarise(d: RecontactDetails): RecontactSummary {
+  const r = d.refusal;
+  const survey = d.survey && typeof d.survey === 'object' ? Object.entries(d.survey as Record<string, unknown>).filter(([k]) => k !== 'locale') : [];
+  const b = d.behaviourSince;
+  const counts = Object.entries(b.counts).map(([type, n]) => `${type.replace(/_/g, ' ')} ×${n}`);
+  const urls = [...new Set(b.recent.flatMap((e) => (e.url ? [e.url] : [])))].slice(-5);
+  return {
+    refusal: r ? `${r.reason} (by ${r.by}, ${r.at.slice(0, 10)})` : 'no refusal on record',
+    refusalNote: r?.note ?? null,
+    surveyAnswers: survey.length ? survey.map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`).join('; ') : null,
+    behaviourSince: (counts.length ? counts.join(', ') : 'nothing recorded') + (urls.length ? `; latest: ${urls.join(', ')}` : ''),
+  };
+}
+
 export function createTaskActivities(deps: { db: Db }): Pick<LeadActivities, 'createRecontactTask'> {
   const { db } = deps;
+  const result = (t: Task, managerEmail: string | null): RecontactTaskResult => {
+    const d = t.details as unknown as RecontactDetails;
+    return { taskId: t.id, managerId: t.managerId, managerEmail, why: d.why, summary: summarise(d) };
+  };
   const found = async (dedupKey: string): Promise<RecontactTaskResult | null> => {
-    const t = await db.task.findUnique({ where: { dedupKey } });
-    return t ? { taskId: t.id, managerId: t.managerId, why: (t.details as unknown as RecontactDetails).why } : null;
+    const t = await db.task.findUnique({ where: { dedupKey }, include: { manager: { select: { email: true } } } });
+    return t ? result(t, t.manager?.email ?? null) : null;
   };
   return {
     async createRecontactTask(req: RecontactTaskRequest): Promise<RecontactTaskResult> {
@@ -70,7 +90,7 @@ export function createTaskActivities(deps: { db: Db }): Pick<LeadActivities, 'cr
             dueAt: at,
           },
         });
-        return { taskId: t.id, managerId: t.managerId, why };
+        return result(t, pick?.manager.email ?? null);
       } catch (e) {
         // A concurrent attempt of the same activity won: its task is the answer.
         if (!isUniqueViolation(e)) throw e;
@@ -78,4 +98,24 @@ export function createTaskActivities(deps: { db: Db }): Pick<LeadActivities, 'cr
       }
     },
   };
+}
+
+export const TASK_STATUSES = ['open', 'done', 'cancelled'] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+
+/** A manager's tasks, oldest due first; null when the manager does not exist. */
+export async function listManagerTasks(db: Db, managerId: string, status?: TaskStatus): Promise<Task[] | null> {
+  const m = await db.manager.findUnique({ where: { id: managerId }, select: { id: true } });
+  if (!m) return null;
+  return db.task.findMany({ where: { managerId, ...(status ? { status } : {}) }, orderBy: [{ dueAt: 'asc' }, { createdAt: 'asc' }] });
+}
+
+export type CloseTaskResult = { closed: true; task: Task } | { closed: false; reason: 'not_found' } | { closed: false; reason: 'already_closed'; task: Task };
+
+/** Closes an open task once: the status guard makes two concurrent closes end with one winner. */
+export async function closeTask(db: Db, id: string, status: Exclude<TaskStatus, 'open'>, at = new Date()): Promise<CloseTaskResult> {
+  const r = await db.task.updateMany({ where: { id, status: 'open' }, data: { status, closedAt: at } });
+  const task = await db.task.findUnique({ where: { id } });
+  if (!task) return { closed: false, reason: 'not_found' };
+  return r.count === 1 ? { closed: true, task } : { closed: false, reason: 'already_closed', task };
 }

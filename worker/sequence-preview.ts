@@ -291,7 +291,7 @@ export async function previewSequence(opts: PreviewOptions): Promise<PreviewResu
       return { clientId: `client-${id}` };
     },
     async createRecontactTask() {
-      return { taskId: 'preview-task', managerId: 'preview-manager', why: 'preview' };
+      return { taskId: 'preview-task', managerId: 'preview-manager', managerEmail: 'sales@preview.invalid', why: 'preview', summary: { refusal: 'preview', refusalNote: null, surveyAnswers: null, behaviourSince: 'preview' } };
     },
   };
 

@@ -64,6 +64,8 @@ export interface LeadState {
   /** Entries per sequence id, so a re-entered sequence gets fresh ledger keys. */
   sequenceEntries: Record<string, number>;
   requalifyAt: number | null;
+  /** The re-contact task re-qualification created: its manager is offered the lead first if it reaches sales. */
+  recontactTask?: { id: string; managerId: string } | null;
   /** Offers from campaign runs waiting to be mailed (held back by quiet hours or the cap). */
   offers: PendingOffer[];
   holiday: { next: HolidayOccurrence | null; lookedUpAt: number | null; sent: string[] };

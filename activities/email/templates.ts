@@ -49,6 +49,18 @@ export const TEMPLATES = {
   'double-opt-in': { kind: 'transactional', variables: z.object(lead) },
   'manager-new-lead': { kind: 'transactional', variables: managerCard },
   'manager-sla-reminder': { kind: 'transactional', variables: managerCard },
+  'manager-recontact-task': {
+    kind: 'transactional',
+    variables: z.object({
+      ...cardVars,
+      taskId: z.string().min(1).max(100),
+      why: z.string().min(1).max(1000),
+      refusal: z.string().min(1).max(500),
+      refusalNote: z.string().max(2000).nullable().optional(),
+      surveyAnswers: z.string().max(2000).nullable().optional(),
+      behaviourSince: z.string().min(1).max(2000),
+    }),
+  },
   'sales-escalation': { kind: 'transactional', variables: z.object({ ...cardVars, misses: z.number().int(), lastManager: z.string().min(1).max(320) }) },
 } satisfies Record<string, TemplateSpec>;
 

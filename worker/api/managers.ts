@@ -2,14 +2,16 @@
 // languages and regions, tier and conversion rate, and out-of-office periods. Managers are never
 // deleted (assignments and clients keep pointing at them): DELETE deactivates. Whenever a change can
 // free capacity (a new manager, more capacity, back from absence, reactivated), the longest-waiting
-// queued leads that manager can take are woken to route at once (activities/routing.ts).
+// queued leads that manager can take are woken to route at once (activities/routing.ts). Managers'
+// tasks (re-contact, activities/tasks.ts) are listed and closed here too.
 import type { FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
 import { isUniqueViolation, type Db } from '../../activities/db';
 import { isAway, signalThroughTemporal, wakeQueuedLeads } from '../../activities/routing';
-import type { Manager } from '../../generated/prisma-sqlite/client';
+import { TASK_STATUSES, closeTask, listManagerTasks } from '../../activities/tasks';
+import type { Manager, Task } from '../../generated/prisma-sqlite/client';
 import { guarded } from './auth';
 import type { ApiPlugin } from './server';
 
@@ -124,6 +126,34 @@ function view(m: Manager, at = new Date()): ManagerView {
   };
 }
 
+/** A manager's task (re-contact): what it is about and everything gathered for the call. */
+const taskView = z.object({
+  id: z.string(),
+  kind: z.string(),
+  leadId: z.string(),
+  managerId: z.string().nullable(),
+  status: z.enum(TASK_STATUSES),
+  title: z.string(),
+  details: z.record(z.string(), z.unknown()),
+  dueAt: z.string().nullable(),
+  createdAt: z.string(),
+  closedAt: z.string().nullable(),
+});
+const taskOut = (t: Task): z.infer<typeof taskView> => ({
+  id: t.id,
+  kind: t.kind,
+  leadId: t.leadId,
+  managerId: t.managerId,
+  // Written only by activities/tasks.ts, which keeps status within TASK_STATUSES.
+  status: t.status as z.infer<typeof taskView>['status'],
+  title: t.title,
+  details: (t.details ?? {}) as Record<string, unknown>,
+  dueAt: t.dueAt?.toISOString() ?? null,
+  createdAt: t.createdAt.toISOString(),
+  closedAt: t.closedAt?.toISOString() ?? null,
+});
+const closeBody = z.object({ status: z.enum(['done', 'cancelled']) }).strict();
+
 export const managersPlugin: ApiPlugin = async (plain, deps) => {
   const app = plain.withTypeProvider<ZodTypeProvider>();
   const admin = guarded(deps, 'admin');
@@ -180,6 +210,26 @@ export const managersPlugin: ApiPlugin = async (plain, deps) => {
     // Offers the manager has not accepted yet run into their SLA and are re-routed then.
     return view((await find(deps.db, req.params.id))!);
   });
+
+  app.get(
+    '/managers/:id/tasks',
+    { ...admin, schema: { summary: "A manager's tasks (re-contact), oldest due first", params, querystring: z.object({ status: z.enum(TASK_STATUSES).optional() }).strict(), response: { 200: z.object({ tasks: z.array(taskView) }), 400: errorBody, 404: errorBody } } },
+    async (req, reply) => {
+      const tasks = await listManagerTasks(deps.db, req.params.id, req.query.status);
+      return tasks ? { tasks: tasks.map(taskOut) } : reply.code(404).send({ error: 'manager not found' });
+    },
+  );
+
+  app.post(
+    '/tasks/:id/close',
+    { ...admin, schema: { summary: 'Close a task: done (called) or cancelled', params, body: closeBody, response: { 200: taskView, 400: errorBody, 404: errorBody, 409: errorBody } } },
+    async (req, reply) => {
+      const r = await closeTask(deps.db, req.params.id, req.body.status);
+      if (r.closed) return taskOut(r.task);
+      if (r.reason === 'not_found') return reply.code(404).send({ error: 'task not found' });
+      return reply.code(409).send({ error: `task already ${r.task.status}`, errors: [{ field: 'status', message: `already ${r.task.status}` }] });
+    },
+  );
 
   app.post(
     '/managers/:id/out-of-office',
