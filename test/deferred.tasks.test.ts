@@ -62,12 +62,23 @@ function suite(name: string, open: () => Promise<TestDb | null>): void {
     expect(d.survey).toEqual({ reason: 'bad_timing', timing: 'in_3_months', comment: 'after Q2' }); // the current answer
     expect(d.behaviourSince.counts).toEqual({ email_clicked: 1, page_viewed: 1 });
     expect(d.behaviourSince.recent.map((e) => e.url)).toEqual(['https://x.test/offers/spring', '/pricing']);
+    // What the manager's mail needs: where it goes, and the task as lines (survey without its locale).
+    expect(a.managerEmail).toBe('prev@x.test');
+    expect(b.managerEmail).toBe('prev@x.test');
+    expect(a.summary).toEqual({
+      refusal: 'no_budget (by sales, 2027-01-10)',
+      refusalNote: 'frozen',
+      surveyAnswers: 'reason: bad_timing; timing: in_3_months; comment: after Q2',
+      behaviourSince: 'email clicked ×1, page viewed ×1; latest: https://x.test/offers/spring, /pricing',
+    });
+    expect(b.summary).toEqual(a.summary);
 
     // The previous manager no longer eligible: the routing ranking decides (language must match, so
     // the Greek-speaking manager is never picked for a Polish lead).
     await db.manager.update({ where: { id: previous.id }, data: { active: false } });
     const c = await acts.createRecontactTask({ ...req, dedupKey: 'T1:recontact:2:456' });
     expect(c.managerId).toBe(best.id);
+    expect(c.managerEmail).toBe('best@x.test');
     expect(await db.task.count()).toBe(2);
   });
 }
