@@ -19,6 +19,8 @@ async function main(): Promise<void> {
   try {
     const worker = await stack.startWorker({ BENCH_MAX_CACHED_WORKFLOWS: String(CACHE) });
     const rss = { idle: round(worker.rssMb()) };
+    // Where the RSS is: V8 heap (JS objects, workflow contexts) vs outside it (Rust core, buffers).
+    const heap: Record<string, Awaited<ReturnType<typeof worker.memory>>> = { idle: await worker.memory() };
     const cpu = cpuMeter({ temporal: stack.dev.process?.pid, worker: worker.pid, bench: process.pid });
     const t0 = Date.now();
     const ids: string[] = [];
@@ -37,10 +39,12 @@ async function main(): Promise<void> {
     const startMs = Date.now() - t0;
     const startCpu = cpu();
     Object.assign(rss, { afterStart: round(worker.rssMb()) });
+    heap.afterStart = await worker.memory();
     process.stdout.write('\n');
     // Nothing is left to run: the cache holds at most CACHE of them; let the worker settle.
     await new Promise((r) => setTimeout(r, 15_000));
     Object.assign(rss, { afterEviction: round(worker.rssMb()) });
+    heap.afterEviction = await worker.memory();
 
     // Wake WAKE of them with a click: each replays from history (evicted) and sends one real mail.
     const step = Math.max(1, Math.floor(LEADS / WAKE));
@@ -50,6 +54,7 @@ async function main(): Promise<void> {
     while (stack.sink.distinct() < WAKE) await new Promise((r) => setTimeout(r, 500));
     const wakeMs = Date.now() - t1;
     Object.assign(rss, { afterWaking: round(worker.rssMb()) });
+    heap.afterWaking = await worker.memory();
 
     // Every woken lead and a sample of the sleepers answer the state query (each a replay).
     const sampleStep = Math.max(1, Math.floor(LEADS / SAMPLE));
@@ -73,11 +78,13 @@ async function main(): Promise<void> {
       wake: { leads: WAKE, wallMs: wakeMs, mailsAtSink: stack.sink.distinct(), sequenceFinished: wokenInDrip },
       queries: { asked: asked.length, answered, wallMs: queryMs },
       workerRssMb: rss,
+      workerMemoryMb: heap,
       targetMb: TARGET_MB,
       targetMet: r.peak < TARGET_MB && answered === asked.length,
     };
     console.log(`${LEADS} sleeping leads started in ${startMs} ms (${result.start.perSecond}/s); CPU s ${JSON.stringify(startCpu)}`);
     console.log(`worker RSS MB: ${JSON.stringify(rss)} (target < ${TARGET_MB}; after start -> after waking ${growth >= 0 ? '+' : ''}${growth.toFixed(0)} MB)`);
+    console.log(`worker memory MB (V8 heap / outside): ${JSON.stringify(heap)}`);
     console.log(`woke ${WAKE}: ${stack.sink.distinct()} mails at the sink in ${wakeMs} ms; queried ${asked.length} (all woken + ${SAMPLE} sampled): ${answered} answered in ${queryMs} ms`);
     console.log(`written ${writeResult('sleeping', result)}`);
     if (answered !== asked.length) process.exitCode = 1;

@@ -20,6 +20,8 @@ export interface WorkerChild {
   rssMb(): number;
   /** Highest resident set size so far, in MB. */
   peakRssMb(): number;
+  /** The worker's own view: V8 heap used / total and memory outside the heap (Rust core, buffers), MB. */
+  memory(): Promise<{ heapUsed: number; heapTotal: number; external: number; arrayBuffers: number; rss: number }>;
   /** Graceful: SIGTERM, in-flight tasks finish. */
   stop(): Promise<void>;
   /** kill -9: no shutdown at all. */
@@ -41,7 +43,18 @@ export async function spawnWorker(env: Record<string, string>): Promise<WorkerCh
     if (child.exitCode === null && child.signalCode === null) child.kill(sig);
     await exited;
   };
-  return { pid, rssMb: () => statusMb(pid, 'VmRSS'), peakRssMb: () => statusMb(pid, 'VmHWM'), stop: () => signal('SIGTERM'), kill9: () => signal('SIGKILL'), exited };
+  const memory = (): ReturnType<WorkerChild['memory']> =>
+    new Promise((resolve) => {
+      const onMessage = (m: unknown): void => {
+        if (typeof m === 'object' && m && 'heapUsed' in m) {
+          child.off('message', onMessage);
+          resolve(m as Awaited<ReturnType<WorkerChild['memory']>>);
+        }
+      };
+      child.on('message', onMessage);
+      child.send('memory');
+    });
+  return { pid, rssMb: () => statusMb(pid, 'VmRSS'), peakRssMb: () => statusMb(pid, 'VmHWM'), memory, stop: () => signal('SIGTERM'), kill9: () => signal('SIGKILL'), exited };
 }
 
 async function main(): Promise<void> {
@@ -74,6 +87,12 @@ async function main(): Promise<void> {
   });
   const running = workers.run();
   process.on('SIGTERM', () => workers.shutdown());
+  process.on('message', (m) => {
+    if (m !== 'memory') return;
+    const mb = (x: number): number => Math.round(x / 104857.6) / 10;
+    const u = process.memoryUsage();
+    process.send?.({ heapUsed: mb(u.heapUsed), heapTotal: mb(u.heapTotal), external: mb(u.external), arrayBuffers: mb(u.arrayBuffers), rss: mb(u.rss) });
+  });
   process.send?.('ready');
   await running;
   close();
