@@ -69,6 +69,22 @@ export const scenarios: Scenario[] = [
     },
   },
   {
+    name: 'recontact-task-mail-then-sales',
+    async play(env, tq) {
+      const h = await signalLead(env, tq, 'R5', baseProfile({ email: 'r5@acme.test', jobTitle: 'CEO', companySize: 300 }), { id: 'r5-1', type: 'page_viewed', data: { url: '/blog/a' } });
+      await env.sleep(1000);
+      await h.executeUpdate(rejectUpdate, { args: [{ reason: 'no_budget', by: 'sales', note: 'after Q2' }] });
+      await env.sleep(1000);
+      await h.signal(leadEventSignal, { id: 'r5-survey', type: 'survey_answered', data: { reason: 'bad_timing', timing: 'in_3_months', revisitMonths: 3 } });
+      await env.sleep(100 * DAY);
+      // Re-contact task and its manager's mail done; warming up, it goes to that manager first.
+      await h.signal(leadEventSignal, { id: 'r5-pricing', type: 'page_viewed', data: { url: '/pricing' } });
+      await h.signal(leadEventSignal, { id: 'r5-demo', type: 'demo_booked' });
+      await env.sleep(1000);
+      return h.workflowId; // handed off, to the task's manager
+    },
+  },
+  {
     name: 'open-mid-sequence',
     async play(env, tq) {
       const h = await signalLead(env, tq, 'R3', baseProfile({ email: 'r3@acme.test' }), { id: 'r3-1', type: 'email_opened' });
