@@ -1,12 +1,12 @@
 // The five shipped sequences end to end: the real lead workflow on the time-skipping test server
 // (through the preview engine, mail captured, real calendar in the lead's timezone), every path
-// and every exit goal. Times are checked in Europe/Warsaw; the start is Monday 1 March 2027, 09:00.
+// and every exit goal. Times are checked in Europe/Warsaw; the start is Monday 1 March 2032, 09:00.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createTimeSkippingEnv } from '../worker/time-skipping';
 import { bucket } from '../workflows/sequence-interpreter';
 import { baseProfile, entered, kinds, leadMails, leanProfile, localTime, runPreview } from './support/sequence-preview';
 
-// One server per test: its clock only moves forward, and each test starts on 1 March 2027.
+// One server per test: its clock only moves forward, and each test starts on 1 March 2032.
 let env: TestWorkflowEnvironment;
 beforeEach(async () => {
   env = await createTimeSkippingEnv();
@@ -35,7 +35,7 @@ describe('cold-education', () => {
   test('path: no click (digest after the timeout), first mail held back by quiet hours, opened later -> follow-up digest', async () => {
     const r = await runPreview(env, 'cold-education', {
       profile: leanProfile,
-      start: '2027-03-01T21:00',
+      start: '2032-03-01T21:00',
       actions: [at(20, '12:00', { do: 'email_opened', mail: 2 })],
     });
     expect(kinds(r, 'deferred')[0]).toMatch(/cold-ebook held back \(quiet_hours\)/);
@@ -116,7 +116,7 @@ describe('warm-consideration', () => {
   test('the split is deterministic per lead: the same lead gets the same variant again', async () => {
     const id = idIn('B');
     const a = await runPreview(env, 'warm-consideration', { id, days: 10 });
-    const b = await runPreview(env, 'warm-consideration', { id, days: 10, start: '2027-06-01T09:00' });
+    const b = await runPreview(env, 'warm-consideration', { id, days: 10, start: '2032-06-01T09:00' });
     expect(kinds(a, 'split')).toEqual(kinds(b, 'split'));
   });
 

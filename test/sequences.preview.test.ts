@@ -29,24 +29,25 @@ describe('preview on the time-skipping server', () => {
 
   test('the 6-month example: mails, waits, branch and exit in Warsaw time; rendered mails in the folder', async () => {
     const lead = readJsonInput(path.join(EXAMPLES, 'lead.json'), previewLeadSchema);
-    const script = readJsonInput(path.join(EXAMPLES, 'cold-six-months.json'), previewScriptSchema);
+    // The example starts tomorrow 09:00; a fixed Monday keeps the dates (and DST) checkable.
+    const script = { ...readJsonInput(path.join(EXAMPLES, 'cold-six-months.json'), previewScriptSchema), start: '2032-03-01T09:00' };
     const out = path.join(dir, 'mails');
     const r = await previewSequence({ env, sequence: findSequence('cold-education', 1)!, lead, script, outDir: out });
     const text = formatPreview(r);
-    expect(text).toContain('Lead lead-example-1 <ola.nowak@example.com>, pl, times in Europe/Warsaw; from Mon 1 Mar 2027 09:00 for 180 days');
+    expect(text).toContain('Lead lead-example-1 <ola.nowak@example.com>, pl, times in Europe/Warsaw; from Mon 1 Mar 2032 09:00 for 180 days');
     const lines = text.split('\n');
     const line = (re: RegExp): string => lines.find((l) => re.test(l)) ?? `(no line matching ${re})`;
-    expect(line(/mail 1: cold-ebook/)).toMatch(/^day {3}0 {2}Mon 1 Mar 2027 09:00 +mail +mail 1: cold-ebook "Twój e-book: .*" -> 01-cold-ebook\.html {2}\[@0\]$/);
-    expect(line(/waitFor email_clicked/)).toMatch(/^day {3}0 {2}Mon 1 Mar 2027 09:00 +wait +waits 4d until Fri 5 Mar 2027 09:00: waitFor email_clicked\/document_downloaded \(timeout 4 days\) {2}\[@1\]$/);
-    expect(line(/lead: email_clicked/)).toMatch(/^day {3}1 {2}Tue 2 Mar 2027 08:32 +lead +lead: email_clicked mail 1 \(cold-ebook\) \(\+4 points\)$/);
-    expect(line(/mail 2:/)).toMatch(/Wed 3 Mar 2027 08:32 .*mail 2: cold-blog-digest/);
-    expect(line(/waitUntil/)).toMatch(/waits 6d 1h until Tue 16 Mar 2027 10:00: waitUntil next Tue 10:00/);
-    expect(line(/mail 3:/)).toMatch(/^day {2}15 {2}Tue 16 Mar 2027 10:00 .*mail 3: cold-webinar-invite/);
+    expect(line(/mail 1: cold-ebook/)).toMatch(/^day {3}0 {2}Mon 1 Mar 2032 09:00 +mail +mail 1: cold-ebook "Twój e-book: .*" -> 01-cold-ebook\.html {2}\[@0\]$/);
+    expect(line(/waitFor email_clicked/)).toMatch(/^day {3}0 {2}Mon 1 Mar 2032 09:00 +wait +waits 4d until Fri 5 Mar 2032 09:00: waitFor email_clicked\/document_downloaded \(timeout 4 days\) {2}\[@1\]$/);
+    expect(line(/lead: email_clicked/)).toMatch(/^day {3}1 {2}Tue 2 Mar 2032 08:32 +lead +lead: email_clicked mail 1 \(cold-ebook\) \(\+4 points\)$/);
+    expect(line(/mail 2:/)).toMatch(/Wed 3 Mar 2032 08:32 .*mail 2: cold-blog-digest/);
+    expect(line(/waitUntil/)).toMatch(/waits 6d 1h until Tue 16 Mar 2032 10:00: waitUntil next Tue 10:00/);
+    expect(line(/mail 3:/)).toMatch(/^day {2}15 {2}Tue 16 Mar 2032 10:00 .*mail 3: cold-webinar-invite/);
     // 21 days after 10:00 CET is 11:00 CEST: the wait is a duration, the clock moved on 28 March.
-    expect(line(/onTimeout branch/)).toMatch(/^day {2}36 {2}Tue 6 Apr 2027 11:00 +waitFor +no webinar_attended in time/);
+    expect(line(/onTimeout branch/)).toMatch(/^day {2}36 {2}Tue 6 Apr 2032 11:00 +waitFor +no webinar_attended in time/);
     expect(line(/^.*branch +branch/)).toMatch(/branch "lead did email_opened within 30 days": yes -> then/);
     expect(line(/mail 4:/)).toMatch(/mail 4: cold-blog-digest .*\[@6\.onTimeout\.0\.then\.0\]/);
-    expect(text).toContain('Left cold-education on day 36 (Tue 6 Apr 2027 11:00): completed.');
+    expect(text).toContain('Left cold-education on day 36 (Tue 6 Apr 2032 11:00): completed.');
     expect(text).toContain('4 mail(s); stage at the end: nurturing.');
 
     expect(readdirSync(out).sort()).toEqual([

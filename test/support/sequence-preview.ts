@@ -7,8 +7,8 @@ import { findSequence } from '../../workflows/sequence-registry';
 import { sequenceModules } from '../../workflows/sequences';
 
 export const WARSAW = 'Europe/Warsaw';
-/** Monday 1 March 2027, 09:00 in Warsaw: a fixed start keeps weekdays and DST in the tests stable. */
-export const START = '2027-03-01T09:00';
+/** Monday 1 March 2032, 09:00 in Warsaw: a fixed start keeps weekdays and DST in the tests stable. */
+export const START = '2032-03-01T09:00';
 
 /** Profile score 0: events alone decide (keeps score goals out of the way of a path). */
 export const leanProfile = { email: 'ola@example.com', firstName: 'Ola', locale: 'pl', timezone: WARSAW };
