@@ -1,7 +1,9 @@
 // Manager tasks that are not hand-offs. "Re-contact": a deferred lead's re-qualification date came and
 // it is worth a call (score high enough, or its survey said "later"). The task carries everything a
 // manager needs without digging: why it said no, its survey answers, what it did since.
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { LeadActivities, RecontactSummary, RecontactTaskRequest, RecontactTaskResult } from '../workflows/activity-contract';
+import { recontactTaskClosedSignal } from '../workflows/messages';
 import type { Task } from '../generated/prisma-sqlite/client';
 import { isUniqueViolation, type Db } from './db';
 import { rankManagers } from './routing';
@@ -118,4 +120,16 @@ export async function closeTask(db: Db, id: string, status: Exclude<TaskStatus, 
   const task = await db.task.findUnique({ where: { id } });
   if (!task) return { closed: false, reason: 'not_found' };
   return r.count === 1 ? { closed: true, task } : { closed: false, reason: 'already_closed', task };
+}
+
+/** Tells the lead's workflow its re-contact task closed: the lead is no longer held for that manager. */
+export async function signalTaskClosed(db: Db, client: Client, task: Task, status: Exclude<TaskStatus, 'open'>): Promise<void> {
+  const lead = await db.lead.findUnique({ where: { id: task.leadId }, select: { workflowId: true } });
+  if (!lead) return;
+  try {
+    await client.workflow.getHandle(lead.workflowId).signal(recontactTaskClosedSignal, { taskId: task.id, status });
+  } catch (e) {
+    // The lead ended meanwhile (client, erased): nothing holds it any more.
+    if (!(e instanceof WorkflowNotFoundError)) throw e;
+  }
 }

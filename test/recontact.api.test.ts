@@ -1,5 +1,6 @@
 // Managers' re-contact tasks through the API: admin keys only, listed per manager (filtered by
-// status), closed once (done or cancelled); bad input 400 naming the field, unknown 404, closed 409.
+// status), closed once (done or cancelled) and the lead's workflow told; bad input 400 naming the
+// field, unknown 404, closed 409.
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { createApiKey } from '../worker/api/auth';
@@ -14,11 +15,19 @@ let admin: string;
 let intake: string;
 let anna: string;
 let bob: string;
+const signalled: { workflowId: string; args: unknown[] }[] = [];
+let signalFails = false;
 
 beforeAll(async () => {
   t = await createTestDb();
   const config = loadConfig({ DATA_DIR: '/tmp/leadflow-recontact-api-test', LINK_SIGNING_SECRET: 'r'.repeat(40) });
-  app = await buildApi({ db: t.db, temporal: {} as Client, config }, [managersPlugin]);
+  // Only the signal path of the client is used; the real signal is exercised in recontact.workflow.
+  const signal = async (workflowId: string, args: unknown[]) => {
+    if (signalFails) throw new Error('temporal unavailable');
+    signalled.push({ workflowId, args });
+  };
+  const temporal = { workflow: { getHandle: (workflowId: string) => ({ signal: (...args: unknown[]) => signal(workflowId, args) }) } } as unknown as Client;
+  app = await buildApi({ db: t.db, temporal, config }, [managersPlugin]);
   admin = (await createApiKey(t.db, 'ops', ['admin'])).key;
   intake = (await createApiKey(t.db, 'form', ['intake'])).key;
   const manager = async (name: string) => (await t.db.manager.create({ data: { name, email: `${name}@sales.test`, languages: [], regions: [], workingHours: { days: [1, 2, 3, 4, 5], start: '09:00', end: '17:00' }, outOfOffice: [] } })).id;
@@ -70,6 +79,7 @@ test('closing: 400 naming the field, 404 unknown, done once, then 409; the open 
   expect(extra.json().errors[0].field).toBe('note');
   expect((await t.db.task.findUniqueOrThrow({ where: { id: 'task-1' } })).status).toBe('open');
   expect((await call('POST', '/tasks/nope/close', { status: 'done' })).statusCode).toBe(404);
+  expect(signalled).toEqual([]);
 
   // Two closes at once: one wins, the other is told it was already closed.
   const [a, b] = await Promise.all([call('POST', '/tasks/task-1/close', { status: 'done' }), call('POST', '/tasks/task-1/close', { status: 'cancelled' })]);
@@ -78,9 +88,16 @@ test('closing: 400 naming the field, 404 unknown, done once, then 409; the open 
   expect(won.json()).toMatchObject({ id: 'task-1', status: a.statusCode === 200 ? 'done' : 'cancelled', closedAt: expect.any(String) });
   const lost = a.statusCode === 200 ? b : a;
   expect(lost.json()).toMatchObject({ error: expect.stringMatching(/already/), errors: [{ field: 'status' }] });
+  // The lead's workflow is told once, by the close that won.
+  expect(signalled).toEqual([{ workflowId: 'lead-RC1', args: [expect.objectContaining({ name: 'recontactTaskClosed' }), { taskId: 'task-1', status: won.json().status }] }]);
 
   expect((await call('GET', `/managers/${anna}/tasks?status=open`)).json().tasks.map((x: { id: string }) => x.id)).toEqual(['task-2']);
   const all = (await call('GET', `/managers/${anna}/tasks`)).json().tasks as { id: string; status: string }[];
   expect(all.map((x) => x.id)).toEqual(['task-1', 'task-2']);
-  expect((await call('POST', '/tasks/task-3/close', { status: 'cancelled' })).json()).toMatchObject({ status: 'cancelled' });
+  // Temporal unreachable: the close still stands (the lead only keeps preferring that manager).
+  signalFails = true;
+  const r3 = await call('POST', '/tasks/task-3/close', { status: 'cancelled' });
+  expect(r3.statusCode).toBe(200);
+  expect(r3.json()).toMatchObject({ status: 'cancelled' });
+  expect((await t.db.task.findUniqueOrThrow({ where: { id: 'task-3' } })).status).toBe('cancelled');
 });

@@ -2,11 +2,17 @@
 // activities (task, routing, lead store) and in-memory mail: the lead says no, its survey says
 // "later", on the re-qualification date a task is created for a manager who is mailed once with the
 // lead card and everything the task holds; when the lead warms up and reaches sales it is offered to
-// that manager first, not to the better-ranked one a hot lead would otherwise get.
+// that manager first, not to the better-ranked one a hot lead would otherwise get. A task the manager
+// closed through the API (POST /tasks/:id/close) holds the lead no longer.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { FastifyInstance } from 'fastify';
 import { createLeadStoreActivities } from '../activities/lead-store';
 import { createRoutingActivities } from '../activities/routing';
 import { createTaskActivities } from '../activities/tasks';
+import { createApiKey } from '../worker/api/auth';
+import { managersPlugin } from '../worker/api/managers';
+import { buildApi } from '../worker/api/server';
+import { loadConfig } from '../worker/config';
 import type { LeadActivities } from '../workflows/activity-contract';
 import { leadEventSignal, rejectUpdate, stateQuery } from '../workflows/messages';
 import { createTestDb, type TestDb } from './helpers/db';
@@ -17,15 +23,20 @@ import { baseProfile, signalLead, startWorkers, terminateLeftovers } from './sup
 const DAY = 86_400_000;
 let env: TestWorkflowEnvironment;
 let t: TestDb;
+let api: FastifyInstance;
+let admin: string;
 
 beforeAll(async () => {
   env = await createTimeSkippingEnv();
   t = await createTestDb();
+  api = await buildApi({ db: t.db, temporal: env.client, config: loadConfig({ DATA_DIR: '/tmp/leadflow-recontact-workflow', LINK_SIGNING_SECRET: 'w'.repeat(40) }) }, [managersPlugin]);
+  admin = (await createApiKey(t.db, 'ops', ['admin'])).key;
 }, 120_000);
 afterEach(async () => {
   await terminateLeftovers(env);
 });
 afterAll(async () => {
+  await api?.close();
   await t?.cleanup();
   await env?.teardown();
 });
@@ -40,7 +51,7 @@ async function until(ok: () => boolean | Promise<boolean>, what: string): Promis
   throw new Error(`timed out waiting for ${what}`);
 }
 
-test('re-qualified after a "later": the task\'s manager is mailed once, and gets the lead first when it reaches sales', async () => {
+test('re-qualified after a "later": the task\'s manager is mailed once, and gets the lead first when it reaches sales (until the task is closed)', async () => {
   const { db } = t;
   const allDay = { days: [1, 2, 3, 4, 5, 6, 7], start: '00:00', end: '23:59' };
   const mk = async (name: string, tier: number, conversionRate: number) =>
@@ -50,7 +61,10 @@ test('re-qualified after a "later": the task\'s manager is mailed once, and gets
   const holder = await mk('holder', 2, 0.1);
 
   const profile = baseProfile({ email: 'rw1@recontact.test', jobTitle: 'CEO', companySize: 300 });
-  await db.lead.create({ data: { id: 'RW1', email: profile.email, locale: profile.locale, timezone: profile.timezone, country: profile.country ?? null, source: profile.source, workflowId: 'lead-RW1', stage: 'new' } });
+  const closed = baseProfile({ email: 'rw2@recontact.test', firstName: 'Jan', jobTitle: 'CEO', companySize: 300 });
+  for (const [id, p] of [['RW1', profile], ['RW2', closed]] as const) {
+    await db.lead.create({ data: { id, email: p.email, locale: p.locale, timezone: p.timezone, country: p.country ?? null, source: p.source, workflowId: `lead-${id}`, stage: 'new' } });
+  }
   const w = fakeWorld();
   const routing = createRoutingActivities({ db, signal: async () => undefined });
   const activities: LeadActivities = {
@@ -64,25 +78,31 @@ test('re-qualified after a "later": the task\'s manager is mailed once, and gets
   const workers = await startWorkers(env, tq, activities);
   await workers.run(async () => {
     const h = await signalLead(env, tq, 'RW1', profile, { id: 'rw-1', type: 'page_viewed', data: { url: '/blog/a' } });
+    const h2 = await signalLead(env, tq, 'RW2', closed, { id: 'rw2-1', type: 'page_viewed', data: { url: '/blog/a' } });
     await env.sleep(1000);
-    await h.executeUpdate(rejectUpdate, { args: [{ reason: 'no_budget', by: 'sales', note: 'budget frozen until Q3' }] });
-    await h.signal(leadEventSignal, { id: 'rw-survey', type: 'survey_answered', data: { reason: 'bad_timing', timing: 'in_3_months', revisitMonths: 3 } });
-    await until(async () => (await h.query(stateQuery)).stage === 'deferred', 'deferred');
+    for (const x of [h, h2]) await x.executeUpdate(rejectUpdate, { args: [{ reason: 'no_budget', by: 'sales', note: 'budget frozen until Q3' }] });
+    // The survey is answered from the farewell mail's link, so after that mail is out.
+    await until(() => w.mails.filter((m) => m.template === 'farewell').length === 2, 'both farewell mails');
+    for (const x of [h, h2]) await x.signal(leadEventSignal, { id: `${x.workflowId}-survey`, type: 'survey_answered', data: { reason: 'bad_timing', timing: 'in_3_months', revisitMonths: 3 } });
+    await until(async () => (await h.query(stateQuery)).stage === 'deferred' && (await h2.query(stateQuery)).stage === 'deferred', 'deferred');
     // Behaviour while deferred that the task (and so the mail) reports.
     await env.sleep(20 * DAY);
     await h.signal(leadEventSignal, { id: 'rw-blog', type: 'page_viewed', data: { url: '/blog/spring-news' } });
-    const requalifyAt = Date.parse((await h.query(stateQuery)).requalifyAt!);
+    const requalifyAt = Math.max(Date.parse((await h.query(stateQuery)).requalifyAt!), Date.parse((await h2.query(stateQuery)).requalifyAt!));
     await env.sleep(requalifyAt + DAY - Number(await env.currentTimeMs()));
     expect((await h.query(stateQuery)).stage).toBe('nurturing');
+    expect((await h2.query(stateQuery)).stage).toBe('nurturing');
 
-    // One task, for the tier-2 manager the ranking picks for a lead that is not hot.
+    // One task each, for the tier-2 manager the ranking picks for a lead that is not hot.
     const tasks = await db.task.findMany({ where: { leadId: 'RW1' } });
     expect(tasks).toHaveLength(1);
     const task = tasks[0];
     expect(task).toMatchObject({ kind: 'recontact', status: 'open', managerId: holder });
+    const task2 = await db.task.findFirstOrThrow({ where: { leadId: 'RW2' } });
+    expect(task2).toMatchObject({ status: 'open', managerId: holder });
 
     // The manager hears of it: one staff mail in English, keyed per task, with the card and the task.
-    const mails = w.mails.filter((m) => m.template === 'manager-recontact-task');
+    const mails = w.mails.filter((m) => m.template === 'manager-recontact-task' && m.leadId === 'RW1');
     expect(mails).toHaveLength(1);
     expect(mails[0]).toMatchObject({ to: 'holder@sales.test', kind: 'transactional', locale: 'en', idempotencyKey: `RW1:recontact-task:${task.id}` });
     expect(mails[0].variables).toMatchObject({
@@ -97,18 +117,30 @@ test('re-qualified after a "later": the task\'s manager is mailed once, and gets
     });
     expect(String(mails[0].variables.why)).toMatch(/tier 2/);
 
-    // It warms up: a demo request and pricing. Hot, it would go to `top`; the task's holder comes first.
-    await h.signal(leadEventSignal, { id: 'rw-pricing', type: 'page_viewed', data: { url: '/pricing' } });
-    await h.signal(leadEventSignal, { id: 'rw-demo', type: 'demo_booked', data: {} });
-    await until(async () => (await h.query(stateQuery)).stage === 'handed_off', 'handed off');
-    const v = await h.query(stateQuery);
-    expect(v.temperature).toBe('hot');
+    // The manager closes the second lead's task through the API; its workflow hears of it.
+    const close = await api.inject({ method: 'POST', url: `/tasks/${task2.id}/close`, headers: { authorization: `Bearer ${admin}` }, payload: { status: 'done' } });
+    expect(close.statusCode).toBe(200);
+    await until(async () => (await db.leadEvent.count({ where: { leadId: 'RW2', type: 'recontact_task_closed' } })) === 1, 'the close recorded on the lead');
+
+    // Both warm up: a demo request and pricing. Hot, a lead goes to `top`; an open task's holder comes first.
+    for (const x of [h, h2]) {
+      await x.signal(leadEventSignal, { id: `${x.workflowId}-pricing`, type: 'page_viewed', data: { url: '/pricing' } });
+      await x.signal(leadEventSignal, { id: `${x.workflowId}-demo`, type: 'demo_booked', data: {} });
+    }
+    await until(async () => (await h.query(stateQuery)).stage === 'handed_off' && (await h2.query(stateQuery)).stage === 'handed_off', 'handed off');
+    expect((await h.query(stateQuery)).temperature).toBe('hot');
+    expect((await h2.query(stateQuery)).temperature).toBe('hot');
     const offered = await db.assignment.findMany({ where: { leadId: 'RW1' } });
     expect(offered.map((a) => a.managerId)).toEqual([holder]);
     expect(offered[0].reason).toMatch(/^holds the lead's re-contact task; hot lead/);
-    expect(w.mails.filter((m) => m.template === 'manager-new-lead').map((m) => m.to)).toEqual(['holder@sales.test']);
-    expect(offered.some((a) => a.managerId === top)).toBe(false);
-    // Still one re-contact mail: nothing re-sent on the way.
-    expect(w.mails.filter((m) => m.template === 'manager-recontact-task')).toHaveLength(1);
+    const newLead = (leadId: string) => w.mails.filter((m) => m.template === 'manager-new-lead' && m.leadId === leadId).map((m) => m.to);
+    expect(newLead('RW1')).toEqual(['holder@sales.test']);
+    // Its task closed, the second lead is routed by the ranking alone.
+    const offered2 = await db.assignment.findMany({ where: { leadId: 'RW2' } });
+    expect(offered2.map((a) => a.managerId)).toEqual([top]);
+    expect(offered2[0].reason).not.toMatch(/re-contact/);
+    expect(newLead('RW2')).toEqual(['top@sales.test']);
+    // Still one re-contact mail per task: nothing re-sent on the way.
+    expect(w.mails.filter((m) => m.template === 'manager-recontact-task').map((m) => m.idempotencyKey).sort()).toEqual([`RW1:recontact-task:${task.id}`, `RW2:recontact-task:${task2.id}`]);
   });
 }, 240_000);

@@ -33,6 +33,7 @@ import {
   offerSignal,
   pauseUpdate,
   profileUpdatedSignal,
+  recontactTaskClosedSignal,
   recordBantUpdate,
   recordOutcomeUpdate,
   rejectUpdate,
@@ -127,6 +128,14 @@ export async function leadLifecycle(input: LeadWorkflowInput): Promise<LeadOutco
     // Only a queued lead cares: it routes on the next loop turn instead of at its retry time.
     if (s.stage !== 'sql' || s.queue !== 'awaiting_manager') return;
     s.nextRouteAt = null;
+    touch();
+  });
+
+  wf.setHandler(recontactTaskClosedSignal, (c) => {
+    // Only the task this lead holds counts (a late signal for an older task changes nothing).
+    if (!c || typeof c.taskId !== 'string' || s.recontactTask?.id !== c.taskId) return;
+    s.recontactTask = null;
+    record(s, 'recontact_task_closed', now(), { reason: `closed by the manager: ${c.status}`, payload: { taskId: c.taskId } });
     touch();
   });
 

@@ -21,6 +21,11 @@ export const profileUpdatedSignal = defineSignal<[{ id: string; changes: Partial
  * waiting in the queue routes at once instead of at its next retry. Sent by activities/routing.ts.
  */
 export const managerCapacityFreedSignal = defineSignal<[{ managerId?: string; reason: string }]>('managerCapacityFreed');
+/**
+ * A manager closed the lead's re-contact task (POST /tasks/:id/close): the lead is no longer held for
+ * them when it reaches sales. Sent by worker/api/managers.ts.
+ */
+export const recontactTaskClosedSignal = defineSignal<[{ taskId: string; status: 'done' | 'cancelled' }]>('recontactTaskClosed');
 
 /**
  * A periodic offer for the deferred-demand base, sent by an offer-campaign run (workflows/offer-campaign.ts).

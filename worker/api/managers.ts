@@ -10,7 +10,7 @@ import { IANAZone } from 'luxon';
 import { z } from 'zod';
 import { isUniqueViolation, type Db } from '../../activities/db';
 import { isAway, signalThroughTemporal, wakeQueuedLeads } from '../../activities/routing';
-import { TASK_STATUSES, closeTask, listManagerTasks } from '../../activities/tasks';
+import { TASK_STATUSES, closeTask, listManagerTasks, signalTaskClosed } from '../../activities/tasks';
 import type { Manager, Task } from '../../generated/prisma-sqlite/client';
 import { guarded } from './auth';
 import type { ApiPlugin } from './server';
@@ -225,7 +225,11 @@ export const managersPlugin: ApiPlugin = async (plain, deps) => {
     { ...admin, schema: { summary: 'Close a task: done (called) or cancelled', params, body: closeBody, response: { 200: taskView, 400: errorBody, 404: errorBody, 409: errorBody } } },
     async (req, reply) => {
       const r = await closeTask(deps.db, req.params.id, req.body.status);
-      if (r.closed) return taskOut(r.task);
+      if (r.closed) {
+        // The close is committed; a Temporal hiccup only leaves the lead still preferring this manager.
+        await signalTaskClosed(deps.db, deps.temporal, r.task, req.body.status).catch((e: Error) => app.log.warn({ taskId: r.task.id, error: e.message }, 'telling the lead its task closed failed'));
+        return taskOut(r.task);
+      }
       if (r.reason === 'not_found') return reply.code(404).send({ error: 'task not found' });
       return reply.code(409).send({ error: `task already ${r.task.status}`, errors: [{ field: 'status', message: `already ${r.task.status}` }] });
     },
