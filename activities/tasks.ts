@@ -22,6 +22,9 @@ export interface RecontactDetails {
 }
 
 /** The task as lines a manager reads in the notification mail. */
+/** Free text (notes, survey comments, URLs) can be long; the mail template takes bounded strings. */
+const clip = (s: string, max: number): string => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
+
 export function summarise(d: RecontactDetails): RecontactSummary {
   const r = d.refusal;
   const survey = d.survey && typeof d.survey === 'object' ? Object.entries(d.survey as Record<string, unknown>).filter(([k]) => k !== 'locale') : [];
@@ -29,10 +32,10 @@ export function summarise(d: RecontactDetails): RecontactSummary {
   const counts = Object.entries(b.counts).map(([type, n]) => `${type.replace(/_/g, ' ')} ×${n}`);
   const urls = [...new Set(b.recent.flatMap((e) => (e.url ? [e.url] : [])))].slice(-5);
   return {
-    refusal: r ? `${r.reason} (by ${r.by}, ${r.at.slice(0, 10)})` : 'no refusal on record',
-    refusalNote: r?.note ?? null,
-    surveyAnswers: survey.length ? survey.map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`).join('; ') : null,
-    behaviourSince: (counts.length ? counts.join(', ') : 'nothing recorded') + (urls.length ? `; latest: ${urls.join(', ')}` : ''),
+    refusal: clip(r ? `${r.reason} (by ${r.by}, ${r.at.slice(0, 10)})` : 'no refusal on record', 500),
+    refusalNote: r?.note ? clip(r.note, 2000) : null,
+    surveyAnswers: survey.length ? clip(survey.map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`).join('; '), 2000) : null,
+    behaviourSince: clip((counts.length ? counts.join(', ') : 'nothing recorded') + (urls.length ? `; latest: ${urls.join(', ')}` : ''), 2000),
   };
 }
 
@@ -40,7 +43,7 @@ export function createTaskActivities(deps: { db: Db }): Pick<LeadActivities, 'cr
   const { db } = deps;
   const result = (t: Task, managerEmail: string | null): RecontactTaskResult => {
     const d = t.details as unknown as RecontactDetails;
-    return { taskId: t.id, managerId: t.managerId, managerEmail, why: d.why, summary: summarise(d) };
+    return { taskId: t.id, managerId: t.managerId, managerEmail, why: clip(d.why, 1000), summary: summarise(d) };
   };
   const found = async (dedupKey: string): Promise<RecontactTaskResult | null> => {
     const t = await db.task.findUnique({ where: { dedupKey }, include: { manager: { select: { email: true } } } });

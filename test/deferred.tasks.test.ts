@@ -2,8 +2,9 @@
 // is set): the manager is picked through the routing ranking (the previous one first when still
 // eligible), the task carries the refusal, the current survey answers and only the behaviour since
 // the "no", and a retried activity creates one task.
+import { TEMPLATES } from '../activities/email/templates';
 import type { RecontactDetails } from '../activities/tasks';
-import { createTaskActivities } from '../activities/tasks';
+import { createTaskActivities, summarise } from '../activities/tasks';
 import type { RecontactTaskRequest } from '../workflows/activity-contract';
 import { createPgTestDb, createTestDb, type TestDb } from './helpers/db';
 
@@ -85,3 +86,22 @@ function suite(name: string, open: () => Promise<TestDb | null>): void {
 
 suite('sqlite', createTestDb);
 suite('postgres', createPgTestDb);
+
+test("the task summary always fits the manager's mail template, however long the free text", () => {
+  const long = 'x'.repeat(5000);
+  const d: RecontactDetails = {
+    why: long,
+    score: 50,
+    temperature: 'warm',
+    refusal: { reason: 'other', note: long, by: 'sales', at: '2027-01-10T10:00:00Z' },
+    survey: { reason: 'bad_timing', comment: long, locale: 'pl' },
+    behaviourSince: { since: '2027-01-10T10:00:00Z', counts: { page_viewed: 7 }, recent: Array.from({ length: 7 }, (_, i) => ({ type: 'page_viewed', at: '2027-02-01T10:00:00Z', url: `/${i}/${long}` })) },
+  };
+  const s = summarise(d);
+  expect(s.refusalNote).toHaveLength(2000);
+  expect(s.surveyAnswers).not.toContain('locale');
+  const card = { leadName: 'Ola', leadEmail: 'ola@x.test', source: 'web_form', score: 50, temperature: 'warm', bant: 'budget: ?' };
+  expect(TEMPLATES['manager-recontact-task'].variables.safeParse({ ...card, taskId: 't1', why: 'x', ...s }).success).toBe(true);
+  // Nothing to report is said, not left blank.
+  expect(summarise({ ...d, refusal: null, survey: null, behaviourSince: { since: null, counts: {}, recent: [] } })).toEqual({ refusal: 'no refusal on record', refusalNote: null, surveyAnswers: null, behaviourSince: 'nothing recorded' });
+});
