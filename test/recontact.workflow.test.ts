@@ -6,6 +6,8 @@
 // closed through the API (POST /tasks/:id/close) holds the lead no longer.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { FastifyInstance } from 'fastify';
+import { render } from '../activities/email/render';
+import { TEMPLATES } from '../activities/email/templates';
 import { createLeadStoreActivities } from '../activities/lead-store';
 import { createRoutingActivities } from '../activities/routing';
 import { createTaskActivities } from '../activities/tasks';
@@ -116,6 +118,12 @@ test('re-qualified after a "later": the task\'s manager is mailed once, and gets
       behaviourSince: expect.stringContaining('/blog/spring-news'),
     });
     expect(String(mails[0].variables.why)).toMatch(/tier 2/);
+    // What the real send activity checks and renders: the variables fit the template, and the mail shows the task.
+    expect(TEMPLATES['manager-recontact-task'].variables.safeParse(mails[0].variables).success).toBe(true);
+    const system = { companyName: 'Acme', companyAddress: '1 Main St', unsubscribeUrl: 'https://x.test/u', openUrl: 'https://x.test/o', ctaUrl: 'https://x.test/c', surveyUrl: 'https://x.test/s', locale: 'en' };
+    const rendered = await render('manager-recontact-task', 'en', { ...mails[0].variables, ...system });
+    expect(rendered.subject).toBe('Re-contact Ola Nowak (Acme): said no before, worth a call now');
+    for (const text of ['budget frozen until Q3', 'timing: in_3_months', '/blog/spring-news', `POST /tasks/${task.id}/close`]) expect(rendered.text).toContain(text);
 
     // The manager closes the second lead's task through the API; its workflow hears of it.
     const close = await api.inject({ method: 'POST', url: `/tasks/${task2.id}/close`, headers: { authorization: `Bearer ${admin}` }, payload: { status: 'done' } });
