@@ -4,7 +4,8 @@
 import { z } from 'zod';
 import type { ScoringRules } from '../workflows/scoring';
 import { scoringRules } from '../workflows/scoring-rules';
-import type { SequenceModule, Step } from '../workflows/sequence-dsl';
+import type { SequenceDefinition, SequenceModule, Step } from '../workflows/sequence-dsl';
+import { pathKey, walk } from '../workflows/sequence-interpreter';
 import { sequenceModules } from '../workflows/sequences';
 import { LEAD_EVENT_TYPES, STAGES, TEMPERATURES } from '../workflows/types';
 import { lintSequence } from './sequence-lint';
@@ -99,6 +100,27 @@ function flatten(issue: z.core.$ZodIssue, base: PropertyKey[]): { path: Property
 const issues = (e: z.ZodError, where: string): string[] =>
   e.issues.flatMap((i) => flatten(i, [])).map((i) => `${where}${i.path.length ? `.${i.path.map(String).join('.')}` : ''}: ${i.message}`);
 
+/** Migration rules must name a kept old version, positions that exist in it, and targets in the current one. */
+function migrationProblems(m: SequenceModule): string[] {
+  const out: string[] = [];
+  const positions = (def: SequenceDefinition): Set<string> => new Set(walk(def.steps).map((x) => pathKey(x.path)));
+  const current = positions(m.current);
+  for (const [i, rule] of (m.migrate ?? []).entries()) {
+    const where = `sequence ${m.current.id} migrate[${i}]`;
+    const from = m.previous?.find((d) => d.version === rule.fromVersion);
+    if (!from) {
+      out.push(`${where}: fromVersion ${rule.fromVersion} is not one of the previous versions kept in \`previous\``);
+      continue;
+    }
+    const old = positions(from);
+    for (const [at, to] of Object.entries(rule.positions)) {
+      if (!old.has(at)) out.push(`${where}: position "${at}" does not exist in v${rule.fromVersion}`);
+      if (!current.has(to)) out.push(`${where}: target "${to}" does not exist in v${m.current.version}`);
+    }
+  }
+  return out;
+}
+
 export function definitionProblems(rules: ScoringRules = scoringRules, modules: SequenceModule[] = sequenceModules): string[] {
   const problems: string[] = [];
   const r = scoringSchema.safeParse(rules);
@@ -117,6 +139,7 @@ export function definitionProblems(rules: ScoringRules = scoringRules, modules: 
       if (def.id !== m.current.id) problems.push(`${where}: previous versions must keep the id "${m.current.id}"`);
     }
     if (new Set(versions.map((v) => v.version)).size !== versions.length) problems.push(`sequence ${m.current.id}: two definitions share a version number`);
+    problems.push(...migrationProblems(m));
     if (ids.has(m.current.id)) problems.push(`sequence ${m.current.id}: id used by two modules`);
     ids.add(m.current.id);
   }

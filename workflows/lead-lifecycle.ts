@@ -45,8 +45,8 @@ import {
 import { eventPoints, nextCooling } from './scoring';
 import { scoringRules } from './scoring-rules';
 import * as SA from './search-attributes';
-import { chooseSequence, findSequence } from './sequence-registry';
-import { goalMet, notifyEvent, run as runSequence, startState, type Effects, type LeadFacts } from './sequence-interpreter';
+import { chooseSequence, findSequence, migratePatch, migrationFor, versionToEnter } from './sequence-registry';
+import { goalMet, notifyEvent, run as runSequence, startState, stepAt, type Effects, type LeadFacts } from './sequence-interpreter';
 import { BANT_KEYS, LEAD_EVENT_TYPES, REJECTION_REASONS, type LeadEventSignal, type LeadProfile, type RejectionReason, type Stage } from './types';
 
 export interface LeadWorkflowInput {
@@ -549,6 +549,18 @@ export async function leadLifecycle(input: LeadWorkflowInput): Promise<LeadOutco
   };
 
   const sequences = async (): Promise<void> => {
+    // A marketer's explicit rule moves a lead from an old version to the current one; without one it
+    // finishes the version it entered with. Behind a patch, so a replay of the time before the rule
+    // shipped keeps the old version.
+    const moved = s.seq ? migrationFor(s.seq.id, s.seq.version, s.seq.path.join('.')) : undefined;
+    if (s.seq && moved && wf.patched(migratePatch(s.seq.id, moved.version))) {
+      const from = findSequence(s.seq.id, s.seq.version);
+      const to = findSequence(s.seq.id, moved.version);
+      // A pending wait carries over only onto a step of the same kind.
+      const sameKind = from && to && stepAt(from, s.seq.path)?.kind === stepAt(to, moved.path)?.kind;
+      record(s, 'sequence_migrated', now(), { payload: { sequence: s.seq.id, from: `v${s.seq.version}:${s.seq.path.join('.')}`, to: `v${moved.version}:${moved.path.join('.')}` } });
+      s.seq = { ...s.seq, version: moved.version, path: moved.path, ...(sameKind ? {} : { sleepUntil: null, waitingFor: null }) };
+    }
     if (s.seq) {
       // Leaving one sequence falls through to choosing the next (e.g. warm drip -> hot fast track).
       const def = findSequence(s.seq.id, s.seq.version);
@@ -558,8 +570,9 @@ export async function leadLifecycle(input: LeadWorkflowInput): Promise<LeadOutco
       else if (!def.entry.stages.includes(s.stage)) leaveSequence(`stage is now ${s.stage}`);
     }
     if (!s.seq) {
-      const def = chooseSequence({ stage: s.stage, temperature: s.temperature, source: s.profile.source, done: s.sequencesDone, doneThisStage: s.sequencesDoneThisStage });
-      if (!def) return;
+      const chosen = chooseSequence({ stage: s.stage, temperature: s.temperature, source: s.profile.source, done: s.sequencesDone, doneThisStage: s.sequencesDoneThisStage });
+      if (!chosen) return;
+      const def = versionToEnter(chosen, wf.patched);
       s.sequenceEntries = { ...s.sequenceEntries, [def.id]: (s.sequenceEntries[def.id] ?? 0) + 1 };
       s.seq = startState(def, now(), s.sequenceEntries[def.id]);
       record(s, 'sequence_entered', now(), { payload: { sequence: def.id, version: def.version } });
