@@ -29,7 +29,10 @@ export function summarise(d: RecontactDetails): RecontactSummary {
   const r = d.refusal;
   const survey = d.survey && typeof d.survey === 'object' ? Object.entries(d.survey as Record<string, unknown>).filter(([k]) => k !== 'locale') : [];
   const b = d.behaviourSince;
-  const counts = Object.entries(b.counts).map(([type, n]) => `${type.replace(/_/g, ' ')} ×${n}`);
+  // Sorted: PostgreSQL's jsonb does not keep key order, so a task read back would list them otherwise.
+  const counts = Object.entries(b.counts)
+    .sort(([a], [b2]) => a.localeCompare(b2))
+    .map(([type, n]) => `${type.replace(/_/g, ' ')} ×${n}`);
   const urls = [...new Set(b.recent.flatMap((e) => (e.url ? [e.url] : [])))].slice(-5);
   return {
     refusal: clip(r ? `${r.reason} (by ${r.by}, ${r.at.slice(0, 10)})` : 'no refusal on record', 500),

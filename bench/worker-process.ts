@@ -7,7 +7,7 @@ import { fork, type ChildProcess } from 'child_process';
 import { readFileSync } from 'fs';
 import { createActivities } from '../activities';
 import { createPrisma } from '../activities/db';
-import { frequencyCap, loadConfig, quietHours } from '../worker/config';
+import { emailConfig, loadConfig } from '../worker/config';
 import { definitionProblems } from '../worker/definitions';
 import { createWorkers } from '../worker/worker';
 import { benchBundleOptions } from './bundle';
@@ -65,17 +65,7 @@ async function main(): Promise<void> {
   const db = createPrisma(config.DATABASE_URL);
   const { close, ...activities } = createActivities({
     db,
-    email: {
-      smtp: { host: config.SMTP_HOST, port: config.SMTP_PORT, secure: false, pool: true, maxConnections: 5 },
-      from: config.MAIL_FROM,
-      companyName: config.COMPANY_NAME,
-      companyAddress: config.COMPANY_ADDRESS,
-      publicBaseUrl: config.PUBLIC_BASE_URL,
-      siteUrl: config.SITE_URL,
-      linkSecret: config.LINK_SIGNING_SECRET,
-      quietHours: quietHours(config),
-      cap: frequencyCap(config),
-    },
+    email: { ...emailConfig(config), smtp: { host: config.SMTP_HOST, port: config.SMTP_PORT, secure: false, pool: true, maxConnections: 5 } },
   });
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS ?? '127.0.0.1:7233' });
   const cache = process.env.BENCH_MAX_CACHED_WORKFLOWS;

@@ -3,7 +3,8 @@
 import { parseArgs } from 'util';
 import { createPrisma } from '../activities/db';
 import { createApiKey, revokeApiKey, SCOPES, type Scope } from '../worker/api/auth';
-import { ConfigError, loadConfig } from '../worker/config';
+import { loadConfig } from '../worker/config';
+import { runCli, usageError } from './cli';
 
 const USAGE = `usage: npm run api-key -- create <name> --scope intake|admin [--scope ...]
        npm run api-key -- list
@@ -42,15 +43,6 @@ async function main(): Promise<number> {
   }
 }
 
-function fail(problem: string): number {
-  console.error(`${problem}\n${USAGE}`);
-  return 2;
-}
+const fail = (problem: string): number => usageError(problem, USAGE);
 
-main().then(
-  (code) => process.exit(code),
-  (e) => {
-    console.error(e instanceof ConfigError ? e.message : e);
-    process.exit(2);
-  },
-);
+runCli(main);

@@ -6,7 +6,8 @@ import { SingleBar, Presets } from 'cli-progress';
 import { readFileSync } from 'fs';
 import { parseArgs } from 'util';
 import { createPrisma } from '../activities/db';
-import { ConfigError, loadConfig } from '../worker/config';
+import { loadConfig } from '../worker/config';
+import { runCli, usageError } from './cli';
 import { createEmailVerifier } from '../worker/email-verification';
 import { ImportFileError, importLeads } from '../worker/lead-import';
 
@@ -56,15 +57,6 @@ async function main(): Promise<number> {
   }
 }
 
-function usage(problem: string): number {
-  console.error(`${problem}\nusage: npm run import-leads -- <file.csv> [--channel import] [--campaign <id>] [--batch 50]`);
-  return 2;
-}
+const usage = (problem: string): number => usageError(problem, 'usage: npm run import-leads -- <file.csv> [--channel import] [--campaign <id>] [--batch 50]');
 
-main().then(
-  (code) => process.exit(code),
-  (e) => {
-    console.error(e instanceof ConfigError ? e.message : e);
-    process.exit(2);
-  },
-);
+runCli(main);

@@ -2,7 +2,8 @@
 // (to inclusive; default the last 90 days) from the database in DATABASE_URL, as tables or JSON.
 import { parseArgs } from 'util';
 import { createPrisma } from '../activities/db';
-import { ConfigError, loadConfig } from '../worker/config';
+import { loadConfig } from '../worker/config';
+import { runCli, usageError } from './cli';
 import { computeKpis, kpiRangeSchema } from '../worker/kpi';
 import { kpiTables, textTable } from '../worker/kpi-view';
 
@@ -38,15 +39,6 @@ async function main(): Promise<number> {
   }
 }
 
-function fail(problem: string): number {
-  console.error(`${problem}\n${USAGE}`);
-  return 2;
-}
+const fail = (problem: string): number => usageError(problem, USAGE);
 
-main().then(
-  (code) => process.exit(code),
-  (e) => {
-    console.error(e instanceof ConfigError ? e.message : e);
-    process.exit(2);
-  },
-);
+runCli(main);

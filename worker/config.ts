@@ -4,6 +4,7 @@ import { randomBytes } from 'crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'fs';
 import path from 'path';
 import { z } from 'zod';
+import type { EmailConfig } from '../activities/email/send';
 
 const port = (fallback: number) => z.coerce.number().int().min(1, 'must be a port 1-65535').max(65535, 'must be a port 1-65535').default(fallback);
 const bool = (fallback: boolean) =>
@@ -106,4 +107,19 @@ export function quietHours(c: Pick<Config, 'QUIET_HOURS'>): { start: string; end
 export function frequencyCap(c: Pick<Config, 'FREQUENCY_CAP'>): { max: number; days: number } {
   const [max, days] = c.FREQUENCY_CAP.replace('d', '').split('/').map(Number);
   return { max, days };
+}
+
+/** The email activities' settings from the process configuration (SMTP, sender, links, policy). */
+export function emailConfig(c: Config): EmailConfig {
+  return {
+    smtp: { host: c.SMTP_HOST, port: c.SMTP_PORT, secure: c.SMTP_SECURE, ...(c.SMTP_USER ? { user: c.SMTP_USER, pass: c.SMTP_PASS ?? '' } : {}) },
+    from: c.MAIL_FROM,
+    companyName: c.COMPANY_NAME,
+    companyAddress: c.COMPANY_ADDRESS,
+    publicBaseUrl: c.PUBLIC_BASE_URL,
+    siteUrl: c.SITE_URL,
+    linkSecret: c.LINK_SIGNING_SECRET,
+    quietHours: quietHours(c),
+    cap: frequencyCap(c),
+  };
 }

@@ -6,7 +6,7 @@ import path from 'path';
 import { createActivities } from '../activities';
 import { createPrisma } from '../activities/db';
 import { validateDefinitions } from './definitions';
-import { ConfigError, frequencyCap, loadConfig, quietHours, type Config } from './config';
+import { ConfigError, emailConfig, loadConfig, type Config } from './config';
 import { startDevServer, type DevServer } from './dev-server';
 import { buildApi } from './api/server';
 import { devApiKey } from './api/auth';
@@ -70,17 +70,7 @@ async function main(): Promise<void> {
     const activities = createActivities({
       db,
       databaseUrl: config.DATABASE_URL,
-      email: {
-        smtp: { host: config.SMTP_HOST, port: config.SMTP_PORT, secure: config.SMTP_SECURE, ...(config.SMTP_USER ? { user: config.SMTP_USER, pass: config.SMTP_PASS ?? '' } : {}) },
-        from: config.MAIL_FROM,
-        companyName: config.COMPANY_NAME,
-        companyAddress: config.COMPANY_ADDRESS,
-        publicBaseUrl: config.PUBLIC_BASE_URL,
-        siteUrl: config.SITE_URL,
-        linkSecret: config.LINK_SIGNING_SECRET,
-        quietHours: quietHours(config),
-        cap: frequencyCap(config),
-      },
+      email: emailConfig(config),
       signalBounce: (leadId, key, error) => signalLead({ db, temporal, config }, leadId, { id: `bounce:${key}`, type: 'bounced', data: { error } }),
     });
     const { close: closeMail, ...leadActivities } = activities;
