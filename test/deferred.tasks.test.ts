@@ -6,7 +6,7 @@ import { TEMPLATES } from '../activities/email/templates';
 import type { RecontactDetails } from '../activities/tasks';
 import { createTaskActivities, summarise } from '../activities/tasks';
 import type { RecontactTaskRequest } from '../workflows/activity-contract';
-import { createPgTestDb, createTestDb, type TestDb } from './helpers/db';
+import { createPgTestDb, createTestDb, opened, testWith, type TestDb } from './helpers/db';
 
 const hours = { days: [1, 2, 3, 4, 5, 6, 7], start: '00:00', end: '23:59' };
 
@@ -19,12 +19,8 @@ function suite(name: string, open: () => Promise<TestDb | null>): void {
     await t?.cleanup();
   });
 
-  test(`${name}: re-contact task with everything gathered, for the right manager, once`, async () => {
-    if (!t) {
-      console.warn(`${name}: skipped (set LEADFLOW_TEST_DATABASE_URL)`);
-      return;
-    }
-    const { db } = t;
+  testWith(open)(`${name}: re-contact task with everything gathered, for the right manager, once`, async () => {
+    const { db } = opened(t);
     const mk = (email: string, tier: number, languages: string[]) => db.manager.create({ data: { name: email, email, tier, languages, regions: [], workingHours: hours, outOfOffice: [], capacity: 5 } });
     const best = await mk('best@x.test', 1, ['pl']);
     const previous = await mk('prev@x.test', 2, ['pl']);

@@ -4,7 +4,7 @@
 // SQLite, and PostgreSQL when LEADFLOW_TEST_DATABASE_URL is set.
 import { createRoutingActivities } from '../activities/routing';
 import type { RouteLeadRequest } from '../workflows/activity-contract';
-import { createPgTestDb, createTestDb, type TestDb } from './helpers/db';
+import { createPgTestDb, createTestDb, opened, testWith, type TestDb } from './helpers/db';
 
 // Monday 2026-11-23 10:00 Warsaw: inside everyone's working hours.
 const NOW = '2026-11-23T09:00:00.000Z';
@@ -19,12 +19,8 @@ function suite(name: string, open: () => Promise<TestDb | null>): void {
     await t?.cleanup();
   });
 
-  test(`${name}: the task's manager first when eligible, the ranking otherwise`, async () => {
-    if (!t) {
-      console.warn(`${name}: skipped (set LEADFLOW_TEST_DATABASE_URL)`);
-      return;
-    }
-    const { db } = t;
+  testWith(open)(`${name}: the task's manager first when eligible, the ranking otherwise`, async () => {
+    const { db } = opened(t);
     const mk = async (name: string, over: { tier?: number; conversionRate?: number; capacity?: number; languages?: string[]; outOfOffice?: { from: string; to: string }[] } = {}) =>
       (await db.manager.create({ data: { name, email: `${name}@sales.test`, languages: over.languages ?? ['en'], regions: [], tier: over.tier ?? 2, conversionRate: over.conversionRate ?? 0.1, capacity: over.capacity ?? 5, timezone: 'Europe/Warsaw', workingHours: hours, outOfOffice: over.outOfOffice ?? [] } })).id;
     const top = await mk('top', { tier: 1, conversionRate: 0.5, capacity: 20 });

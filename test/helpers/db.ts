@@ -68,3 +68,22 @@ export async function createPgTestDb(): Promise<TestDb | null> {
     await c.end();
   });
 }
+
+/**
+ * `test` where the database `open` gives can exist here, `test.skip` otherwise: PostgreSQL tests
+ * run where LEADFLOW_TEST_DATABASE_URL is set (.ci/run sets it) and are reported as skipped, never
+ * as passed, elsewhere.
+ */
+export function testWith(open: () => Promise<TestDb | null>): typeof test {
+  if (open === createPgTestDb && !process.env.LEADFLOW_TEST_DATABASE_URL) {
+    console.warn('PostgreSQL tests skipped: LEADFLOW_TEST_DATABASE_URL is not set (.ci/run sets it)');
+    return test.skip;
+  }
+  return test;
+}
+
+/** The database a suite opened; a missing one where the suite runs is an error, not a pass. */
+export function opened(t: TestDb | null): TestDb {
+  if (!t) throw new Error('no test database (LEADFLOW_TEST_DATABASE_URL)');
+  return t;
+}

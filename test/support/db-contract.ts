@@ -2,7 +2,7 @@
 import { isUniqueViolation } from '../../activities/db';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createLeadStoreActivities } from '../../activities/lead-store';
-import type { TestDb } from '../helpers/db';
+import { opened, testWith, type TestDb } from '../helpers/db';
 
 export function dbContract(name: string, open: () => Promise<TestDb | null>): void {
   let t: TestDb | null;
@@ -12,14 +12,8 @@ export function dbContract(name: string, open: () => Promise<TestDb | null>): vo
   afterAll(async () => {
     await t?.cleanup();
   });
-  const maybe = (title: string, fn: (t: TestDb) => Promise<void>): void =>
-    test(title, async () => {
-      if (!t) {
-        console.warn(`${name}: skipped (no database; set LEADFLOW_TEST_DATABASE_URL)`);
-        return;
-      }
-      await fn(t);
-    });
+  const it = testWith(open);
+  const maybe = (title: string, fn: (t: TestDb) => Promise<void>): void => it(title, async () => fn(opened(t)));
 
   maybe(`${name}: migrations applied; a lead with its history and client round-trips`, async ({ db }) => {
     const lead = await db.lead.create({ data: { email: 'a@x.test', source: 'web_form', workflowId: 'lead-a', utm: { utm_source: 'google', utm_campaign: 'q1' } } });

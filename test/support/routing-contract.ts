@@ -5,7 +5,7 @@ import { createPrisma } from '../../activities/db';
 import { createRoutingActivities, rankManagers, whyNot, type CapacitySignaller } from '../../activities/routing';
 import type { RouteLeadRequest } from '../../workflows/activity-contract';
 import type { Db } from '../../activities/db';
-import type { TestDb } from '../helpers/db';
+import { opened, testWith, type TestDb } from '../helpers/db';
 
 // Monday 2026-11-23 10:00 in Warsaw (CET, UTC+1): inside everyone's working hours.
 const MONDAY_10_WARSAW = new Date('2026-11-23T09:00:00Z');
@@ -68,18 +68,15 @@ export function routingContract(name: string, open: () => Promise<TestDb | null>
   afterAll(async () => {
     await t?.cleanup();
   });
+  const it = testWith(open);
   const maybe = (title: string, fn: (db: Db, t: TestDb) => Promise<void>): void =>
-    test(`${name}: ${title}`, async () => {
-      if (!t) {
-        console.warn(`${name}: skipped (no database; set LEADFLOW_TEST_DATABASE_URL)`);
-        return;
-      }
-      const { db } = t;
+    it(`${name}: ${title}`, async () => {
+      const { db } = opened(t);
       await db.assignment.deleteMany();
       await db.leadEvent.deleteMany();
       await db.lead.deleteMany();
       await db.manager.deleteMany();
-      await fn(db, t);
+      await fn(db, opened(t));
     }, 60_000);
 
   maybe('capacity is never exceeded under 50 concurrent hand-offs', async (db) => {
