@@ -17,7 +17,7 @@ import type { LeadProfile } from '../workflows/types';
 import { createTestDb, type TestDb } from './helpers/db';
 import { createTimeSkippingEnv } from './helpers/temporal';
 import { fakeWorld, type FakeWorld } from './support/fake-activities';
-import { baseProfile, signalLead, startWorkers, terminateLeftovers } from './support/lead-harness';
+import { baseProfile, signalLead, startWorkers, terminateLeftovers, passUntil } from './support/lead-harness';
 
 const DAY = 86_400_000;
 const SECRET = 'q'.repeat(40);
@@ -47,15 +47,8 @@ afterAll(async () => {
   await env?.teardown();
 });
 
-/** Lets workflow time pass in small steps until `ok` holds (activities run on real time meanwhile). */
-async function until(ok: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 50; i++) {
-    if (await ok()) return;
-    await env.sleep(1000);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+/** Lets workflow time pass in small steps until `ok` holds. */
+const until = (ok: () => boolean | Promise<boolean>, what: string): Promise<void> => passUntil(env, ok, what);
 
 /** Fake effects, but the real holiday calendar (date-holidays): the dates are what is tested. */
 const activitiesOf = (w: FakeWorld): LeadActivities => ({ ...w.activities, nextHoliday: createCalendarActivities().nextHoliday });

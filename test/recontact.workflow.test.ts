@@ -20,7 +20,7 @@ import { leadEventSignal, rejectUpdate, stateQuery } from '../workflows/messages
 import { createTestDb, type TestDb } from './helpers/db';
 import { createTimeSkippingEnv } from './helpers/temporal';
 import { fakeWorld } from './support/fake-activities';
-import { baseProfile, signalLead, startWorkers, terminateLeftovers } from './support/lead-harness';
+import { baseProfile, signalLead, startWorkers, terminateLeftovers, passUntil } from './support/lead-harness';
 
 const DAY = 86_400_000;
 let env: TestWorkflowEnvironment;
@@ -43,15 +43,8 @@ afterAll(async () => {
   await env?.teardown();
 });
 
-/** Lets workflow time pass in small steps until `ok` holds (activities run on real time meanwhile). */
-async function until(ok: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 50; i++) {
-    if (await ok()) return;
-    await env.sleep(1000);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+/** Lets workflow time pass in small steps until `ok` holds. */
+const until = (ok: () => boolean | Promise<boolean>, what: string): Promise<void> => passUntil(env, ok, what);
 
 test('re-qualified after a "later": the task\'s manager is mailed once, and gets the lead first when it reaches sales (until the task is closed)', async () => {
   const { db } = t;

@@ -63,3 +63,16 @@ export function signalLead(env: TestWorkflowEnvironment, taskQueue: string, lead
     signalArgs: [event],
   });
 }
+
+/**
+ * Lets workflow time pass a second at a time until `ok` holds (activities run on real time
+ * meanwhile, hence the short real pause); fails naming `what` after 50 steps.
+ */
+export async function passUntil(env: TestWorkflowEnvironment, ok: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 50; i++) {
+    if (await ok()) return;
+    await env.sleep(1000);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
