@@ -186,9 +186,16 @@ describe('intake on a real Temporal', () => {
       expect(await t.db.lead.count({ where: { email: 'same@acme.test' } })).toBe(1);
       const lead = await t.db.lead.findUniqueOrThrow({ where: { email: 'same@acme.test' } });
       expect(new Set(res.map((r) => r.json().workflowId))).toEqual(new Set([lead.workflowId]));
-      const view = await env.client.workflow.getHandle(lead.workflowId).query(stateQuery);
-      // All 20 reached the one run (a second run would have split them); the form event (one idempotency id) counted once.
-      expect(view.history.eventsReceived + view.history.duplicatesIgnored).toBeGreaterThanOrEqual(20);
+      // All 20 reach the one run (a second run would have split them); the form event (one idempotency
+      // id) counts once. A query answers from the last finished workflow task: signals accepted by the
+      // server may still be on their way in, so wait for them (bounded).
+      const seen = async () => {
+        const v = await env.client.workflow.getHandle(lead.workflowId).query(stateQuery);
+        return { v, n: v.history.eventsReceived + v.history.duplicatesIgnored };
+      };
+      let { v: view, n } = await seen();
+      for (const until = Date.now() + 10_000; n < 20 && Date.now() < until; ({ v: view, n } = await seen())) await new Promise((r) => setTimeout(r, 100));
+      expect(n).toBeGreaterThanOrEqual(20);
       expect(view.score.events.filter((e) => e.type === 'form_submitted')).toHaveLength(1);
       expect(lead).toMatchObject({ source: 'web_form', country: 'PL', consentStatus: 'confirmed', consentTextVersion: 'tos-2026-01', consentSource: 'web_form', utm: { source: 'google', medium: 'cpc', campaign: 'spring' } });
       expect(lead.consentAt).toBeInstanceOf(Date);

@@ -1,13 +1,14 @@
 // The lead lifecycle on the time-skipping test server, with in-memory activities: a two-year life
 // from first touch to client, and the message semantics (dedup, signal-with-start, bad updates,
 // continue-as-new).
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowUpdateFailedError, WorkflowUpdateStage } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createTimeSkippingEnv } from './helpers/temporal';
-import { baseProfile, signalLead, startWorkers, terminateLeftovers } from './support/lead-harness';
+import { baseProfile, passUntil, signalLead, startWorkers, terminateLeftovers } from './support/lead-harness';
 import { fakeWorld, type FakeWorld } from './support/fake-activities';
 import {
   acceptAssignmentUpdate,
+  convertToClientUpdate,
   leadEventSignal,
   recordBantUpdate,
   recordOutcomeUpdate,
@@ -202,6 +203,36 @@ test('an SLA miss re-routes to the next manager; a second miss escalates to the 
     expect(v.owner).toBe('m3');
     expect(w.assignments.map((a) => a.status)).toEqual(['missed', 'missed', 'offered']);
     expect(w.mails.filter((m) => m.template === 'sales-escalation')).toHaveLength(1);
+  });
+});
+
+test('a message that lands while the lead is busy sending is acted on at once, not at the next wake-up', async () => {
+  const w = fakeWorld();
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  let sending = 0;
+  // The second drip mail: sent on a loop turn where the stage does not change.
+  w.hold = (req) => {
+    if (req.template !== 'cold-blog-digest') return undefined;
+    sending += 1;
+    return held;
+  };
+  const tq = queue();
+  const workers = await startWorkers(env, tq, w.activities);
+  await workers.run(async () => {
+    const h = await signalLead(env, tq, 'L6', baseProfile({ email: 'busy@acme.test' }), { id: 'k1', type: 'page_viewed', data: { url: '/blog' } });
+    // E-book now, the digest a week later (no click): held in flight while the deal lands.
+    await env.sleep(7 * DAY - 20_000);
+    await passUntil(env, () => sending > 0, 'the digest in flight');
+    const update = await h.startUpdate(convertToClientUpdate, { args: [{ dealValue: 1000, grossMargin: 300, currency: 'EUR' }], waitForStage: WorkflowUpdateStage.ACCEPTED });
+    release();
+    // One second of workflow time, while the drip's next step is a week away: only an immediate
+    // second turn of the loop converts the lead now.
+    await env.sleep(1000);
+    expect((await h.query(stateQuery)).stage).toBe('client');
+    expect((await update.result()).stage).toBe('client');
+    expect(w.clients).toEqual([{ leadId: 'L6', deal: { dealValue: 1000, grossMargin: 300, currency: 'EUR' } }]);
+    expect(w.mails.map((m) => m.template)).toEqual(['cold-ebook', 'cold-blog-digest']);
   });
 });
 

@@ -278,6 +278,9 @@ export async function previewSequence(opts: PreviewOptions): Promise<PreviewResu
       }
     },
     async syncLeadSnapshot() {},
+    async persistLead(leadId, events) {
+      await activities.recordLeadEvents(leadId, events);
+    },
     sendEmail,
     nextCalendarTime: async (rule, tz, after) => nextCalendarTime(rule, tz, after),
     nextHoliday: async (country, locale, tz, after) => nextHoliday(country, locale, tz, after),

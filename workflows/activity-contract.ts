@@ -123,6 +123,11 @@ export interface RecontactSummary {
 export interface LeadActivities {
   recordLeadEvents(leadId: string, events: LeadEventRecord[]): Promise<void>;
   syncLeadSnapshot(leadId: string, snapshot: LeadSnapshot): Promise<void>;
+  /**
+   * History and snapshot in one transaction (either may be empty). The workflow runs it as a local
+   * activity, inside its own workflow task: no extra round trips to the server per step.
+   */
+  persistLead(leadId: string, events: LeadEventRecord[], snapshot: LeadSnapshot | null): Promise<void>;
   sendEmail(req: SendEmailRequest): Promise<SendEmailResult>;
   nextCalendarTime(rule: CalendarRule, timezone: string, after: string): Promise<string>;
   routeLead(req: RouteLeadRequest): Promise<RouteLeadResult>;

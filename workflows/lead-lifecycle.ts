@@ -4,7 +4,7 @@
 // pattern without a mutex). The loop sleeps until the earliest of: a new event, a sequence step, the
 // score cooling into a lower band, an SLA deadline, a holiday greeting, or re-qualification.
 import * as wf from '@temporalio/workflow';
-import type { LeadActivities, SendEmailRequest, SendEmailResult } from './activity-contract';
+import type { LeadActivities, LeadSnapshot, SendEmailRequest, SendEmailResult } from './activity-contract';
 import {
   DEFAULT_REQUALIFY_MONTHS,
   OFFERS_KEPT,
@@ -74,6 +74,17 @@ const db = wf.proxyActivities<LeadActivities>({
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
 });
 const calendar = wf.proxyLocalActivities<Pick<LeadActivities, 'nextCalendarTime'>>({ startToCloseTimeout: '10 seconds' });
+// The lead's own history and snapshot, written inside the workflow task that produced them (a
+// local activity: no schedule/complete round trips through the server per step). Same retry as `db`.
+const store = wf.proxyLocalActivities<Pick<LeadActivities, 'persistLead'>>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
+});
+/**
+ * Marks the runs that persist through `store` and re-run the loop when a message arrives while the
+ * loop is busy (before this, a kick during a flush waited for the next wake-up).
+ */
+export const LOCAL_PERSIST_PATCH = 'persist-in-local-activity';
 
 function mailer(): Pick<LeadActivities, 'sendEmail'> {
   // Sending runs on its own rate-limited task queue, next to the workflow's own.
@@ -773,15 +784,30 @@ export async function leadLifecycle(input: LeadWorkflowInput): Promise<LeadOutco
   };
 
   let synced = '';
-  const flush = async (): Promise<void> => {
-    if (s.outbox.length) {
+  const flush = async (local: boolean): Promise<void> => {
+    const snapshot = (): LeadSnapshot => ({ stage: s.stage, temperature: s.temperature, score: s.score, ownerId: s.owner });
+    const syncKey = (snap: LeadSnapshot): string => JSON.stringify([snap, s.queue, s.seq?.id ?? null, s.nextWake?.at ?? null]);
+    const snapChanged = (snap: LeadSnapshot): boolean => JSON.stringify(snap) !== synced.slice(1, 1 + JSON.stringify(snap).length);
+    let key: string;
+    if (local) {
+      const snap = snapshot();
+      key = syncKey(snap);
       const batch = s.outbox.splice(0, s.outbox.length);
-      await db.recordLeadEvents(s.leadId, batch);
+      const snapDue = key !== synced && snapChanged(snap);
+      // A change made by a handler during this await kicks the loop, which flushes it next.
+      if (batch.length || snapDue) await store.persistLead(s.leadId, batch, snapDue ? snap : null);
+      if (key === synced) return;
+    } else {
+      // Runs recorded before LOCAL_PERSIST_PATCH: two ordinary activities, in this order.
+      if (s.outbox.length) {
+        const batch = s.outbox.splice(0, s.outbox.length);
+        await db.recordLeadEvents(s.leadId, batch);
+      }
+      const snap = snapshot();
+      key = syncKey(snap);
+      if (key === synced) return;
+      if (snapChanged(snap)) await db.syncLeadSnapshot(s.leadId, snap);
     }
-    const snap = { stage: s.stage, temperature: s.temperature, score: s.score, ownerId: s.owner };
-    const key = JSON.stringify([snap, s.queue, s.seq?.id ?? null, s.nextWake?.at ?? null]);
-    if (key === synced) return;
-    if (JSON.stringify(snap) !== synced.slice(1, 1 + JSON.stringify(snap).length)) await db.syncLeadSnapshot(s.leadId, snap);
     synced = key;
     wf.upsertSearchAttributes([
       { key: SA.LeadStage, value: s.stage },
@@ -805,19 +831,22 @@ export async function leadLifecycle(input: LeadWorkflowInput): Promise<LeadOutco
     record(s, 'double_opt_in_requested', now(), { reason: res.status });
   }
   for (;;) {
+    const local = wf.patched(LOCAL_PERSIST_PATCH);
+    // A kick from here on (a handler running while act or flush awaits) re-runs the loop at once.
+    if (local) kick = false;
     while (s.inbox.length) applyEvent(s.inbox.shift()!);
     await act();
     s.nextWake = isFinal(s.stage) ? null : nextWake();
-    await flush();
+    await flush(local);
     if (isFinal(s.stage)) break;
     if (wf.workflowInfo().continueAsNewSuggested || s.eventsThisRun >= MAX_EVENTS_PER_RUN) {
       // Let running update handlers finish so their callers get answers, then hand over the whole
       // state; events that arrive meanwhile sit in the carried inbox.
       await wf.condition(wf.allHandlersFinished);
-      await flush();
+      await flush(local);
       await wf.continueAsNew<typeof leadLifecycle>({ leadId: s.leadId, profile: s.profile, carried: s });
     }
-    kick = false;
+    if (!local) kick = false;
     const wake = s.nextWake;
     const timeout = wake ? Math.max(wake.at - now(), 1) : undefined;
     if (timeout === undefined) await wf.condition(() => kick || s.inbox.length > 0);

@@ -61,4 +61,26 @@ export function dbContract(name: string, open: () => Promise<TestDb | null>): vo
     expect(await db.leadEvent.count({ where: { leadId: lead.id } })).toBe(1);
     expect(await db.lead.findUniqueOrThrow({ where: { id: lead.id } })).toMatchObject({ stage: 'erased', score: 0 });
   });
+
+  maybe(`${name}: persistLead writes history and snapshot together, once per key; all or nothing`, async ({ db }) => {
+    const store = createLeadStoreActivities({ db });
+    const lead = await db.lead.create({ data: { email: 'p@x.test', source: 'web_form', workflowId: 'lead-p' } });
+    const ev = (k: string) => ({ dedupKey: `lead-p:${k}`, type: 'sequence_send', occurredAt: new Date().toISOString(), payload: { step: k } });
+    await store.persistLead(lead.id, [ev('1'), ev('2')], { stage: 'mql', temperature: 'warm', score: 41, ownerId: null });
+    // A retry of the same batch (the local activity retried) adds nothing; a snapshot alone is fine.
+    await store.persistLead(lead.id, [ev('1'), ev('2')], null);
+    await store.persistLead(lead.id, [], { stage: 'mql', temperature: 'hot', score: 66, ownerId: null });
+    expect(await db.leadEvent.count({ where: { leadId: lead.id } })).toBe(2);
+    expect(await db.lead.findUniqueOrThrow({ where: { id: lead.id } })).toMatchObject({ stage: 'mql', temperature: 'hot', score: 66 });
+    // A batch that fails part-way (a duplicate key inside it) leaves neither rows nor snapshot.
+    const err = await store.persistLead(lead.id, [ev('3'), ev('3')], { stage: 'sql', temperature: 'hot', score: 90, ownerId: null }).then(() => null, (e: unknown) => e);
+    expect(err).toBeTruthy();
+    expect(await db.leadEvent.count({ where: { leadId: lead.id } })).toBe(2);
+    expect((await db.lead.findUniqueOrThrow({ where: { id: lead.id } })).stage).toBe('mql');
+    // Erased: nothing is written back.
+    await db.lead.update({ where: { id: lead.id }, data: { erasedAt: new Date(), score: 0, stage: 'erased' } });
+    await new MockActivityEnvironment().run(store.persistLead, lead.id, [ev('4')], { stage: 'sql' as const, temperature: 'hot' as const, score: 90, ownerId: null });
+    expect(await db.leadEvent.count({ where: { leadId: lead.id } })).toBe(2);
+    expect(await db.lead.findUniqueOrThrow({ where: { id: lead.id } })).toMatchObject({ stage: 'erased', score: 0 });
+  });
 }

@@ -25,6 +25,8 @@ export interface FakeWorld {
   slaMs: number;
   /** Per-call result override for sendEmail (e.g. deferred, bounced). */
   sendOverride?: (req: SendEmailRequest) => SendEmailResult | undefined;
+  /** Holds sendEmail until the returned promise settles (a send in flight while messages land). */
+  hold?: (req: SendEmailRequest) => Promise<void> | undefined;
   activities: LeadActivities;
 }
 
@@ -53,7 +55,12 @@ export function fakeWorld(): FakeWorld {
     async syncLeadSnapshot(leadId, snapshot) {
       w.snapshots.push({ ...snapshot, leadId });
     },
+    async persistLead(leadId, events, snapshot) {
+      await activities.recordLeadEvents(leadId, events);
+      if (snapshot) await activities.syncLeadSnapshot(leadId, snapshot);
+    },
     async sendEmail(req) {
+      await w.hold?.(req);
       const over = w.sendOverride?.(req);
       if (over) return over;
       const prior = ledger.get(req.idempotencyKey);
