@@ -17,9 +17,19 @@ export function defaultDatabaseUrl(dataDir = process.env.DATA_DIR ?? path.join(_
   return `file:${path.join(path.resolve(dataDir), 'leadflow.db')}`;
 }
 
+const dialects = new WeakMap<Db, 'sqlite' | 'postgres'>();
+/** Which SQL a handle made by createPrisma speaks (for the few queries written as plain SQL). */
+export function dialectOf(db: Db): 'sqlite' | 'postgres' {
+  const d = dialects.get(db);
+  if (!d) throw new Error('dialectOf: not a handle made by createPrisma');
+  return d;
+}
+
 export function createPrisma(url: string = process.env.DATABASE_URL ?? defaultDatabaseUrl()): Db {
   if (isPostgres(url)) {
-    return new PgClient({ adapter: new PrismaPg({ connectionString: url }) }) as unknown as Db;
+    const pg = new PgClient({ adapter: new PrismaPg({ connectionString: url }) }) as unknown as Db;
+    dialects.set(pg, 'postgres');
+    return pg;
   }
   if (!isSqlite(url)) throw new Error(`DATABASE_URL must start with file: or postgresql://`);
   // The busy timeout makes concurrent writers wait instead of failing with SQLITE_BUSY. WAL lets the
@@ -33,7 +43,9 @@ export function createPrisma(url: string = process.env.DATABASE_URL ?? defaultDa
     await conn.executeScript('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
     return conn;
   };
-  return new SqliteClient({ adapter });
+  const db = new SqliteClient({ adapter });
+  dialects.set(db, 'sqlite');
+  return db;
 }
 
 /** True for a unique-constraint violation (P2002), on either provider. */

@@ -9,21 +9,24 @@ import { createEmailActivities, type EmailConfig } from './email/send';
 import { createLeadStoreActivities } from './lead-store';
 import { createOfferAudienceActivities } from './offer-audience';
 import { createRoutingActivities } from './routing';
+import { sqlRunner } from './sql-runner';
 import { createTaskActivities } from './tasks';
 
 export interface ActivityDeps {
   db: Db;
-  /** The URL `db` was opened on: on a SQLite file the email ledger runs its own fast path. */
-  databaseUrl?: string;
+  /** The URL `db` was opened on: on a SQLite file the hot queries run their own fast path. */
+  databaseUrl: string;
   email: EmailConfig;
   signalBounce?: (leadId: string, key: string, error: string) => Promise<void>;
 }
 
 export function createActivities(deps: ActivityDeps): LeadActivities & OfferCampaignActivities & { close(): void } {
   const routing = createRoutingActivities({ db: deps.db });
-  const email = createEmailActivities({ db: deps.db, ...(deps.databaseUrl ? { databaseUrl: deps.databaseUrl } : {}), config: deps.email, resolveRecipient: routing.resolveRecipient, ...(deps.signalBounce ? { signalBounce: deps.signalBounce } : {}) });
+  // One runner for the ledger and the lead store: on SQLite, one writer thread for the file.
+  const sql = sqlRunner(deps.db, deps.databaseUrl);
+  const email = createEmailActivities({ db: deps.db, sql, config: deps.email, resolveRecipient: routing.resolveRecipient, ...(deps.signalBounce ? { signalBounce: deps.signalBounce } : {}) });
   return {
-    ...createLeadStoreActivities({ db: deps.db }),
+    ...createLeadStoreActivities({ db: deps.db, sql }),
     ...createCalendarActivities(),
     ...createClientActivities({ db: deps.db }),
     ...createTaskActivities({ db: deps.db }),
@@ -31,6 +34,9 @@ export function createActivities(deps: ActivityDeps): LeadActivities & OfferCamp
     routeLead: routing.routeLead,
     closeAssignment: routing.closeAssignment,
     sendEmail: email.sendEmail,
-    close: email.close,
+    close: () => {
+      email.close();
+      sql.close();
+    },
   };
 }

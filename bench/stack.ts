@@ -84,7 +84,8 @@ export async function startStack(name: string): Promise<BenchStack> {
       return { leadId: r.leadId, workflowId: r.workflowId };
     },
     async stop() {
-      for (const w of workers) await w.kill9();
+      // A profiled worker writes its profile on a graceful exit only.
+      for (const w of workers) await (process.env.BENCH_CPU_PROF_DIR ? w.stop() : w.kill9());
       await sink.stop();
       await connection.close();
       await dev.stop();

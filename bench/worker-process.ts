@@ -32,7 +32,9 @@ export interface WorkerChild {
 const statusMb = (pid: number, field: 'VmRSS' | 'VmHWM'): number => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 
 export async function spawnWorker(env: Record<string, string>): Promise<WorkerChild> {
-  const child: ChildProcess = fork(__filename, [], { execArgv: ['--import', 'tsx'], env: { ...process.env, SEED_DEMO: 'false', SINK_ENABLED: 'false', ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // BENCH_CPU_PROF_DIR: a V8 CPU profile of the worker, written when it stops gracefully (stop()).
+  const prof = process.env.BENCH_CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`] : [];
+  const child: ChildProcess = fork(__filename, [], { execArgv: ['--import', 'tsx', ...prof], env: { ...process.env, SEED_DEMO: 'false', SINK_ENABLED: 'false', ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   await Promise.race([
     new Promise<void>((r) => child.on('message', (m) => m === 'ready' && r())),
@@ -65,6 +67,7 @@ async function main(): Promise<void> {
   const db = createPrisma(config.DATABASE_URL);
   const { close, ...activities } = createActivities({
     db,
+    databaseUrl: config.DATABASE_URL,
     email: { ...emailConfig(config), smtp: { host: config.SMTP_HOST, port: config.SMTP_PORT, secure: false, pool: true, maxConnections: 5 } },
   });
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS ?? '127.0.0.1:7233' });

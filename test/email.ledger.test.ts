@@ -1,4 +1,4 @@
-// The ledger's SQLite fast path (activities/email/ledger.ts): writes issued in one turn of the event
+// The ledger's SQLite fast path (activities/email/ledger.ts on activities/sql-runner.ts): writes issued in one turn of the event
 // loop commit together and each still gets its own outcome; WAL checkpoints run in a thread of their
 // own, so committed rows reach the database file without the sender's event loop doing it.
 import Database from 'better-sqlite3';
@@ -6,20 +6,23 @@ import { copyFileSync, mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import path from 'path';
 import { createLedger, type ClaimRow, type Ledger } from '../activities/email/ledger';
+import { sqlRunner, type SqlRunner } from '../activities/sql-runner';
 import { createTestDb, type TestDb } from './helpers/db';
 
 let t: TestDb;
 let ledger: Ledger;
+let sql: SqlRunner;
 const at = new Date('2027-03-10T11:00:00.000Z');
 const row = (key: string, leadId: string): ClaimRow => ({ key, leadId, template: 'cold-ebook', locale: 'pl', kind: 'marketing', to: `${leadId}@x.test`, subject: 'Hi', messageId: `<${key}@x.test>`, at });
 
 beforeAll(async () => {
   t = await createTestDb();
   await t.db.lead.createMany({ data: Array.from({ length: 40 }, (_, i) => ({ id: `l${i}`, email: `l${i}@x.test`, locale: 'pl', timezone: 'Europe/Warsaw', source: 'test', workflowId: `lead-l${i}`, consentStatus: 'confirmed' })) });
-  ledger = createLedger(t.db, t.url);
+  sql = sqlRunner(t.db, t.url);
+  ledger = createLedger(t.db, sql);
 });
 afterAll(async () => {
-  ledger.close();
+  sql.close();
   await t.cleanup();
 });
 

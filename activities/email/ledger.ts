@@ -1,23 +1,11 @@
 // The email ledger (EmailLog) on the send path. The four queries of every send are plain SQL,
-// written once with `?` parameters, that runs unchanged on SQLite and PostgreSQL. Through Prisma's
-// JS engine each costs ~0.2-0.4 ms of CPU; on a SQLite file they run on better-sqlite3 instead
-// (ledger-sqlite.ts: prepared, writes group-committed in a thread of their own), which is what lets
-// a pooled sender keep up with bare nodemailer (bench/email.ts). Rare paths (failures, bounces,
-// skips) use the ORM.
+// written once with `?` parameters, that runs unchanged on SQLite and PostgreSQL (../sql-runner.ts:
+// on a SQLite file, better-sqlite3 with writes group-committed in a thread of their own), which is
+// what lets a pooled sender keep up with bare nodemailer (bench/email.ts). Rare paths (failures,
+// bounces, skips) use the ORM.
 import { randomUUID } from 'crypto';
-import path from 'path';
-import { Prisma, isSqlite, type Db } from '../db';
-import { sqliteRunner, type SqlRunner } from './ledger-sqlite';
-
-function prismaRunner(db: Db): SqlRunner {
-  // Prisma.Sql from the `?`-split text: Prisma then writes each provider's own placeholders.
-  const query = (sql: string, params: unknown[]): Prisma.Sql => new Prisma.Sql(sql.split('?'), params);
-  return {
-    all: <T>(sql: string, params: unknown[]) => db.$queryRaw<T[]>(query(sql, params)),
-    run: (sql, params) => db.$executeRaw(query(sql, params)),
-    close: () => undefined,
-  };
-}
+import type { Db } from '../db';
+import type { SqlRunner } from '../sql-runner';
 
 const toDate = (v: Date | string | null): Date | null => (v === null ? null : new Date(v));
 
@@ -78,7 +66,6 @@ export interface Ledger {
   markBounced(key: string, emailHash: string, error: string): Promise<void>;
   /** Records that a key was not sent and why (suppressed, unsubscribed, erased, no address). */
   markSkipped(s: { key: string; leadId: string | null; template: string; locale: string; kind: string; to: string; reason: string }): Promise<void>;
-  close(): void;
 }
 
 // One row per marketing send of the lead inside the cap's window (the cap keeps that a handful),
@@ -102,12 +89,8 @@ const RECLAIM_SQL = `
   WHERE "idempotencyKey" = ? AND "attempts" = ? AND "status" <> 'sent'`;
 const SENT_SQL = `UPDATE "EmailLog" SET "status" = 'sent', "sentAt" = ?, "error" = NULL WHERE "idempotencyKey" = ?`;
 
-/**
- * The ledger on `db`. With `databaseUrl` a SQLite file URL, the hot queries use a better-sqlite3
- * connection of their own to that file; otherwise they go through Prisma.
- */
-export function createLedger(db: Db, databaseUrl?: string): Ledger {
-  const sql = databaseUrl && isSqlite(databaseUrl) ? sqliteRunner(path.resolve(databaseUrl.slice('file:'.length))) : prismaRunner(db);
+/** The ledger on `db`: the hot queries through `sql`, the rare ones through the ORM. */
+export function createLedger(db: Db, sql: SqlRunner): Ledger {
   return {
     async readSendContext(leadId, key, recentSince) {
       const rows = await sql.all<ContextRow>(CONTEXT_SQL, [key, recentSince, key, leadId]);
@@ -152,6 +135,5 @@ export function createLedger(db: Db, databaseUrl?: string): Ledger {
         select: { id: true },
       });
     },
-    close: () => sql.close(),
   };
 }

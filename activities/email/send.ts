@@ -12,6 +12,7 @@ import type { SendEmailRequest, SendEmailResult } from '../../workflows/activity
 import { leadEventSignal } from '../../workflows/messages';
 import type { LeadEventSignal } from '../../workflows/types';
 import type { Db } from '../db';
+import { sqlRunner, type SqlRunner } from '../sql-runner';
 import { createLedger } from './ledger';
 import { linkBuilder, trackClicks } from './links';
 import { consentDecision, capUntil, quietUntil, type QuietHours } from './policy';
@@ -39,7 +40,9 @@ export interface LeadSignaller {
 
 export interface EmailDeps {
   db: Db;
-  /** The database `db` was opened on; a SQLite file gets a fast path for the ledger (ledger.ts). */
+  /** The hot queries' runner (shared with the lead store); else one made from `databaseUrl`. */
+  sql?: SqlRunner;
+  /** The database `db` was opened on; a SQLite file gets a fast path for the ledger (sql-runner.ts). */
   databaseUrl?: string;
   config: EmailConfig;
   /** Temporal client: a bounce is signalled to `lead-<leadId>` as leadEvent 'bounced'. */
@@ -91,7 +94,8 @@ function invalid(what: string, issues: z.core.$ZodIssue[], type: string): Applic
 export function createEmailActivities(deps: EmailDeps): EmailActivities {
   const { db, config } = deps;
   const clock = deps.clock ?? (() => new Date());
-  const ledger = createLedger(db, deps.databaseUrl);
+  const sql = deps.sql ?? sqlRunner(db, deps.databaseUrl);
+  const ledger = createLedger(db, sql);
   const transport: Transporter = nodemailer.createTransport({
     host: config.smtp.host,
     port: config.smtp.port,
@@ -233,7 +237,8 @@ export function createEmailActivities(deps: EmailDeps): EmailActivities {
     sendEmail,
     close: () => {
       transport.close();
-      ledger.close();
+      // A runner passed in belongs to the caller.
+      if (!deps.sql) sql.close();
     },
   };
 }

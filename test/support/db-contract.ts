@@ -1,6 +1,7 @@
 // The repository-level checks both providers must pass (run by db.sqlite and db.postgres tests).
 import { isUniqueViolation } from '../../activities/db';
 import { MockActivityEnvironment } from '@temporalio/testing';
+import { sqlRunner } from '../../activities/sql-runner';
 import { createLeadStoreActivities } from '../../activities/lead-store';
 import { opened, testWith, type TestDb } from '../helpers/db';
 
@@ -62,25 +63,40 @@ export function dbContract(name: string, open: () => Promise<TestDb | null>): vo
     expect(await db.lead.findUniqueOrThrow({ where: { id: lead.id } })).toMatchObject({ stage: 'erased', score: 0 });
   });
 
-  maybe(`${name}: persistLead writes history and snapshot together, once per key; all or nothing`, async ({ db }) => {
-    const store = createLeadStoreActivities({ db });
-    const lead = await db.lead.create({ data: { email: 'p@x.test', source: 'web_form', workflowId: 'lead-p' } });
-    const ev = (k: string) => ({ dedupKey: `lead-p:${k}`, type: 'sequence_send', occurredAt: new Date().toISOString(), payload: { step: k } });
-    await store.persistLead(lead.id, [ev('1'), ev('2')], { stage: 'mql', temperature: 'warm', score: 41, ownerId: null });
-    // A retry of the same batch (the local activity retried) adds nothing; a snapshot alone is fine.
-    await store.persistLead(lead.id, [ev('1'), ev('2')], null);
-    await store.persistLead(lead.id, [], { stage: 'mql', temperature: 'hot', score: 66, ownerId: null });
-    expect(await db.leadEvent.count({ where: { leadId: lead.id } })).toBe(2);
-    expect(await db.lead.findUniqueOrThrow({ where: { id: lead.id } })).toMatchObject({ stage: 'mql', temperature: 'hot', score: 66 });
-    // A batch that fails part-way (a duplicate key inside it) leaves neither rows nor snapshot.
-    const err = await store.persistLead(lead.id, [ev('3'), ev('3')], { stage: 'sql', temperature: 'hot', score: 90, ownerId: null }).then(() => null, (e: unknown) => e);
-    expect(err).toBeTruthy();
-    expect(await db.leadEvent.count({ where: { leadId: lead.id } })).toBe(2);
-    expect((await db.lead.findUniqueOrThrow({ where: { id: lead.id } })).stage).toBe('mql');
-    // Erased: nothing is written back.
-    await db.lead.update({ where: { id: lead.id }, data: { erasedAt: new Date(), score: 0, stage: 'erased' } });
-    await new MockActivityEnvironment().run(store.persistLead, lead.id, [ev('4')], { stage: 'sql' as const, temperature: 'hot' as const, score: 90, ownerId: null });
-    expect(await db.leadEvent.count({ where: { leadId: lead.id } })).toBe(2);
-    expect(await db.lead.findUniqueOrThrow({ where: { id: lead.id } })).toMatchObject({ stage: 'erased', score: 0 });
-  });
+  // Through Prisma's raw queries, and (on a SQLite file) the worker's own better-sqlite3 runner.
+  for (const via of ['prisma', 'runner'] as const) {
+    maybe(`${name}: persistLead (${via}) writes history and snapshot together, once per key; all or nothing`, async ({ db, url }) => {
+      const sql = via === 'runner' ? sqlRunner(db, url) : undefined;
+      const store = createLeadStoreActivities({ db, ...(sql ? { sql } : {}) });
+      try {
+        const lead = await db.lead.create({ data: { email: `p-${via}@x.test`, source: 'web_form', workflowId: `lead-p-${via}` } });
+        const at = new Date('2027-03-10T11:00:00.123Z');
+        const ev = (k: string) => ({ dedupKey: `lead-p-${via}:${k}`, type: 'sequence_send', occurredAt: at.toISOString(), reason: `step ${k}`, payload: { step: k, nested: { n: 1, s: 'ü' } } });
+        await store.persistLead(lead.id, [ev('1'), { ...ev('2'), stageFrom: 'new', stageTo: 'nurturing' }], { stage: 'mql', temperature: 'warm', score: 41.5, ownerId: null });
+        // A retry of the same batch (the local activity retried) adds nothing; a snapshot alone is fine.
+        await store.persistLead(lead.id, [ev('1'), ev('2')], null);
+        await store.persistLead(lead.id, [], { stage: 'mql', temperature: 'hot', score: 66, ownerId: null });
+        const rows = await db.leadEvent.findMany({ where: { leadId: lead.id }, orderBy: { dedupKey: 'asc' } });
+        // What the ORM reads back (API, KPIs) is what was written.
+        expect(rows.map((r) => [r.type, r.reason, r.payload, r.occurredAt.toISOString(), r.stageFrom, r.stageTo])).toEqual([
+          ['sequence_send', 'step 1', { step: '1', nested: { n: 1, s: 'ü' } }, at.toISOString(), null, null],
+          ['sequence_send', 'step 2', { step: '2', nested: { n: 1, s: 'ü' } }, at.toISOString(), 'new', 'nurturing'],
+        ]);
+        expect(rows[0].recordedAt).toBeInstanceOf(Date);
+        expect(await db.lead.findUniqueOrThrow({ where: { id: lead.id } })).toMatchObject({ stage: 'mql', temperature: 'hot', score: 66 });
+        // A batch that fails part-way (its second row breaks a NOT NULL) leaves neither rows nor snapshot.
+        const err = await store.persistLead(lead.id, [ev('3'), { ...ev('4'), type: null as unknown as string }], { stage: 'sql', temperature: 'hot', score: 90, ownerId: null }).then(() => null, (e: unknown) => e);
+        expect(err).toBeTruthy();
+        expect(await db.leadEvent.count({ where: { leadId: lead.id } })).toBe(2);
+        expect((await db.lead.findUniqueOrThrow({ where: { id: lead.id } })).stage).toBe('mql');
+        // Erased: nothing is written back.
+        await db.lead.update({ where: { id: lead.id }, data: { erasedAt: new Date(), score: 0, stage: 'erased' } });
+        await new MockActivityEnvironment().run(store.persistLead, lead.id, [ev('5')], { stage: 'sql' as const, temperature: 'hot' as const, score: 90, ownerId: null });
+        expect(await db.leadEvent.count({ where: { leadId: lead.id } })).toBe(2);
+        expect(await db.lead.findUniqueOrThrow({ where: { id: lead.id } })).toMatchObject({ stage: 'erased', score: 0 });
+      } finally {
+        sql?.close();
+      }
+    });
+  }
 }
