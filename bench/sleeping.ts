@@ -17,7 +17,7 @@ const TARGET_MB = 500;
 async function main(): Promise<void> {
   const stack = await startStack('sleeping');
   try {
-    const worker = await stack.startWorker({ BENCH_MAX_CACHED_WORKFLOWS: String(CACHE) });
+    const worker = await stack.startWorker({ WORKER_MAX_CACHED_WORKFLOWS: String(CACHE) });
     const rss = { idle: round(worker.rssMb()) };
     // Where the RSS is: V8 heap (JS objects, workflow contexts) vs outside it (Rust core, buffers).
     const heap: Record<string, Awaited<ReturnType<typeof worker.memory>>> = { idle: await worker.memory() };

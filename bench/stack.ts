@@ -9,6 +9,7 @@ import path from 'path';
 import { createTestDb, type TestDb } from '../test/helpers/db';
 import { startDevServer, type DevServer } from '../worker/dev-server';
 import { intakeLead } from '../worker/intake';
+import { buildBenchBundle } from './bundle';
 import { spawnSink, type SinkTally } from './sink-process';
 import { spawnWorker, type WorkerChild } from './worker-process';
 
@@ -42,6 +43,7 @@ export async function startStack(name: string): Promise<BenchStack> {
   const ports = { port: await freePort(), uiPort: await freePort() };
   const devOpts = { ...ports, dataDir: dir, namespace: 'default' };
   let dev = await startDevServer(devOpts);
+  const bundle = await buildBenchBundle(path.join(dir, 'workflow-bundle.js'));
   const db = await createTestDb();
   const sink = await spawnSink();
   const connection = await Connection.connect({ address: dev.address });
@@ -63,6 +65,7 @@ export async function startStack(name: string): Promise<BenchStack> {
         DATABASE_URL: db.url,
         DATA_DIR: dir,
         TASK_QUEUE: taskQueue,
+        WORKFLOW_BUNDLE: bundle,
         SMTP_PORT: String(sink.port),
         LINK_SIGNING_SECRET: 'b'.repeat(40),
         // The bench measures the engine, not the policies: no quiet hours, no cap, no rate limit.

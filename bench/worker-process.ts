@@ -1,7 +1,7 @@
 // The leadflow workers in a process of their own, for the benchmarks and the chaos suite: its RSS
 // is measured alone, and it can be killed with SIGKILL mid-run and started again. Configured like
 // the real worker (loadConfig: TEMPORAL_ADDRESS, DATABASE_URL, TASK_QUEUE, SMTP_PORT, ...), with
-// the bench bundle (bench/bundle.ts) and BENCH_MAX_CACHED_WORKFLOWS for the workflow cache.
+// the pre-built bench bundle (WORKFLOW_BUNDLE, from bench/bundle.ts) and WORKER_MAX_CACHED_WORKFLOWS.
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { fork, type ChildProcess } from 'child_process';
 import { readFileSync } from 'fs';
@@ -10,7 +10,6 @@ import { createPrisma } from '../activities/db';
 import { emailConfig, loadConfig } from '../worker/config';
 import { definitionProblems } from '../worker/definitions';
 import { createWorkers } from '../worker/worker';
-import { benchBundleOptions } from './bundle';
 import { benchNoopActivities } from './noop-activity';
 import { benchSequenceModules } from './sequences';
 
@@ -71,12 +70,10 @@ async function main(): Promise<void> {
     email: { ...emailConfig(config), smtp: { host: config.SMTP_HOST, port: config.SMTP_PORT, secure: false, pool: true, maxConnections: 5 } },
   });
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS ?? '127.0.0.1:7233' });
-  const cache = process.env.BENCH_MAX_CACHED_WORKFLOWS;
   const workers = await createWorkers({
     connection,
     config,
     activities: { ...activities, ...benchNoopActivities },
-    overrides: { main: { ...benchBundleOptions(), ...(cache ? { maxCachedWorkflows: Number(cache) } : {}) } },
   });
   const running = workers.run();
   process.on('SIGTERM', () => workers.shutdown());

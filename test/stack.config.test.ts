@@ -25,6 +25,13 @@ test('mail goes to the sink on SINK_SMTP_PORT unless SMTP_PORT says otherwise', 
   expect(loadConfig({ DATA_DIR: '/tmp/leadflow-config-test', SINK_SMTP_PORT: '2626', SMTP_PORT: '587' }).SMTP_PORT).toBe(587);
 });
 
+test('a pre-built workflow bundle and the cache size are checked at start', () => {
+  expect(() => loadConfig({ DATA_DIR: '/tmp/leadflow-config-test', WORKER_MAX_CACHED_WORKFLOWS: '-1' })).toThrow('WORKER_MAX_CACHED_WORKFLOWS: must be >= 0');
+  expect(() => loadConfig({ DATA_DIR: '/tmp/leadflow-config-test', WORKFLOW_BUNDLE: '/nowhere/bundle.js' })).toThrow('WORKFLOW_BUNDLE: no file at /nowhere/bundle.js');
+  expect(() => loadConfig({ DATA_DIR: '/tmp/leadflow-config-test', WORKER_MAX_CACHED_WORKFLOWS: 'many' })).toThrow(/WORKER_MAX_CACHED_WORKFLOWS: /);
+  expect(loadConfig({ DATA_DIR: '/tmp/leadflow-config-test', WORKER_MAX_CACHED_WORKFLOWS: '200' }).WORKER_MAX_CACHED_WORKFLOWS).toBe(200);
+});
+
 test('bad values fail with one message that names each field', () => {
   let err: unknown;
   try {

@@ -1,5 +1,12 @@
 // The workflow bundle is cached per workflow in every worker: it must stay free of I/O and heavy
-// validation libraries (zod, Prisma, luxon, nodemailer, mjml).
+// validation libraries (zod, Prisma, luxon, nodemailer, mjml). Production workers load it pre-built.
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { Worker } from '@temporalio/worker';
+import { spawnSync } from 'child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'fs';
+import { tmpdir } from 'os';
+import path from 'path';
+import { loadConfig } from '../worker/config';
 import { workflowBundle } from './support/lead-harness';
 
 test('the workflow bundle contains no zod, Prisma, luxon, nodemailer or mjml', async () => {
@@ -10,3 +17,18 @@ test('the workflow bundle contains no zod, Prisma, luxon, nodemailer or mjml', a
   expect(code).toContain('leadLifecycle');
   console.log(`workflow bundle: ${(code.length / 1024 / 1024).toFixed(2)} MB`);
 });
+
+test('scripts/build-workflows.ts writes a bundle a worker runs (WORKFLOW_BUNDLE): a recorded history replays on it', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'leadflow-bundle-'));
+  try {
+    const out = path.join(dir, 'workflow-bundle.js');
+    const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, '../scripts/build-workflows.ts'), out], { encoding: 'utf8', timeout: 120_000 });
+    expect([r.status, r.stderr]).toEqual([0, '']);
+    expect(r.stdout).toContain(`WORKFLOW_BUNDLE=${out}`);
+    const config = loadConfig({ DATA_DIR: dir, WORKFLOW_BUNDLE: out });
+    const history = historyFromJSON(JSON.parse(readFileSync(path.join(__dirname, 'fixtures/histories/nurture-to-client.local-persist.json'), 'utf8')));
+    await Worker.runReplayHistory({ workflowBundle: { codePath: config.WORKFLOW_BUNDLE! } }, history, 'prebuilt');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}, 180_000);

@@ -52,6 +52,10 @@ const schema = z.object({
     .regex(/^\d+\/\d+d$/, 'must look like 3/7d (mails per days)')
     .default('3/7d'),
   SEED_DEMO: bool(true),
+  // A bundle made by scripts/build-workflows.ts (production); unset, the worker bundles workflows/ at start.
+  WORKFLOW_BUNDLE: z.string().min(1).optional(),
+  // Workflows kept in the worker's cache (a sleeping lead needs none); unset, the SDK sizes it from the heap.
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int('must be a whole number').min(0, 'must be >= 0').optional(),
 });
 
 export type Config = Omit<z.infer<typeof schema>, 'DATABASE_URL' | 'SMTP_HOST' | 'SMTP_PORT' | 'LINK_SIGNING_SECRET' | 'PUBLIC_BASE_URL'> & {
@@ -72,9 +76,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const c = parsed.data;
-  if (c.TEMPORAL_CLI_PATH && !existsSync(c.TEMPORAL_CLI_PATH)) {
-    throw new ConfigError(`Invalid configuration:\n  TEMPORAL_CLI_PATH: no file at ${c.TEMPORAL_CLI_PATH}`);
-  }
+  const missing = (['TEMPORAL_CLI_PATH', 'WORKFLOW_BUNDLE'] as const).filter((k) => c[k] && !existsSync(c[k]!));
+  if (missing.length) throw new ConfigError(`Invalid configuration:\n${missing.map((k) => `  ${k}: no file at ${c[k]}`).join('\n')}`);
   const dataDir = path.resolve(c.DATA_DIR);
   return {
     ...c,

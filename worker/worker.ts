@@ -19,7 +19,9 @@ export async function createWorkers(opts: { connection: NativeConnection; config
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TASK_QUEUE,
-    workflowsPath: require.resolve('../workflows'),
+    // A pre-built bundle (scripts/build-workflows.ts) spares every start the webpack run and its memory.
+    ...(config.WORKFLOW_BUNDLE ? { workflowBundle: { codePath: config.WORKFLOW_BUNDLE } } : { workflowsPath: require.resolve('../workflows') }),
+    ...(config.WORKER_MAX_CACHED_WORKFLOWS !== undefined ? { maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS } : {}),
     activities: rest,
     ...overrides.main,
   });
