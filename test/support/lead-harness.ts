@@ -1,7 +1,7 @@
 // Runs lead workflows on the time-skipping test server with two workers, like production: the
 // main task queue and the `<queue>-email` queue the workflow sends mail through.
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Worker, bundleWorkflowCode, type WorkerOptions, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { LeadActivities } from '../../workflows/activity-contract';
 import type { LeadWorkflowInput } from '../../workflows/lead-lifecycle';
 import { leadEventSignal } from '../../workflows/messages';
@@ -14,9 +14,9 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
   return bundle;
 }
 
-export async function startWorkers(env: TestWorkflowEnvironment, taskQueue: string, activities: LeadActivities): Promise<{ run<T>(fn: () => Promise<T>): Promise<T> }> {
+export async function startWorkers(env: TestWorkflowEnvironment, taskQueue: string, activities: LeadActivities, options: Partial<WorkerOptions> = {}): Promise<{ run<T>(fn: () => Promise<T>): Promise<T> }> {
   const workflowBundleCode = await workflowBundle();
-  const main = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: workflowBundleCode, activities });
+  const main = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: workflowBundleCode, activities, ...options });
   const email = await Worker.create({ connection: env.nativeConnection, taskQueue: `${taskQueue}-email`, activities: { sendEmail: activities.sendEmail } });
   return {
     run: (fn) => main.runUntil(email.runUntil(fn)),
