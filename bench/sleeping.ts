@@ -3,7 +3,7 @@
 // sleepers are evicted and cost the worker nothing. Worker RSS after the start, after eviction, after
 // waking 1,000 (a click: replay from history, then a real mail to the sink); every woken lead and a
 // sample of the others answer the state query. Target: RSS flat and < 500 MB.
-//   npx tsx bench/sleeping.ts [--leads 100000] [--wake 1000] [--sample 2000] [--cache 100]
+//   npx tsx bench/sleeping.ts [--leads 100000] [--wake 1000] [--sample 2000] [--cache 100] [--heap MB]
 import { leadEventSignal, stateQuery } from '../workflows/messages';
 import { cpuMeter, numberArg, pool, writeResult } from './report';
 import { startStack } from './stack';
@@ -12,12 +12,14 @@ const LEADS = numberArg('leads', 100_000);
 const WAKE = Math.min(numberArg('wake', 1000), LEADS);
 const SAMPLE = Math.min(numberArg('sample', 2000), LEADS);
 const CACHE = numberArg('cache', 100);
+// Optional V8 old-space cap for the worker process, MB (NODE_OPTIONS=--max-old-space-size); 0 = Node's default.
+const HEAP = numberArg('heap', 0);
 const TARGET_MB = 500;
 
 async function main(): Promise<void> {
   const stack = await startStack('sleeping');
   try {
-    const worker = await stack.startWorker({ WORKER_MAX_CACHED_WORKFLOWS: String(CACHE) });
+    const worker = await stack.startWorker({ WORKER_MAX_CACHED_WORKFLOWS: String(CACHE), ...(HEAP ? { NODE_OPTIONS: `--max-old-space-size=${HEAP}` } : {}) });
     const rss = { idle: round(worker.rssMb()) };
     // Where the RSS is: V8 heap (JS objects, workflow contexts) vs outside it (Rust core, buffers).
     const heap: Record<string, Awaited<ReturnType<typeof worker.memory>>> = { idle: await worker.memory() };
@@ -74,6 +76,7 @@ async function main(): Promise<void> {
     const result = {
       leads: LEADS,
       workerCache: CACHE,
+      workerHeapCapMb: HEAP || null,
       start: { wallMs: startMs, perSecond: round(LEADS / (startMs / 1000)), cpuSeconds: startCpu },
       wake: { leads: WAKE, wallMs: wakeMs, mailsAtSink: stack.sink.distinct(), sequenceFinished: wokenInDrip },
       queries: { asked: asked.length, answered, wallMs: queryMs },
