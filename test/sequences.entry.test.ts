@@ -4,7 +4,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createTimeSkippingEnv } from './helpers/temporal';
 import { fakeWorld, type FakeWorld } from './support/fake-activities';
-import { baseProfile, signalLead, startWorkers, terminateLeftovers } from './support/lead-harness';
+import { baseProfile, signalLead, startWorkers, terminateLeftovers, useTimeSkippingEnv } from './support/lead-harness';
 import { leadEventSignal, stateQuery, type LeadView } from '../workflows/messages';
 
 const DAY = 86_400_000;
@@ -18,15 +18,7 @@ const queue = (): string => `seq-entry-${process.pid}-${++n}`;
 // so a retry on a fresh server is cheap; a retried attempt's failure is still printed.
 jest.retryTimes(2, { logErrorsBeforeRetry: true });
 
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-}, 120_000);
-afterEach(async () => {
-  await terminateLeftovers(env);
-});
-afterAll(async () => {
-  await env?.teardown();
-});
+useTimeSkippingEnv((e) => (env = e));
 
 /**
  * The lead's state once `ok` holds, polled in real time (bounded): the test server may stop its

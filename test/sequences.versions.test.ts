@@ -13,9 +13,8 @@ import { leadEventSignal, stateQuery } from '../workflows/messages';
 import { migrationFor, versionToEnter } from '../workflows/sequence-registry';
 import { coldEducation } from '../workflows/sequences/cold-education';
 import { coldEducationV2, keepsV1, migratesV1 } from './fixtures/sequences/cold-education-v2';
-import { createTimeSkippingEnv } from './helpers/temporal';
 import { fakeWorld } from './support/fake-activities';
-import { baseProfile, signalLead, terminateLeftovers, workflowBundle } from './support/lead-harness';
+import { baseProfile, signalLead, useTimeSkippingEnv, workflowBundle } from './support/lead-harness';
 
 const DAY = 86_400_000;
 const root = path.join(__dirname, '..');
@@ -77,15 +76,7 @@ describe('replay of recorded histories', () => {
 
 describe('a running lead across a deploy (time-skipping)', () => {
   let env: TestWorkflowEnvironment;
-  beforeAll(async () => {
-    env = await createTimeSkippingEnv();
-  }, 120_000);
-  afterEach(async () => {
-    await terminateLeftovers(env);
-  });
-  afterAll(async () => {
-    await env?.teardown();
-  });
+  useTimeSkippingEnv((e) => (env = e));
 
   /**
    * Runs `fn` with the lead workers on `bundle` (main queue and the email queue). No workflow cache:

@@ -3,8 +3,7 @@
 // continue-as-new).
 import { WorkflowUpdateFailedError, WorkflowUpdateStage } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { createTimeSkippingEnv } from './helpers/temporal';
-import { baseProfile, passUntil, signalLead, startWorkers, terminateLeftovers } from './support/lead-harness';
+import { baseProfile, passUntil, signalLead, startWorkers, useTimeSkippingEnv } from './support/lead-harness';
 import { fakeWorld, type FakeWorld } from './support/fake-activities';
 import {
   acceptAssignmentUpdate,
@@ -23,15 +22,7 @@ let env: TestWorkflowEnvironment;
 let n = 0;
 const queue = (): string => `lifecycle-${process.pid}-${++n}`;
 
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-}, 120_000);
-afterEach(async () => {
-  await terminateLeftovers(env);
-});
-afterAll(async () => {
-  await env?.teardown();
-});
+useTimeSkippingEnv((e) => (env = e));
 
 const stagesOf = (w: FakeWorld, leadId: string): string[] =>
   w.events.filter((e) => e.leadId === leadId && e.type === 'stage_changed').map((e) => e.stageTo!);

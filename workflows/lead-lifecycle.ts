@@ -68,18 +68,13 @@ const HOLIDAY_LOOKAHEAD_MS = 400 * 86_400_000;
 /** A greeting later than this after its hour is skipped (the lead was not deferred on the day). */
 const GREETING_LATE_MS = 86_400_000;
 
-const db = wf.proxyActivities<LeadActivities>({
-  startToCloseTimeout: '30 seconds',
-  // Unlimited attempts: a database outage delays the lead, never loses or half-writes it.
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
-});
+// Unlimited attempts: a database outage delays the lead, never loses or half-writes it.
+const DB_RETRY = { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 } as const;
+const db = wf.proxyActivities<LeadActivities>({ startToCloseTimeout: '30 seconds', retry: DB_RETRY });
 const calendar = wf.proxyLocalActivities<Pick<LeadActivities, 'nextCalendarTime'>>({ startToCloseTimeout: '10 seconds' });
 // The lead's own history and snapshot, written inside the workflow task that produced them (a
-// local activity: no schedule/complete round trips through the server per step). Same retry as `db`.
-const store = wf.proxyLocalActivities<Pick<LeadActivities, 'persistLead'>>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
-});
+// local activity: no schedule/complete round trips through the server per step).
+const store = wf.proxyLocalActivities<Pick<LeadActivities, 'persistLead'>>({ startToCloseTimeout: '30 seconds', retry: DB_RETRY });
 /**
  * Marks the runs that persist through `store` and re-run the loop when a message arrives while the
  * loop is busy (before this, a kick during a flush waited for the next wake-up).

@@ -1,10 +1,11 @@
 // Runs lead workflows on the time-skipping test server with two workers, like production: the
 // main task queue and the `<queue>-email` queue the workflow sends mail through.
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker, bundleWorkflowCode, type WorkerOptions, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { LeadActivities } from '../../workflows/activity-contract';
 import type { LeadWorkflowInput } from '../../workflows/lead-lifecycle';
 import { leadEventSignal } from '../../workflows/messages';
+import { createTimeSkippingEnv } from '../helpers/temporal';
 import type { LeadEventSignal, LeadProfile } from '../../workflows/types';
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
@@ -14,9 +15,9 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
   return bundle;
 }
 
-export async function startWorkers(env: TestWorkflowEnvironment, taskQueue: string, activities: LeadActivities, options: Partial<WorkerOptions> = {}): Promise<{ run<T>(fn: () => Promise<T>): Promise<T> }> {
+export async function startWorkers(env: TestWorkflowEnvironment, taskQueue: string, activities: LeadActivities): Promise<{ run<T>(fn: () => Promise<T>): Promise<T> }> {
   const workflowBundleCode = await workflowBundle();
-  const main = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: workflowBundleCode, activities, ...options });
+  const main = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: workflowBundleCode, activities });
   const email = await Worker.create({ connection: env.nativeConnection, taskQueue: `${taskQueue}-email`, activities: { sendEmail: activities.sendEmail } });
   return {
     run: (fn) => main.runUntil(email.runUntil(fn)),
@@ -50,6 +51,24 @@ export async function terminateLeftovers(env: TestWorkflowEnvironment): Promise<
     await env.client.workflow.getHandle(id).terminate('test cleanup').catch(() => undefined);
   }
   started.clear();
+}
+
+/**
+ * The time-skipping server for a suite of lead tests: started before the suite (`set` receives it),
+ * the suite's leftover workflows terminated after each test, torn down after the suite.
+ */
+export function useTimeSkippingEnv(set: (env: TestWorkflowEnvironment) => void): void {
+  let env: TestWorkflowEnvironment | undefined;
+  beforeAll(async () => {
+    env = await createTimeSkippingEnv();
+    set(env);
+  }, 120_000);
+  afterEach(async () => {
+    if (env) await terminateLeftovers(env);
+  });
+  afterAll(async () => {
+    await env?.teardown();
+  });
 }
 
 /** signal-with-start: the way every event reaches a lead, known or not. */
