@@ -1,54 +1,45 @@
-// One database handle for the whole process, SQLite or PostgreSQL by DATABASE_URL. Both generated
-// clients come from the same models (prisma/models.prisma), so the SQLite client's type stands
-// for both: `Db`.
-import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
+// One database handle per process: Prisma (the ORM, for CRUD) on a pg pool, and the same pool for
+// the few statements written as SQL (activities/sql.ts: the mail ledger, the lead store, the KPI
+// report). PostgreSQL only: embedded for `npm start` and the tests (worker/embedded-postgres.ts).
 import { PrismaPg } from '@prisma/adapter-pg';
-import path from 'node:path';
-import { PrismaClient as PgClient } from '../generated/prisma-postgres/client';
-import { Prisma, PrismaClient as SqliteClient } from '../generated/prisma-sqlite/client';
+import pg from 'pg';
+import { Prisma, PrismaClient } from '../generated/prisma/client';
 
-export type Db = SqliteClient;
+export type Db = PrismaClient;
 export { Prisma };
 
-export const isPostgres = (url: string): boolean => /^postgres(ql)?:\/\//.test(url);
-export const isSqlite = (url: string): boolean => url.startsWith('file:');
+export const isPostgresUrl = (url: string): boolean => /^postgres(ql)?:\/\//.test(url);
 
-export function defaultDatabaseUrl(dataDir = process.env.DATA_DIR ?? path.join(__dirname, '..', '.data')): string {
-  return `file:${path.join(path.resolve(dataDir), 'leadflow.db')}`;
-}
+// Prisma stores DateTime as `timestamp(3)` (no time zone) holding UTC; pg would read it in the
+// process's local zone. Counts (bigint) are read as numbers. Only queries sent through
+// activities/sql.ts use these parsers: Prisma's adapter sets its own per query.
+const TIMESTAMP = 1114;
+const INT8 = 20;
+const getTypeParser = ((oid: number, format?: 'text' | 'binary') => {
+  if (oid === TIMESTAMP) return (v: string) => new Date(`${v.replace(' ', 'T')}Z`);
+  if (oid === INT8) return (v: string) => Number(v);
+  return pg.types.getTypeParser(oid, format);
+}) as typeof pg.types.getTypeParser;
 
-const dialects = new WeakMap<Db, 'sqlite' | 'postgres'>();
-/** Which SQL a handle made by createPrisma speaks (for the few queries written as plain SQL). */
-export function dialectOf(db: Db): 'sqlite' | 'postgres' {
-  const d = dialects.get(db);
-  if (!d) throw new Error('dialectOf: not a handle made by createPrisma');
-  return d;
-}
+const pools = new WeakMap<Db, pg.Pool>();
 
-export function createPrisma(url: string = process.env.DATABASE_URL ?? defaultDatabaseUrl()): Db {
-  if (isPostgres(url)) {
-    const pg = new PgClient({ adapter: new PrismaPg({ connectionString: url }) }) as unknown as Db;
-    dialects.set(pg, 'postgres');
-    return pg;
-  }
-  if (!isSqlite(url)) throw new Error(`DATABASE_URL must start with file: or postgresql://`);
-  // The busy timeout makes concurrent writers wait instead of failing with SQLITE_BUSY. WAL lets the
-  // API read while activities write; with WAL, synchronous=NORMAL is durable across process crashes
-  // (not power loss) and saves an fsync per commit. Both are set per connection, before any query.
-  const file = path.resolve(url.slice('file:'.length));
-  const adapter = new PrismaBetterSQLite3({ url: file, timeout: 10_000 });
-  const connect = adapter.connect.bind(adapter);
-  adapter.connect = async () => {
-    const conn = await connect();
-    await conn.executeScript('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
-    return conn;
-  };
-  const db = new SqliteClient({ adapter });
-  dialects.set(db, 'sqlite');
+/** Prisma on a pool of its own; `$disconnect()` ends the pool. */
+export function createPrisma(url: string): Db {
+  if (!isPostgresUrl(url)) throw new Error('DATABASE_URL must be a postgresql:// URL');
+  const pool = new pg.Pool({ connectionString: url, types: { getTypeParser } });
+  const db = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
+  pools.set(db, pool);
   return db;
 }
 
-/** True for a unique-constraint violation (P2002), on either provider. */
+/** The pg pool under a handle made by createPrisma (for activities/sql.ts). */
+export function poolOf(db: Db): pg.Pool {
+  const pool = pools.get(db);
+  if (!pool) throw new Error('poolOf: not a handle made by createPrisma');
+  return pool;
+}
+
+/** True for a unique-constraint violation (P2002). */
 export function isUniqueViolation(e: unknown): boolean {
   return typeof e === 'object' && e !== null && (e as { code?: string }).code === 'P2002';
 }

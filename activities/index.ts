@@ -9,24 +9,19 @@ import { createEmailActivities, type EmailConfig } from './email/send';
 import { createLeadStoreActivities } from './lead-store';
 import { createOfferAudienceActivities } from './offer-audience';
 import { createRoutingActivities } from './routing';
-import { sqlRunner } from './sql-runner';
 import { createTaskActivities } from './tasks';
 
 export interface ActivityDeps {
   db: Db;
-  /** The URL `db` was opened on: on a SQLite file the hot queries run their own fast path. */
-  databaseUrl: string;
   email: EmailConfig;
   signalBounce?: (leadId: string, key: string, error: string) => Promise<void>;
 }
 
 export function createActivities(deps: ActivityDeps): LeadActivities & OfferCampaignActivities & { close(): void } {
   const routing = createRoutingActivities({ db: deps.db });
-  // One runner for the ledger and the lead store: on SQLite, one writer thread for the file.
-  const sql = sqlRunner(deps.db, deps.databaseUrl);
-  const email = createEmailActivities({ db: deps.db, sql, config: deps.email, resolveRecipient: routing.resolveRecipient, ...(deps.signalBounce ? { signalBounce: deps.signalBounce } : {}) });
+  const email = createEmailActivities({ db: deps.db, config: deps.email, resolveRecipient: routing.resolveRecipient, ...(deps.signalBounce ? { signalBounce: deps.signalBounce } : {}) });
   return {
-    ...createLeadStoreActivities({ db: deps.db, sql }),
+    ...createLeadStoreActivities({ db: deps.db }),
     ...createCalendarActivities(),
     ...createClientActivities({ db: deps.db }),
     ...createTaskActivities({ db: deps.db }),
@@ -34,9 +29,6 @@ export function createActivities(deps: ActivityDeps): LeadActivities & OfferCamp
     routeLead: routing.routeLead,
     closeAssignment: routing.closeAssignment,
     sendEmail: email.sendEmail,
-    close: () => {
-      email.close();
-      sql.close();
-    },
+    close: email.close,
   };
 }

@@ -16,7 +16,7 @@ import { DateTime } from 'luxon';
 import type { LeadActivities, RouteLeadRequest, RouteLeadResult } from '../workflows/activity-contract';
 import { managerCapacityFreedSignal } from '../workflows/messages';
 import type { Temperature } from '../workflows/types';
-import type { Manager } from '../generated/prisma-sqlite/client';
+import type { Manager } from '../generated/prisma/client';
 import type { Db } from './db';
 
 export interface WorkingHours {

@@ -4,7 +4,7 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { LeadActivities, RecontactSummary, RecontactTaskRequest, RecontactTaskResult } from '../workflows/activity-contract';
 import { recontactTaskClosedSignal } from '../workflows/messages';
-import type { Task } from '../generated/prisma-sqlite/client';
+import type { Task } from '../generated/prisma/client';
 import { isUniqueViolation, type Db } from './db';
 import { rankManagers } from './routing';
 

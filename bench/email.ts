@@ -1,6 +1,6 @@
 // Email benchmark (issue 5): prints its figures and writes bench/results/email.json.
 //  1. per-mail render from the compiled cache vs calling mjml for every mail (target >= 20x)
-//  2. pooled sends/s to a local SMTP sink including the ledger (SQLite) vs a bare nodemailer loop
+//  2. pooled sends/s to a local SMTP sink including the ledger (PostgreSQL) vs a bare nodemailer loop
 //     (target >= 70%)
 //   npx tsx bench/email.ts [--mails 600] [--rounds 11]
 import { mkdirSync, readFileSync, writeFileSync } from 'fs';
@@ -10,7 +10,7 @@ import nodemailer from 'nodemailer';
 import { compileUncached, render } from '../activities/email/render';
 import { createEmailActivities } from '../activities/email/send';
 import { startSinkProcess } from './email-sink';
-import { createTestDb } from '../test/helpers/db';
+import { createTestDb, stopOwnTestServer } from '../test/helpers/db';
 
 const arg = (name: string, d: number): number => {
   const i = process.argv.indexOf(`--${name}`);
@@ -55,12 +55,11 @@ async function main(): Promise<void> {
     }));
     return Number(process.hrtime.bigint() - t) / 1e6;
   };
-  const { db, url, cleanup } = await createTestDb();
+  const { db, cleanup } = await createTestDb();
   const total = MAILS * ROUNDS;
   await db.lead.createMany({ data: Array.from({ length: total }, (_, i) => ({ id: `b${i}`, email: `p${i}@x.test`, firstName: 'Ola', locale: 'pl', timezone: 'Europe/Warsaw', source: 'bench', workflowId: `lead-b${i}`, consentStatus: 'confirmed' })) });
   const mail = createEmailActivities({
     db,
-    databaseUrl: url,
     config: { smtp, from: 'Acme <a@x.test>', companyName: 'Acme', companyAddress: '1 Main St', publicBaseUrl: 'https://x', siteUrl: 'https://www.x', linkSecret: 'y'.repeat(40), quietHours: { start: '23:59', end: '00:00' }, cap: { max: 3, days: 7 } },
   });
   // Warm both paths (connections, JIT, prepared caches) before measuring.
@@ -75,7 +74,7 @@ async function main(): Promise<void> {
   const ledgerMain: number[] = [];
   // Sender CPU per mail (this process; the sink has its own): steadier than wall time when other
   // processes load the machine, so it is reported next to the rates.
-  // The event loop's own share (Linux: the main thread's ticks), since the ledger writes in a thread.
+  // The event loop's own share (Linux: the main thread's ticks).
   const mainThreadMs = (): number | null => {
     try {
       const f = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1].split(' ');
@@ -125,6 +124,7 @@ async function main(): Promise<void> {
   mail.close();
   const sent = await db.emailLog.count({ where: { status: 'sent', leadId: { startsWith: 'b' } } });
   await cleanup();
+  await stopOwnTestServer();
   sink.stop();
   const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const bareMedian = median(bareRates);

@@ -1,5 +1,5 @@
 // Intake benchmark (issue 8): leads ingested per second through the HTTP API (API key, zod
-// validation, address check, suppression + dedup + lead row in SQLite, signal-with-start) vs raw
+// validation, address check, suppression + dedup + lead row in PostgreSQL, signal-with-start) vs raw
 // signal-with-start calls, against the same Temporal dev server in the same run, in alternating
 // rounds so load from other processes hits both alike (target >= 70%).
 // The API runs in a process of its own, as it would in production; the driver sends real HTTP on
@@ -10,7 +10,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { spawn } from 'child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
-import { createServer } from 'net';
 import { cpus, loadavg, tmpdir } from 'os';
 import path from 'path';
 import { createPrisma } from '../activities/db';
@@ -22,7 +21,8 @@ import { startDevServer } from '../worker/dev-server';
 import { createEmailVerifier } from '../worker/email-verification';
 import { profileOf } from '../worker/intake';
 import { leadEventSignal } from '../workflows/messages';
-import { createTestDb } from '../test/helpers/db';
+import { createTestDb, stopOwnTestServer } from '../test/helpers/db';
+import { freePort } from '../test/helpers/ports';
 
 const arg = (name: string, d: number): number => {
   const i = process.argv.indexOf(`--${name}`);
@@ -33,14 +33,6 @@ const ROUNDS = arg('rounds', 7);
 const CONC = arg('concurrency', 16);
 const DOMAINS = ['acme.test', 'beta.test', 'gamma.test', 'delta.test', 'epsilon.test'];
 const TASK_QUEUE = 'bench-intake';
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -164,6 +156,7 @@ async function main(): Promise<void> {
   api.stop();
   await connection.close();
   await t.cleanup();
+  await stopOwnTestServer();
   await dev.stop();
   rmSync(dir, { recursive: true, force: true });
 }

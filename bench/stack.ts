@@ -1,25 +1,17 @@
 // The real stack on loopback for the benchmarks and the chaos suite: Temporal dev server (state in
-// a temp dir, restartable on the same port and file), a migrated SQLite file, the SMTP sink and the
+// a temp dir, restartable on the same port and file), a migrated PostgreSQL database, the SMTP sink and the
 // workers in processes of their own, a Temporal client and intake as the API uses it.
 import { Client, Connection } from '@temporalio/client';
 import { existsSync, mkdtempSync, rmSync } from 'fs';
-import { createServer } from 'net';
 import { tmpdir } from 'os';
 import path from 'path';
-import { createTestDb, type TestDb } from '../test/helpers/db';
+import { createTestDb, stopOwnTestServer, type TestDb } from '../test/helpers/db';
+import { freePort } from '../test/helpers/ports';
 import { startDevServer, type DevServer } from '../worker/dev-server';
 import { intakeLead } from '../worker/intake';
 import { buildBenchBundle } from './bundle';
 import { spawnSink, type SinkTally } from './sink-process';
 import { spawnWorker, type WorkerChild } from './worker-process';
-
-export const freePort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
 
 export interface BenchStack {
   dir: string;
@@ -93,6 +85,7 @@ export async function startStack(name: string): Promise<BenchStack> {
       await connection.close();
       await dev.stop();
       await db.cleanup();
+      await stopOwnTestServer();
       rmSync(dir, { recursive: true, force: true });
     },
   };

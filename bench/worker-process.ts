@@ -66,7 +66,6 @@ async function main(): Promise<void> {
   const db = createPrisma(config.DATABASE_URL);
   const { close, ...activities } = createActivities({
     db,
-    databaseUrl: config.DATABASE_URL,
     email: { ...emailConfig(config), smtp: { host: config.SMTP_HOST, port: config.SMTP_PORT, secure: false, pool: true, maxConnections: 5 } },
   });
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS ?? '127.0.0.1:7233' });

@@ -1,29 +1,9 @@
-// Driver adapters for the Prisma CLI (migrate / diff), with the workarounds the offline Wasm schema
-// engine needs. Runtime code uses activities/db.ts; only the CLI loads this file.
-import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
+// The driver adapter for the Prisma CLI (migrate / diff), with the workarounds the offline Wasm
+// schema engine needs. Runtime code uses activities/db.ts; only the CLI loads this file.
 import { PrismaPg } from '@prisma/adapter-pg';
-import path from 'node:path';
 import pg from 'pg';
 
-export type Provider = 'sqlite' | 'postgres';
-
-export function providerOf(url: string): Provider {
-  if (url.startsWith('file:')) return 'sqlite';
-  if (/^postgres(ql)?:\/\//.test(url)) return 'postgres';
-  throw new Error(`DATABASE_URL must start with file: (SQLite) or postgresql:// (PostgreSQL), got "${url.split(':')[0]}:..."`);
-}
-
-/** The embedded default: a SQLite file in the git-ignored data folder. */
-export function defaultDatabaseUrl(): string {
-  const dataDir = path.resolve(process.env.DATA_DIR ?? path.join(__dirname, '..', '.data'));
-  return `file:${path.join(dataDir, 'leadflow.db')}`;
-}
-
-/** Path of a file: URL, relative paths resolved against the working directory. */
-export const sqlitePath = (url: string): string => path.resolve(url.slice('file:'.length));
-
 export async function cliAdapter(url: string) {
-  if (providerOf(url) === 'sqlite') return new PrismaBetterSQLite3({ url: sqlitePath(url) });
   reportCatalogTypesAsText();
   return new PrismaPg({ connectionString: url });
 }

@@ -1,17 +1,17 @@
-// Prisma CLI configuration for both providers, picked from DATABASE_URL (file: -> SQLite,
-// postgres(ql):// -> PostgreSQL). Driver adapters + `engine: 'js'` make the CLI use its bundled Wasm
+// Prisma CLI configuration. A driver adapter + `engine: 'js'` make the CLI use its bundled Wasm
 // schema engine, so generate / migrate never download a native engine (see ../shared/NOTES.md).
+// Unset, DATABASE_URL is the embedded PostgreSQL's (`npm start` runs it); generate needs a value too.
 import path from 'node:path';
 import { defineConfig } from 'prisma/config';
-import { cliAdapter, defaultDatabaseUrl, providerOf } from './cli-adapters';
+import { DEFAULT_EMBEDDED_PORT, embeddedUrl } from '../worker/embedded-url';
+import { cliAdapter } from './cli-adapters';
 
-const url = (process.env.DATABASE_URL ??= defaultDatabaseUrl());
-const provider = providerOf(url);
+const url = (process.env.DATABASE_URL ??= embeddedUrl(Number(process.env.EMBEDDED_POSTGRES_PORT ?? DEFAULT_EMBEDDED_PORT), 'leadflow'));
 
 export default defineConfig({
   experimental: { adapter: true },
   engine: 'js',
-  schema: path.join(__dirname, provider, 'schema.prisma'),
-  migrations: { path: path.join(__dirname, provider, 'migrations') },
+  schema: path.join(__dirname, 'schema.prisma'),
+  migrations: { path: path.join(__dirname, 'migrations') },
   adapter: () => cliAdapter(url),
 });

@@ -26,7 +26,7 @@ async function main(): Promise<number> {
   const { DATABASE_URL } = loadConfig();
   const db = createPrisma(DATABASE_URL);
   try {
-    const report = await computeKpis(db, DATABASE_URL, range.data);
+    const report = await computeKpis(db, range.data);
     if (values.json) console.log(JSON.stringify(report, null, 2));
     else {
       const to = new Date(range.data.to.getTime() - 1).toISOString().slice(0, 10);

@@ -1,15 +1,12 @@
 // `npm run routing-demo`: routes a batch of sample leads over the demo managers (worker/seed.ts) on a
-// fresh SQLite database with the real routing activity, and prints who got what and why: tiers for
+// fresh PostgreSQL database (embedded, thrown away after) with the real routing activity, and prints who got what and why: tiers for
 // hot leads, language and region, round robin, an absence, a full manager, an SLA miss re-routed, and
 // a freed slot waking the longest-waiting queued lead. The clock is fixed (Monday 23 November 2026,
 // 10:00 in Warsaw), so every run prints the same assignments.
-import { mkdtempSync, rmSync } from 'fs';
 import { DateTime } from 'luxon';
-import { tmpdir } from 'os';
-import { join } from 'path';
-import { createPrisma, type Db } from '../activities/db';
+import type { Db } from '../activities/db';
 import { createRoutingActivities, wakeQueuedLeads, whyNot, type CapacitySignaller } from '../activities/routing';
-import { migrate } from '../test/helpers/db';
+import { createTestDb, stopOwnTestServer } from '../test/helpers/db';
 import type { RouteLeadRequest, RouteLeadResult } from '../workflows/activity-contract';
 import type { Temperature } from '../workflows/types';
 import { seedDemoManagers } from '../worker/seed';
@@ -45,15 +42,12 @@ const SAMPLES: [string, Temperature, string, string][] = [
 ];
 
 async function main(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'leadflow-routing-demo-'));
-  const url = `file:${join(dir, 'demo.db')}`;
-  migrate(url);
-  const db = createPrisma(url);
+  const t = await createTestDb();
   try {
-    await run(db);
+    await run(t.db);
   } finally {
-    await db.$disconnect();
-    rmSync(dir, { recursive: true, force: true });
+    await t.cleanup();
+    await stopOwnTestServer();
   }
 }
 

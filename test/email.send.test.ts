@@ -1,5 +1,5 @@
 // The sendEmail activity against a real SMTP server on 127.0.0.1 (test/email.helpers.ts) and a real
-// ledger: SQLite always, PostgreSQL too when LEADFLOW_TEST_DATABASE_URL names a server.
+// ledger on PostgreSQL.
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { verifyLink } from '../activities/email/links';
 import { createEmailActivities, emailHash, type EmailConfig } from '../activities/email/send';
@@ -7,16 +7,8 @@ import type { Db } from '../activities/db';
 import type { SendEmailRequest } from '../workflows/activity-contract';
 import type { LeadEventSignal } from '../workflows/types';
 import { startTestSmtp, type TestSmtp } from './email.helpers';
-import { createPgTestDb, createTestDb, type TestDb } from './helpers/db';
-
-// The ledger's SQL runs on a better-sqlite3 connection when given a SQLite URL, else through Prisma.
-const providers: [string, () => Promise<TestDb | null>, boolean][] = [
-  ['SQLite, own connection', createTestDb, true],
-  ['SQLite, through Prisma', createTestDb, false],
-];
-if (process.env.LEADFLOW_TEST_DATABASE_URL) providers.push(['PostgreSQL', createPgTestDb, true]);
-
-describe.each(providers)('sendEmail on %s', (_name, makeDb, passUrl) => {
+import pg from 'pg';
+import { createTestDb, type TestDb } from './helpers/db';
 
 const SECRET = 'x'.repeat(40);
 let t: TestDb;
@@ -60,10 +52,10 @@ const req = (leadId: string, key: string, over: Partial<SendEmailRequest> = {}):
 });
 
 beforeAll(async () => {
-  t = (await makeDb())!;
+  t = await createTestDb();
   db = t.db;
   sink = await startTestSmtp();
-  mail = createEmailActivities({ db, ...(passUrl ? { databaseUrl: t.url } : {}), config: config(sink.port), client, resolveRecipient: async (to) => (to === 'head-of-sales' ? 'head@acme.test' : null) });
+  mail = createEmailActivities({ db, config: config(sink.port), client, resolveRecipient: async (to) => (to === 'head-of-sales' ? 'head@acme.test' : null) });
 });
 afterAll(async () => {
   mail.close();
@@ -138,6 +130,24 @@ test('many sends at once each claim, send and record once (writes committed toge
   expect(rows.map((r) => [r.status, r.attempts])).toEqual(ids.map(() => ['sent', 1]));
   expect((await Promise.all(ids.map((id) => mail.sendEmail(req(id, `${id}:burst`))))).map((r) => r.status)).toEqual(ids.map(() => 'already_sent'));
   expect(sink.received).toHaveLength(12);
+});
+
+test('the claim is committed before any SMTP traffic: when the mail arrives, another connection sees it', async () => {
+  const id = await lead();
+  const key = `${id}:durable`;
+  const seen: (string | undefined)[] = [];
+  sink.beforeAccept(async () => {
+    const c = new pg.Client({ connectionString: t.url });
+    await c.connect();
+    seen.push((await c.query<{ status: string }>('SELECT "status" FROM "EmailLog" WHERE "idempotencyKey" = $1', [key])).rows[0]?.status);
+    await c.end();
+  });
+  try {
+    expect((await mail.sendEmail(req(id, key))).status).toBe('sent');
+  } finally {
+    sink.beforeAccept(null);
+  }
+  expect(seen).toEqual(['claimed']);
 });
 
 test('a 421 is retried by Temporal and the retry sends exactly one mail', async () => {
@@ -254,5 +264,4 @@ test('a manager notification goes to the resolved address, without the lead\'s u
   // Nobody to resolve: recorded as not sent, nothing goes out.
   expect((await mail.sendEmail(req(id, `${id}:nobody`, { template: 'sales-escalation', kind: 'transactional', to: 'nobody', variables: card }))).status).toBe('suppressed');
   expect(sink.received).toHaveLength(1);
-});
 });

@@ -38,7 +38,6 @@ const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
 test('double opt-in: one confirmation mail, no marketing until confirmed, consent stored with source, version and time', async () => {
   const { close, ...activities } = createActivities({
     db: t.db,
-    databaseUrl: t.url,
     email: { smtp: { host: '127.0.0.1', port: smtp.port, secure: false, pool: false }, from: 'Acme <hello@acme.test>', companyName: 'Acme', companyAddress: '1 Main St', publicBaseUrl: 'http://leads.test', siteUrl: 'https://www.acme.test', linkSecret: s.config.LINK_SIGNING_SECRET, quietHours: { start: '00:00', end: '00:01' }, cap: { max: 10, days: 7 } },
   });
   try {

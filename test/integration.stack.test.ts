@@ -47,7 +47,6 @@ beforeAll(async () => {
   client = new Client({ connection: await Connection.connect({ address: dev.address }) });
   const acts = createActivities({
     db: t.db,
-    databaseUrl: t.url,
     email: { smtp: { host: '127.0.0.1', port: sink.port, secure: false }, from: 'Acme <a@acme.test>', companyName: 'Acme', companyAddress: '1 Main St', publicBaseUrl: 'http://leads.test', siteUrl: 'https://www.acme.test', linkSecret: config.LINK_SIGNING_SECRET, quietHours: { start: '00:00', end: '00:01' }, cap: { max: 10, days: 7 } },
   });
   const { close, ...activities } = acts;

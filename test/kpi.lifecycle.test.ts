@@ -79,7 +79,7 @@ test('KPIs read the history the workflow wrote: funnel, manager, rejection, re-q
   });
 
   // Workflow time ran ~200 days ahead; Client.wonAt is the activity's wall clock. Cover both.
-  const r = await computeKpis(db, t.url, kpiRangeSchema.parse({ from: new Date(t0 - DAY).toISOString(), to: new Date(Math.max(Date.now(), t0) + 400 * DAY).toISOString() }));
+  const r = await computeKpis(db, kpiRangeSchema.parse({ from: new Date(t0 - DAY).toISOString(), to: new Date(Math.max(Date.now(), t0) + 400 * DAY).toISOString() }));
   expect(r.leads.bySourceAndChannel).toEqual([
     { source: 'chat', channel: '(none)', leads: 1 },
     { source: 'web_form', channel: 'cpc', leads: 1 },

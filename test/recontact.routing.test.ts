@@ -1,26 +1,26 @@
 // No double contact, at the routing step: the manager holding a lead's re-contact task (`prefer`) is
 // offered the lead first when eligible, ahead of a better-ranked manager; when not eligible (full,
-// wrong language, away, already missed the lead's SLA) the usual ranking decides. Real database:
-// SQLite, and PostgreSQL when LEADFLOW_TEST_DATABASE_URL is set.
+// wrong language, away, already missed the lead's SLA) the usual ranking decides. Real database
+// (PostgreSQL).
 import { createRoutingActivities } from '../activities/routing';
 import type { RouteLeadRequest } from '../workflows/activity-contract';
-import { createPgTestDb, createTestDb, opened, testWith, type TestDb } from './helpers/db';
+import { createTestDb, type TestDb } from './helpers/db';
 
 // Monday 2026-11-23 10:00 Warsaw: inside everyone's working hours.
 const NOW = '2026-11-23T09:00:00.000Z';
 const hours = { days: [1, 2, 3, 4, 5], start: '09:00', end: '17:00' };
 
-function suite(name: string, open: () => Promise<TestDb | null>): void {
-  let t: TestDb | null;
+describe('on PostgreSQL', () => {
+  let t: TestDb;
   beforeAll(async () => {
-    t = await open();
-  }, 120_000);
+    t = await createTestDb();
+  });
   afterAll(async () => {
     await t?.cleanup();
   });
 
-  testWith(open)(`${name}: the task's manager first when eligible, the ranking otherwise`, async () => {
-    const { db } = opened(t);
+  test(`the task's manager first when eligible, the ranking otherwise`, async () => {
+    const { db } = t;
     const mk = async (name: string, over: { tier?: number; conversionRate?: number; capacity?: number; languages?: string[]; outOfOffice?: { from: string; to: string }[] } = {}) =>
       (await db.manager.create({ data: { name, email: `${name}@sales.test`, languages: over.languages ?? ['en'], regions: [], tier: over.tier ?? 2, conversionRate: over.conversionRate ?? 0.1, capacity: over.capacity ?? 5, timezone: 'Europe/Warsaw', workingHours: hours, outOfOffice: over.outOfOffice ?? [] } })).id;
     const top = await mk('top', { tier: 1, conversionRate: 0.5, capacity: 20 });
@@ -57,7 +57,4 @@ function suite(name: string, open: () => Promise<TestDb | null>): void {
     expect(await route({ prefer: 'gone' })).toMatchObject({ assigned: true, managerId: top });
     expect((await db.manager.findUniqueOrThrow({ where: { id: holder } })).openLeads).toBe(1);
   });
-}
-
-suite('sqlite', createTestDb);
-suite('postgres', createPgTestDb);
+});

@@ -10,7 +10,8 @@ test('defaults give the embedded stack', () => {
     SINK_SMTP_PORT: 2525,
     SMTP_HOST: '127.0.0.1',
     SMTP_PORT: 2525,
-    DATABASE_URL: 'file:/tmp/leadflow-config-test/leadflow.db',
+    DATABASE_URL: 'postgresql://leadflow:leadflow@127.0.0.1:5433/leadflow',
+    DATABASE_EMBEDDED: true,
     TASK_QUEUE: 'leadflow',
     EMAIL_TASK_QUEUE: 'leadflow-email',
   });
@@ -35,7 +36,7 @@ test('a pre-built workflow bundle and the cache size are checked at start', () =
 test('bad values fail with one message that names each field', () => {
   let err: unknown;
   try {
-    loadConfig({ API_PORT: '70000', DATABASE_URL: 'mysql://x', SMTP_SECURE: 'maybe', TEMPORAL_ADDRESS: 'nohost', QUIET_HOURS: '8pm' });
+    loadConfig({ API_PORT: '70000', DATABASE_URL: 'file:/tmp/leadflow.db', SMTP_SECURE: 'maybe', TEMPORAL_ADDRESS: 'nohost', QUIET_HOURS: '8pm' });
   } catch (e) {
     err = e;
   }
@@ -43,7 +44,7 @@ test('bad values fail with one message that names each field', () => {
   const msg = (err as Error).message;
   expect(msg).toMatch(/^Invalid configuration:/);
   expect(msg).toContain('API_PORT: must be a port 1-65535');
-  expect(msg).toContain('DATABASE_URL: must start with file: (SQLite) or postgresql:// (PostgreSQL)');
+  expect(msg).toContain('DATABASE_URL: must be a postgresql:// URL (PostgreSQL)');
   expect(msg).toContain('SMTP_SECURE: must be true or false');
   expect(msg).toContain('TEMPORAL_ADDRESS: must be host:port');
   expect(msg).toContain('QUIET_HOURS: must look like 20:00-08:00');
@@ -52,5 +53,6 @@ test('bad values fail with one message that names each field', () => {
 test('a postgres URL and an external Temporal are accepted as given', () => {
   const c = loadConfig({ DATABASE_URL: 'postgresql://u:p@db:5432/leadflow', TEMPORAL_ADDRESS: 'temporal:7233', LINK_SIGNING_SECRET: 's'.repeat(32) });
   expect(c.DATABASE_URL).toBe('postgresql://u:p@db:5432/leadflow');
+  expect(c.DATABASE_EMBEDDED).toBe(false);
   expect(c.TEMPORAL_ADDRESS).toBe('temporal:7233');
 });

@@ -11,7 +11,7 @@ import { workflowBundle } from './support/lead-harness';
 
 test('the workflow bundle contains no zod, Prisma, luxon, nodemailer or mjml', async () => {
   const { code } = await workflowBundle();
-  for (const lib of ['zod', '@prisma', 'luxon', 'nodemailer', 'mjml', 'better-sqlite3']) {
+  for (const lib of ['zod', '@prisma', 'luxon', 'nodemailer', 'mjml', 'pg']) {
     expect([lib, code.includes(`node_modules/${lib}/`)]).toEqual([lib, false]);
   }
   expect(code).toContain('leadLifecycle');

@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'fs';
 import path from 'path';
 import { z } from 'zod';
 import type { EmailConfig } from '../activities/email/send';
+import { DEFAULT_EMBEDDED_PORT, embeddedUrl } from './embedded-url';
 
 const port = (fallback: number) => z.coerce.number().int().min(1, 'must be a port 1-65535').max(65535, 'must be a port 1-65535').default(fallback);
 const bool = (fallback: boolean) =>
@@ -21,10 +22,12 @@ const schema = z.object({
   TEMPORAL_UI_PORT: port(8233),
   TEMPORAL_CLI_PATH: z.string().optional(),
   TASK_QUEUE: z.string().min(1).default('leadflow'),
+  // Unset: the embedded PostgreSQL in DATA_DIR/postgres, on EMBEDDED_POSTGRES_PORT.
   DATABASE_URL: z
     .string()
-    .regex(/^(file:|postgres(ql)?:\/\/)/, 'must start with file: (SQLite) or postgresql:// (PostgreSQL)')
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL (PostgreSQL)')
     .optional(),
+  EMBEDDED_POSTGRES_PORT: port(DEFAULT_EMBEDDED_PORT),
   API_HOST: z.string().default('127.0.0.1'),
   API_PORT: port(3000),
   PUBLIC_BASE_URL: z.string().url('must be a URL like https://leads.example.com').optional(),
@@ -60,6 +63,8 @@ const schema = z.object({
 
 export type Config = Omit<z.infer<typeof schema>, 'DATABASE_URL' | 'SMTP_HOST' | 'SMTP_PORT' | 'LINK_SIGNING_SECRET' | 'PUBLIC_BASE_URL'> & {
   DATABASE_URL: string;
+  /** True when DATABASE_URL was not set: `npm start` runs the embedded PostgreSQL it names. */
+  DATABASE_EMBEDDED: boolean;
   SMTP_HOST: string;
   SMTP_PORT: number;
   LINK_SIGNING_SECRET: string;
@@ -82,7 +87,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     ...c,
     DATA_DIR: dataDir,
-    DATABASE_URL: c.DATABASE_URL ?? `file:${path.join(dataDir, 'leadflow.db')}`,
+    DATABASE_URL: c.DATABASE_URL ?? embeddedUrl(c.EMBEDDED_POSTGRES_PORT, 'leadflow'),
+    DATABASE_EMBEDDED: !c.DATABASE_URL,
     SMTP_HOST: c.SMTP_HOST ?? '127.0.0.1',
     SMTP_PORT: c.SMTP_PORT ?? c.SINK_SMTP_PORT,
     LINK_SIGNING_SECRET: c.LINK_SIGNING_SECRET ?? devSecret(dataDir),

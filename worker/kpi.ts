@@ -1,9 +1,9 @@
-// KPI report for a date range, computed in the database. Every query is written once and runs on
-// SQLite and PostgreSQL; the two places where the providers differ (date arithmetic, reading a
-// JSON field) are the `Dialect` below. Percentiles use window functions (both providers have them)
-// with the nearest-rank rule, so no provider-specific percentile function is needed.
+// KPI report for a date range, computed in the database: SQL through pg (activities/sql.ts), each
+// query with the range as $1 (from) and $2 (to). Percentiles use window functions with the
+// nearest-rank rule.
 import { z } from 'zod';
-import { Prisma, isPostgres, type Db } from '../activities/db';
+import type { Db } from '../activities/db';
+import { sqlOf } from '../activities/sql';
 import { REJECTION_REASONS } from '../workflows/types';
 
 const DAY_MS = 86_400_000;
@@ -96,130 +96,123 @@ export interface KpiReport {
   requalified: { leads: number; wonBack: number };
 }
 
-/** The provider differences, as SQL fragments over trusted column expressions. */
-interface Dialect {
-  daysBetween(from: string, to: string): string;
-  jsonText(column: string, key: string): string;
-}
-const sqlite: Dialect = {
-  daysBetween: (from, to) => `(julianday(${to}) - julianday(${from}))`,
-  jsonText: (column, key) => `json_extract(${column}, '$.${key}')`,
-};
-const postgres: Dialect = {
-  daysBetween: (from, to) => `(CAST(EXTRACT(EPOCH FROM (${to} - ${from})) AS DOUBLE PRECISION) / 86400.0)`,
-  jsonText: (column, key) => `(${column} ->> '${key}')`,
-};
-
-/** Drivers return counts as bigint and PostgreSQL averages as Decimal; the report wants numbers. */
+/** Sums and averages come as numeric (text); the report wants numbers. */
 const num = (v: unknown): number => (v === null || v === undefined ? 0 : typeof v === 'number' ? v : Number(typeof v === 'object' && 'toString' in v ? String(v) : v));
 const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : num(v));
 const ratio = (a: number, b: number): number | null => (b > 0 ? a / b : null);
-/** Orders in code, not SQL: the providers' text collations differ ('(none)' vs 'no_budget'). */
+/** Orders in code, not SQL: the database's text collation depends on its locale ('(none)' vs 'no_budget'). */
 const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 const countsDesc = (rows: CountRow[]): CountRow[] => [...rows].sort((a, b) => b.count - a.count || byText(a.key, b.key));
-const list = (values: readonly string[]): Prisma.Sql => Prisma.join(values.map((v) => Prisma.sql`${v}`));
 
 function funnelRow(source: string, leads: number, mql: number, sql: number, clients: number): FunnelRow {
   return { source, leads, mql, sql, clients, leadToMql: ratio(mql, leads), mqlToSql: ratio(sql, mql), sqlToClient: ratio(clients, sql), leadToClient: ratio(clients, leads) };
 }
 
-/** The report for `range`. `databaseUrl` tells the provider (the same one `db` was made from). */
-export async function computeKpis(db: Db, databaseUrl: string, range: KpiRange): Promise<KpiReport> {
-  const d = isPostgres(databaseUrl) ? postgres : sqlite;
+// A lead first touched in the range.
+const LEAD_IN_RANGE = `l."firstTouchAt" >= $1 AND l."firstTouchAt" < $2`;
+/** A stage in the array parameter `param` reached (by its stage_changed event) before the end of the range. */
+const reached = (param: string) =>
+  `CASE WHEN EXISTS (SELECT 1 FROM "LeadEvent" e WHERE e."leadId" = l."id" AND e."type" = 'stage_changed' AND e."stageTo" = ANY(${param}::text[]) AND e."occurredAt" < $2) THEN 1 ELSE 0 END`;
+
+const SOURCE_CHANNEL_SQL = `
+  SELECT l."source" AS "source", COALESCE(c."channel", '(none)') AS "channel", COUNT(*) AS "leads"
+  FROM "Lead" l LEFT JOIN "Campaign" c ON c."id" = l."campaignId"
+  WHERE ${LEAD_IN_RANGE}
+  GROUP BY l."source", COALESCE(c."channel", '(none)')`;
+
+// Cohort funnel: leads first touched in the range and how far each got by the range's end.
+// $3, $4, $5: the stages at or past MQL, at or past SQL, client.
+const FUNNEL_SQL = `
+  SELECT l."source" AS "source", COUNT(*) AS "leads", SUM(${reached('$3')}) AS "mql", SUM(${reached('$4')}) AS "sql", SUM(${reached('$5')}) AS "clients"
+  FROM "Lead" l
+  WHERE ${LEAD_IN_RANGE}
+  GROUP BY l."source"`;
+
+// Leads first touched and clients won in the range, per campaign; campaigns running in the range
+// or with such leads or clients.
+const CAMPAIGN_SQL = `
+  SELECT c."id" AS "id", c."name" AS "name", c."channel" AS "channel", c."currency" AS "currency", c."spend" AS "spend",
+         c."startsAt" AS "startsAt", c."endsAt" AS "endsAt", x."leads" AS "leads", y."clients" AS "clients", y."margin" AS "margin"
+  FROM "Campaign" c
+  JOIN (SELECT c2."id" AS "id", COUNT(l."id") AS "leads" FROM "Campaign" c2 LEFT JOIN "Lead" l ON l."campaignId" = c2."id" AND ${LEAD_IN_RANGE} GROUP BY c2."id") x ON x."id" = c."id"
+  JOIN (SELECT c3."id" AS "id", COUNT(k."id") AS "clients", SUM(k."grossMargin") AS "margin"
+        FROM "Campaign" c3 LEFT JOIN "Lead" l ON l."campaignId" = c3."id" LEFT JOIN "Client" k ON k."leadId" = l."id" AND k."wonAt" >= $1 AND k."wonAt" < $2
+        GROUP BY c3."id") y ON y."id" = c."id"
+  WHERE x."leads" > 0 OR y."clients" > 0
+     OR (c."startsAt" IS NOT NULL AND c."endsAt" IS NOT NULL AND c."startsAt" < $2 AND c."endsAt" > $1)`;
+
+// First touch -> won, in days, for clients won in the range: per month of winning and overall.
+const CYCLE_SQL = `
+  WITH c AS (
+    SELECT to_char(k."wonAt", 'YYYY-MM') AS "month", EXTRACT(EPOCH FROM (k."wonAt" - l."firstTouchAt")) / 86400.0 AS "days"
+    FROM "Client" k JOIN "Lead" l ON l."id" = k."leadId"
+    WHERE k."wonAt" >= $1 AND k."wonAt" < $2
+  ), g AS (
+    SELECT "month", "days" FROM c UNION ALL SELECT 'all' AS "month", "days" FROM c
+  ), r AS (
+    SELECT "month", "days", ROW_NUMBER() OVER (PARTITION BY "month" ORDER BY "days") AS "rn", COUNT(*) OVER (PARTITION BY "month") AS "n" FROM g
+  )
+  SELECT "month", MAX("n") AS "n",
+         CAST(AVG(CASE WHEN "rn" IN (("n" + 1) / 2, ("n" + 2) / 2) THEN "days" END) AS DOUBLE PRECISION) AS "median",
+         CAST(MAX(CASE WHEN "rn" = (9 * "n" + 9) / 10 THEN "days" END) AS DOUBLE PRECISION) AS "p90"
+  FROM r GROUP BY "month"`;
+
+// Offers made in the range, per manager. A lead offered twice to one manager counts once.
+const MANAGER_SQL = `
+  SELECT m."id" AS "id", m."name" AS "name",
+         COUNT(DISTINCT a."leadId") AS "received",
+         COUNT(DISTINCT CASE WHEN a."acceptedAt" IS NOT NULL AND (a."dueAt" IS NULL OR a."acceptedAt" <= a."dueAt") THEN a."leadId" END) AS "acceptedInSla",
+         COUNT(DISTINCT CASE WHEN a."status" = 'missed' THEN a."leadId" END) AS "missed",
+         COUNT(DISTINCT CASE WHEN a."status" = 'won' THEN a."leadId" END) AS "won",
+         COUNT(DISTINCT CASE WHEN a."status" = 'lost' THEN a."leadId" END) AS "lost"
+  FROM "Manager" m LEFT JOIN "Assignment" a ON a."managerId" = m."id" AND a."assignedAt" >= $1 AND a."assignedAt" < $2
+  GROUP BY m."id", m."name", m."active"
+  HAVING COUNT(a."id") > 0 OR m."active"`;
+
+// The workflow writes a rejection as stage_changed -> rejected with reason "<by>: <reason>[ (<note>)]".
+// $3: the known reasons; $4: the same as LIKE patterns (`_` escaped: as a wildcard it would match
+// "no budget" too).
+const REJECTION_SQL = `
+  SELECT r."reason" AS "reason", COUNT(e."id") AS "n"
+  FROM unnest($3::text[], $4::text[]) AS r("reason", "pattern")
+  LEFT JOIN "LeadEvent" e ON e."type" = 'stage_changed' AND e."stageTo" = 'rejected' AND e."occurredAt" >= $1 AND e."occurredAt" < $2
+       AND (e."reason" LIKE ('%: ' || r."pattern") ESCAPE '\\' OR e."reason" LIKE ('%: ' || r."pattern" || ' (%') ESCAPE '\\')
+  GROUP BY r."reason"`;
+
+// $3: the question.
+const SURVEY_SQL = `
+  SELECT COALESCE(s."answers" ->> $3, '(none)') AS "answer", COUNT(*) AS "n"
+  FROM "SurveyResponse" s
+  WHERE s."current" AND s."submittedAt" >= $1 AND s."submittedAt" < $2
+  GROUP BY COALESCE(s."answers" ->> $3, '(none)')`;
+
+const EMAIL_SQL = `
+  SELECT e."template" AS "template", COUNT(*) AS "n" FROM "EmailLog" e
+  WHERE e."status" = 'sent' AND e."sentAt" >= $1 AND e."sentAt" < $2
+  GROUP BY e."template"`;
+
+// Won back: a client won in the range whose lead had been rejected before.
+const REQUALIFIED_SQL = `
+  SELECT
+    (SELECT COUNT(DISTINCT e."leadId") FROM "LeadEvent" e WHERE e."type" = 'requalified' AND e."occurredAt" >= $1 AND e."occurredAt" < $2) AS "requalified",
+    (SELECT COUNT(*) FROM "Client" k WHERE k."wonAt" >= $1 AND k."wonAt" < $2
+       AND EXISTS (SELECT 1 FROM "LeadEvent" e WHERE e."leadId" = k."leadId" AND e."type" = 'stage_changed' AND e."stageTo" = 'rejected' AND e."occurredAt" < k."wonAt")) AS "wonBack",
+    (SELECT COUNT(*) FROM "LeadEvent" e WHERE e."type" = 'stage_changed' AND e."stageTo" = 'rejected' AND e."occurredAt" >= $1 AND e."occurredAt" < $2) AS "rejections"`;
+
+/** The report for `range`. */
+export async function computeKpis(db: Db, range: KpiRange): Promise<KpiReport> {
+  const sql = sqlOf(db);
   const { from, to } = range;
-  const leadInRange = Prisma.sql`l."firstTouchAt" >= ${from} AND l."firstTouchAt" < ${to}`;
-  // A stage reached (by its stage_changed event) before the end of the range.
-  const reached = (stages: readonly string[]) =>
-    Prisma.sql`CASE WHEN EXISTS (SELECT 1 FROM "LeadEvent" e WHERE e."leadId" = l."id" AND e."type" = 'stage_changed' AND e."stageTo" IN (${list(stages)}) AND e."occurredAt" < ${to}) THEN 1 ELSE 0 END`;
-
   const [bySourceAndChannel, funnelRows, campaignRows, cycleRows, managerRows, rejectionRows, surveyRows, emailRows, requalRows] = await Promise.all([
-    db.$queryRaw<{ source: string; channel: string; leads: bigint }[]>`
-      SELECT l."source" AS "source", COALESCE(c."channel", '(none)') AS "channel", COUNT(*) AS "leads"
-      FROM "Lead" l LEFT JOIN "Campaign" c ON c."id" = l."campaignId"
-      WHERE ${leadInRange}
-      GROUP BY l."source", COALESCE(c."channel", '(none)')`,
-
-    // Cohort funnel: leads first touched in the range and how far each got by the range's end.
-    db.$queryRaw<{ source: string; leads: bigint; mql: bigint; sql: bigint; clients: bigint }[]>`
-      SELECT l."source" AS "source", COUNT(*) AS "leads",
-             SUM(${reached(MQL_OR_LATER)}) AS "mql", SUM(${reached(SQL_OR_LATER)}) AS "sql", SUM(${reached(['client'])}) AS "clients"
-      FROM "Lead" l
-      WHERE ${leadInRange}
-      GROUP BY l."source"`,
-
-    // Leads first touched and clients won in the range, per campaign; campaigns running in the range
-    // or with such leads or clients.
-    db.$queryRaw<{ id: string; name: string; channel: string; currency: string; spend: number; startsAt: Date | null; endsAt: Date | null; leads: bigint; clients: bigint; margin: number | null }[]>`
-      SELECT c."id" AS "id", c."name" AS "name", c."channel" AS "channel", c."currency" AS "currency", c."spend" AS "spend",
-             c."startsAt" AS "startsAt", c."endsAt" AS "endsAt", x."leads" AS "leads", y."clients" AS "clients", y."margin" AS "margin"
-      FROM "Campaign" c
-      JOIN (SELECT c2."id" AS "id", COUNT(l."id") AS "leads" FROM "Campaign" c2 LEFT JOIN "Lead" l ON l."campaignId" = c2."id" AND ${leadInRange} GROUP BY c2."id") x ON x."id" = c."id"
-      JOIN (SELECT c3."id" AS "id", COUNT(k."id") AS "clients", SUM(k."grossMargin") AS "margin"
-            FROM "Campaign" c3 LEFT JOIN "Lead" l ON l."campaignId" = c3."id" LEFT JOIN "Client" k ON k."leadId" = l."id" AND k."wonAt" >= ${from} AND k."wonAt" < ${to}
-            GROUP BY c3."id") y ON y."id" = c."id"
-      WHERE x."leads" > 0 OR y."clients" > 0
-         OR (c."startsAt" IS NOT NULL AND c."endsAt" IS NOT NULL AND c."startsAt" < ${to} AND c."endsAt" > ${from})`,
-
-    // First touch -> won, in days, for clients won in the range: per month of winning and overall.
-    db.$queryRaw<{ month: string; n: bigint; median: number | null; p90: number | null }[]>(Prisma.sql`
-      WITH c AS (
-        SELECT SUBSTR(CAST(k."wonAt" AS TEXT), 1, 7) AS "month", ${Prisma.raw(d.daysBetween('l."firstTouchAt"', 'k."wonAt"'))} AS "days"
-        FROM "Client" k JOIN "Lead" l ON l."id" = k."leadId"
-        WHERE k."wonAt" >= ${from} AND k."wonAt" < ${to}
-      ), g AS (
-        SELECT "month", "days" FROM c UNION ALL SELECT 'all' AS "month", "days" FROM c
-      ), r AS (
-        SELECT "month", "days", ROW_NUMBER() OVER (PARTITION BY "month" ORDER BY "days") AS "rn", COUNT(*) OVER (PARTITION BY "month") AS "n" FROM g
-      )
-      SELECT "month", MAX("n") AS "n",
-             CAST(AVG(CASE WHEN "rn" IN (("n" + 1) / 2, ("n" + 2) / 2) THEN "days" END) AS DOUBLE PRECISION) AS "median",
-             CAST(MAX(CASE WHEN "rn" = (9 * "n" + 9) / 10 THEN "days" END) AS DOUBLE PRECISION) AS "p90"
-      FROM r GROUP BY "month"`),
-
-    // Offers made in the range, per manager. A lead offered twice to one manager counts once.
-    db.$queryRaw<{ id: string; name: string; received: bigint; acceptedInSla: bigint; missed: bigint; won: bigint; lost: bigint }[]>`
-      SELECT m."id" AS "id", m."name" AS "name",
-             COUNT(DISTINCT a."leadId") AS "received",
-             COUNT(DISTINCT CASE WHEN a."acceptedAt" IS NOT NULL AND (a."dueAt" IS NULL OR a."acceptedAt" <= a."dueAt") THEN a."leadId" END) AS "acceptedInSla",
-             COUNT(DISTINCT CASE WHEN a."status" = 'missed' THEN a."leadId" END) AS "missed",
-             COUNT(DISTINCT CASE WHEN a."status" = 'won' THEN a."leadId" END) AS "won",
-             COUNT(DISTINCT CASE WHEN a."status" = 'lost' THEN a."leadId" END) AS "lost"
-      FROM "Manager" m LEFT JOIN "Assignment" a ON a."managerId" = m."id" AND a."assignedAt" >= ${from} AND a."assignedAt" < ${to}
-      GROUP BY m."id", m."name", m."active"
-      HAVING COUNT(a."id") > 0 OR m."active"`,
-
-    // The workflow writes a rejection as stage_changed -> rejected with reason "<by>: <reason>[ (<note>)]".
-    // `_` in the reasons is escaped: as a LIKE wildcard it would match "no budget" too.
-    db.$queryRaw<{ reason: string; n: bigint }[]>(Prisma.sql`
-      SELECT r."reason" AS "reason", COUNT(e."id") AS "n"
-      FROM (${Prisma.join(REJECTION_REASONS.map((x) => Prisma.sql`SELECT CAST(${x} AS TEXT) AS "reason", CAST(${x.replace(/_/g, '\\_')} AS TEXT) AS "pattern"`), ' UNION ALL ')}) r
-      LEFT JOIN "LeadEvent" e ON e."type" = 'stage_changed' AND e."stageTo" = 'rejected' AND e."occurredAt" >= ${from} AND e."occurredAt" < ${to}
-           AND (e."reason" LIKE ('%: ' || r."pattern") ESCAPE '\\' OR e."reason" LIKE ('%: ' || r."pattern" || ' (%') ESCAPE '\\')
-      GROUP BY r."reason"`),
-
-    Promise.all(
-      SURVEY_QUESTIONS.map((q) => {
-        const answer = Prisma.raw(d.jsonText('s."answers"', q));
-        return db.$queryRaw<{ answer: string; n: bigint }[]>`
-          SELECT COALESCE(${answer}, '(none)') AS "answer", COUNT(*) AS "n"
-          FROM "SurveyResponse" s
-          WHERE s."current" AND s."submittedAt" >= ${from} AND s."submittedAt" < ${to}
-          GROUP BY COALESCE(${answer}, '(none)')`;
-      }),
-    ),
-
-    db.$queryRaw<{ template: string; n: bigint }[]>`
-      SELECT e."template" AS "template", COUNT(*) AS "n" FROM "EmailLog" e
-      WHERE e."status" = 'sent' AND e."sentAt" >= ${from} AND e."sentAt" < ${to}
-      GROUP BY e."template"`,
-
-    // Won back: a client won in the range whose lead had been rejected before.
-    db.$queryRaw<{ requalified: bigint; wonBack: bigint; rejections: bigint }[]>`
-      SELECT
-        (SELECT COUNT(DISTINCT e."leadId") FROM "LeadEvent" e WHERE e."type" = 'requalified' AND e."occurredAt" >= ${from} AND e."occurredAt" < ${to}) AS "requalified",
-        (SELECT COUNT(*) FROM "Client" k WHERE k."wonAt" >= ${from} AND k."wonAt" < ${to}
-           AND EXISTS (SELECT 1 FROM "LeadEvent" e WHERE e."leadId" = k."leadId" AND e."type" = 'stage_changed' AND e."stageTo" = 'rejected' AND e."occurredAt" < k."wonAt")) AS "wonBack",
-        (SELECT COUNT(*) FROM "LeadEvent" e WHERE e."type" = 'stage_changed' AND e."stageTo" = 'rejected' AND e."occurredAt" >= ${from} AND e."occurredAt" < ${to}) AS "rejections"`,
+    sql.rows<{ source: string; channel: string; leads: number }>(SOURCE_CHANNEL_SQL, [from, to]),
+    sql.rows<{ source: string; leads: number; mql: string; sql: string; clients: string }>(FUNNEL_SQL, [from, to, MQL_OR_LATER, SQL_OR_LATER, ['client']]),
+    sql.rows<{ id: string; name: string; channel: string; currency: string; spend: number; startsAt: Date | null; endsAt: Date | null; leads: number; clients: number; margin: number | null }>(CAMPAIGN_SQL, [from, to]),
+    sql.rows<{ month: string; n: number; median: number | null; p90: number | null }>(CYCLE_SQL, [from, to]),
+    sql.rows<{ id: string; name: string; received: number; acceptedInSla: number; missed: number; won: number; lost: number }>(MANAGER_SQL, [from, to]),
+    sql.rows<{ reason: string; n: number }>(REJECTION_SQL, [from, to, REJECTION_REASONS, REJECTION_REASONS.map((x) => x.replace(/_/g, '\\_'))]),
+    Promise.all(SURVEY_QUESTIONS.map((q) => sql.rows<{ answer: string; n: number }>(SURVEY_SQL, [from, to, q]))),
+    sql.rows<{ template: string; n: number }>(EMAIL_SQL, [from, to]),
+    sql.rows<{ requalified: number; wonBack: number; rejections: number }>(REQUALIFIED_SQL, [from, to]),
   ]);
 
   const bySource = funnelRows.map((r) => funnelRow(r.source, num(r.leads), num(r.mql), num(r.sql), num(r.clients))).sort((a, b) => b.leads - a.leads || byText(a.source, b.source));

@@ -1,5 +1,5 @@
 // `npm start`: the whole engine on its embedded default, in one process tree. Temporal dev server
-// with its Web UI, SQLite, the workers, the HTTP API and a local SMTP sink; Ctrl-C stops it cleanly.
+// with its Web UI, PostgreSQL, the workers, the HTTP API and a local SMTP sink; Ctrl-C stops it cleanly.
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import path from 'path';
@@ -7,7 +7,9 @@ import { createActivities } from '../activities';
 import { createPrisma } from '../activities/db';
 import { validateDefinitions } from './definitions';
 import { ConfigError, emailConfig, loadConfig, type Config } from './config';
+import { prepareDatabase, redactUrl } from './database';
 import { startDevServer, type DevServer } from './dev-server';
+import { startEmbeddedPostgres } from './embedded-postgres';
 import { buildApi } from './api/server';
 import { devApiKey } from './api/auth';
 import { intakePlugin } from './api/intake';
@@ -46,6 +48,13 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop(0));
 
   try {
+    // The database first: stopped last, after everything that writes to it.
+    if (config.DATABASE_EMBEDDED) {
+      const dir = path.join(config.DATA_DIR, 'postgres');
+      const cluster = await startEmbeddedPostgres({ dir, port: config.EMBEDDED_POSTGRES_PORT, database: 'leadflow', logFile: path.join(config.DATA_DIR, 'postgres.log'), durable: true, detached: true });
+      stops.push(() => cluster.stop());
+    }
+    await prepareDatabase(config.DATABASE_URL);
     let dev: DevServer | undefined;
     let address = config.TEMPORAL_ADDRESS;
     if (!address) {
@@ -69,7 +78,6 @@ async function main(): Promise<void> {
 
     const activities = createActivities({
       db,
-      databaseUrl: config.DATABASE_URL,
       email: emailConfig(config),
       signalBounce: (leadId, key, error) => signalLead({ db, temporal, config }, leadId, { id: `bounce:${key}`, type: 'bounced', data: { error } }),
     });
@@ -98,7 +106,7 @@ leadflow is running
   HTTP API      http://${config.API_HOST}:${config.API_PORT}   (GET /health; OpenAPI at /openapi.json)
   API key       ${apiKey}   (admin, local only: kept in ${path.join(config.DATA_DIR, 'api-key')})
   Mail sink     http://${config.API_HOST}:${config.API_PORT}/mail   SMTP on 127.0.0.1:${config.SINK_SMTP_PORT}
-  Database      ${config.DATABASE_URL.replace(/:[^:@/]+@/, ':***@')}
+  Database      ${config.DATABASE_EMBEDDED ? `${config.DATABASE_URL}   (embedded PostgreSQL, data in ${path.join(config.DATA_DIR, 'postgres')})` : redactUrl(config.DATABASE_URL)}
 Ctrl-C stops everything.`);
     await running;
   } catch (e) {

@@ -1,13 +1,10 @@
-// The email ledger (EmailLog) on the send path. The four queries of every send are plain SQL,
-// written once with `?` parameters, that runs unchanged on SQLite and PostgreSQL (../sql-runner.ts:
-// on a SQLite file, better-sqlite3 with writes group-committed in a thread of their own), which is
-// what lets a pooled sender keep up with bare nodemailer (bench/email.ts). Rare paths (failures,
-// bounces, skips) use the ORM.
+// The email ledger (EmailLog) on the send path. The four queries of every send are SQL through pg
+// (../sql.ts), which is what lets a pooled sender keep up with bare nodemailer (bench/email.ts);
+// each is one autocommitted statement, so a claim is durable before any SMTP traffic. Rare paths
+// (failures, bounces, skips) use the ORM.
 import { randomUUID } from 'crypto';
 import type { Db } from '../db';
-import type { SqlRunner } from '../sql-runner';
-
-const toDate = (v: Date | string | null): Date | null => (v === null ? null : new Date(v));
+import { sqlOf } from '../sql';
 
 export interface SendContext {
   id: string;
@@ -23,14 +20,12 @@ export interface SendContext {
   recentMarketing: Date[];
 }
 
-interface ContextRow extends Omit<SendContext, 'prior' | 'recentMarketing' | 'unsubscribedAt' | 'erasedAt'> {
-  unsubscribedAt: Date | string | null;
-  erasedAt: Date | string | null;
+interface ContextRow extends Omit<SendContext, 'prior' | 'recentMarketing'> {
   priorStatus: string | null;
   priorMessageId: string | null;
   priorError: string | null;
-  priorAttempts: number | bigint | null;
-  recentAt: Date | string | null;
+  priorAttempts: number | null;
+  recentAt: Date | null;
 }
 
 export interface ClaimRow {
@@ -76,47 +71,46 @@ const CONTEXT_SQL = `
          e."status" AS "priorStatus", e."messageId" AS "priorMessageId", e."error" AS "priorError", e."attempts" AS "priorAttempts",
          r."sentAt" AS "recentAt"
   FROM "Lead" l
-  LEFT JOIN "EmailLog" e ON e."idempotencyKey" = ?
-  LEFT JOIN "EmailLog" r ON r."leadId" = l."id" AND r."sentAt" > ? AND r."kind" = 'marketing' AND r."status" = 'sent' AND r."idempotencyKey" <> ?
-  WHERE l."id" = ?`;
-const SUPPRESSION_SQL = `SELECT "reason" FROM "Suppression" WHERE "emailHash" = ?`;
+  LEFT JOIN "EmailLog" e ON e."idempotencyKey" = $1
+  LEFT JOIN "EmailLog" r ON r."leadId" = l."id" AND r."sentAt" > $2 AND r."kind" = 'marketing' AND r."status" = 'sent' AND r."idempotencyKey" <> $1
+  WHERE l."id" = $3`;
+const SUPPRESSION_SQL = `SELECT "reason" FROM "Suppression" WHERE "emailHash" = $1`;
 const INSERT_CLAIM_SQL = `
   INSERT INTO "EmailLog" ("id", "idempotencyKey", "leadId", "sequenceId", "sequenceVersion", "step", "template", "locale", "kind", "toAddress", "subject", "status", "messageId", "attempts", "createdAt")
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'claimed', ?, 1, ?)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'claimed', $12, 1, $13)
   ON CONFLICT ("idempotencyKey") DO NOTHING`;
 const RECLAIM_SQL = `
-  UPDATE "EmailLog" SET "status" = 'claimed', "attempts" = "attempts" + 1, "toAddress" = ?, "subject" = ?, "messageId" = ?
-  WHERE "idempotencyKey" = ? AND "attempts" = ? AND "status" <> 'sent'`;
-const SENT_SQL = `UPDATE "EmailLog" SET "status" = 'sent', "sentAt" = ?, "error" = NULL WHERE "idempotencyKey" = ?`;
+  UPDATE "EmailLog" SET "status" = 'claimed', "attempts" = "attempts" + 1, "toAddress" = $1, "subject" = $2, "messageId" = $3
+  WHERE "idempotencyKey" = $4 AND "attempts" = $5 AND "status" <> 'sent'`;
+const SENT_SQL = `UPDATE "EmailLog" SET "status" = 'sent', "sentAt" = $1, "error" = NULL WHERE "idempotencyKey" = $2`;
 
-/** The ledger on `db`: the hot queries through `sql`, the rare ones through the ORM. */
-export function createLedger(db: Db, sql: SqlRunner): Ledger {
+/** The ledger on `db`: the hot queries as SQL, the rare ones through the ORM. */
+export function createLedger(db: Db): Ledger {
+  const sql = sqlOf(db);
   return {
     async readSendContext(leadId, key, recentSince) {
-      const rows = await sql.all<ContextRow>(CONTEXT_SQL, [key, recentSince, key, leadId]);
+      const rows = await sql.rows<ContextRow>(CONTEXT_SQL, [key, recentSince, leadId]);
       const r = rows[0];
       if (!r) return null;
-      const { priorStatus, priorMessageId, priorError, priorAttempts, recentAt: _recent, unsubscribedAt, erasedAt, ...lead } = r;
+      const { priorStatus, priorMessageId, priorError, priorAttempts, recentAt: _recent, ...lead } = r;
       return {
         ...lead,
-        unsubscribedAt: toDate(unsubscribedAt),
-        erasedAt: toDate(erasedAt),
-        prior: priorStatus === null ? null : { status: priorStatus, messageId: priorMessageId, error: priorError, attempts: Number(priorAttempts ?? 0) },
-        recentMarketing: rows.flatMap((x) => (x.recentAt === null ? [] : [new Date(x.recentAt)])),
+        prior: priorStatus === null ? null : { status: priorStatus, messageId: priorMessageId, error: priorError, attempts: priorAttempts ?? 0 },
+        recentMarketing: rows.flatMap((x) => (x.recentAt === null ? [] : [x.recentAt])),
       };
     },
     async suppressionReason(emailHash) {
-      return (await sql.all<{ reason: string }>(SUPPRESSION_SQL, [emailHash]))[0]?.reason ?? null;
+      return (await sql.rows<{ reason: string }>(SUPPRESSION_SQL, [emailHash]))[0]?.reason ?? null;
     },
     async claim(row, priorAttempts) {
       const n =
         priorAttempts === null
-          ? await sql.run(INSERT_CLAIM_SQL, [randomUUID(), row.key, row.leadId, row.sequence?.id ?? null, row.sequence?.version ?? null, row.sequence?.step ?? null, row.template, row.locale, row.kind, row.to, row.subject, row.messageId, row.at])
-          : await sql.run(RECLAIM_SQL, [row.to, row.subject, row.messageId, row.key, priorAttempts]);
+          ? await sql.count(INSERT_CLAIM_SQL, [randomUUID(), row.key, row.leadId, row.sequence?.id ?? null, row.sequence?.version ?? null, row.sequence?.step ?? null, row.template, row.locale, row.kind, row.to, row.subject, row.messageId, row.at])
+          : await sql.count(RECLAIM_SQL, [row.to, row.subject, row.messageId, row.key, priorAttempts]);
       return n === 1;
     },
     async markSent(key, at) {
-      await sql.run(SENT_SQL, [at, key]);
+      await sql.count(SENT_SQL, [at, key]);
     },
     async markFailed(key, error) {
       await db.emailLog.update({ where: { idempotencyKey: key }, data: { error }, select: { id: true } });

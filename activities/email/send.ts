@@ -12,7 +12,6 @@ import type { SendEmailRequest, SendEmailResult } from '../../workflows/activity
 import { leadEventSignal } from '../../workflows/messages';
 import type { LeadEventSignal } from '../../workflows/types';
 import type { Db } from '../db';
-import { sqlRunner, type SqlRunner } from '../sql-runner';
 import { createLedger } from './ledger';
 import { linkBuilder, trackClicks } from './links';
 import { consentDecision, capUntil, quietUntil, type QuietHours } from './policy';
@@ -40,10 +39,6 @@ export interface LeadSignaller {
 
 export interface EmailDeps {
   db: Db;
-  /** The hot queries' runner (shared with the lead store); else one made from `databaseUrl`. */
-  sql?: SqlRunner;
-  /** The database `db` was opened on; a SQLite file gets a fast path for the ledger (sql-runner.ts). */
-  databaseUrl?: string;
   config: EmailConfig;
   /** Temporal client: a bounce is signalled to `lead-<leadId>` as leadEvent 'bounced'. */
   client?: LeadSignaller;
@@ -94,8 +89,7 @@ function invalid(what: string, issues: z.core.$ZodIssue[], type: string): Applic
 export function createEmailActivities(deps: EmailDeps): EmailActivities {
   const { db, config } = deps;
   const clock = deps.clock ?? (() => new Date());
-  const sql = deps.sql ?? sqlRunner(db, deps.databaseUrl);
-  const ledger = createLedger(db, sql);
+  const ledger = createLedger(db);
   const transport: Transporter = nodemailer.createTransport({
     host: config.smtp.host,
     port: config.smtp.port,
@@ -235,10 +229,6 @@ export function createEmailActivities(deps: EmailDeps): EmailActivities {
 
   return {
     sendEmail,
-    close: () => {
-      transport.close();
-      // A runner passed in belongs to the caller.
-      if (!deps.sql) sql.close();
-    },
+    close: () => transport.close(),
   };
 }

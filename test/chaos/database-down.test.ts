@@ -1,7 +1,6 @@
-// The database is unavailable for a while: another process holds SQLite's write lock (BEGIN
-// EXCLUSIVE), so every write waits out its busy timeout and fails. Activities retry; once the lock
-// goes, every lead finishes with each history row and each mail written exactly once.
-import Database from 'better-sqlite3';
+// The database is unavailable for a while: PostgreSQL refuses new connections and cuts the open
+// ones, so every database activity fails. Activities retry; once the database is back, every lead
+// finishes with each history row and each mail written exactly once.
 import { startStack, type BenchStack } from '../../bench/stack';
 import { chaosLeads, exactCounts, expectExact, intakeLeads } from './chaos-campaign';
 
@@ -11,19 +10,17 @@ beforeAll(async () => {
 }, 300_000);
 afterAll(() => stack?.stop());
 
-test('SQLite locked for 40 s: activities retry, nothing half-written', async () => {
+test('database down for 40 s: activities retry, nothing half-written', async () => {
   const n = chaosLeads(50);
-  // Leads arrive while no worker runs, so their first activities meet the locked database.
+  // Leads arrive while no worker runs, so their first activities meet the database down.
   const leads = await intakeLeads(stack, n);
-  const lock = new Database(stack.db.url.slice('file:'.length));
-  lock.exec('BEGIN EXCLUSIVE');
+  await stack.db.setAvailable(false);
   const lockedAt = Date.now();
   await stack.startWorker();
   await new Promise((r) => setTimeout(r, 40_000));
   const duringLock = stack.sink.count();
-  lock.exec('COMMIT');
-  lock.close();
-  console.log(`database locked for ${Math.round((Date.now() - lockedAt) / 1000)} s: ${duringLock} mails went out meanwhile`);
+  await stack.db.setAvailable(true);
+  console.log(`database down for ${Math.round((Date.now() - lockedAt) / 1000)} s: ${duringLock} mails went out meanwhile`);
   const counts = await exactCounts(stack, leads);
   // The attempt that finally succeeded is in each history (ActivityTaskStarted.attempt).
   const retried: Record<string, number> = {};

@@ -1,89 +1,138 @@
-// Fresh, migrated databases for tests. Migrations are applied by Prisma itself (migrate deploy),
-// once per jest worker for SQLite (then the file is copied), once per call for PostgreSQL.
-import { execFileSync } from 'child_process';
-import { copyFileSync, mkdtempSync, rmSync } from 'fs';
+// Fresh, migrated PostgreSQL databases for tests and benches. One server per jest run
+// (test/global-setup.ts: an embedded cluster, or LEADFLOW_TEST_DATABASE_URL's server), a template
+// database migrated once by Prisma's own `migrate deploy`, and one database per test file copied
+// from it (CREATE DATABASE ... TEMPLATE: a file copy, no migrations per file). Outside jest (benches,
+// demos) the first createTestDb starts a cluster for the process; stopOwnTestServer ends it.
+import { chmodSync, mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
-import { join } from 'path';
+import path from 'path';
 import pg from 'pg';
 import { createPrisma, type Db } from '../../activities/db';
+import { migrateDeploy } from '../../worker/database';
+import { startEmbeddedPostgres } from '../../worker/embedded-postgres';
+import { freePort } from './ports';
 
-const root = join(__dirname, '../..');
+export interface TestServer {
+  /** Maintenance database of the server: where databases are created and dropped. */
+  adminUrl: string;
+  /** The migrated template database's name. */
+  template: string;
+  stop(): Promise<void>;
+}
 
-export function migrate(url: string): void {
-  execFileSync(process.execPath, [join(root, 'node_modules/prisma/build/index.js'), 'migrate', 'deploy', '--config', join(root, 'prisma/prisma.config.ts')], {
-    cwd: root,
-    env: { ...process.env, DATABASE_URL: url },
-    stdio: 'pipe',
+/** Where global-setup tells the test files about the server. */
+const ENV_ADMIN = 'LEADFLOW_TEST_ADMIN_URL';
+const ENV_TEMPLATE = 'LEADFLOW_TEST_TEMPLATE';
+
+const withDatabase = (url: string, name: string): string => {
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return u.toString();
+};
+
+async function admin<T>(adminUrl: string, f: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: adminUrl });
+  await c.connect();
+  try {
+    return await f(c);
+  } finally {
+    await c.end();
+  }
+}
+
+/**
+ * A server with a migrated template: LEADFLOW_TEST_DATABASE_URL's server when set, else an embedded
+ * cluster in a temporary folder. `durable: false` trades crash safety for speed (tests).
+ */
+export async function startTestServer(opts: { durable: boolean }): Promise<TestServer> {
+  const template = `leadflow_template_${process.pid}`;
+  const external = process.env.LEADFLOW_TEST_DATABASE_URL;
+  let adminUrl: string;
+  let stopServer: () => Promise<void>;
+  if (external) {
+    adminUrl = external;
+    stopServer = async () => undefined;
+  } else {
+    const dir = mkdtempSync(path.join(tmpdir(), 'leadflow-pg-'));
+    // As root the cluster runs as the postgres system user, which must reach this folder.
+    chmodSync(dir, 0o755);
+    const cluster = await startEmbeddedPostgres({ dir: path.join(dir, 'data'), port: await freePort(), database: 'postgres', logFile: path.join(dir, 'postgres.log'), durable: opts.durable, detached: false });
+    adminUrl = cluster.adminUrl;
+    stopServer = async () => {
+      await cluster.stop();
+      rmSync(dir, { recursive: true, force: true });
+    };
+  }
+  await admin(adminUrl, async (c) => {
+    await c.query(`DROP DATABASE IF EXISTS ${template}`);
+    await c.query(`CREATE DATABASE ${template}`);
   });
+  await migrateDeploy(withDatabase(adminUrl, template));
+  return {
+    adminUrl,
+    template,
+    async stop() {
+      if (external) await admin(adminUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${template} WITH (FORCE)`));
+      await stopServer();
+    },
+  };
+}
+
+/** Tells the test files (this process's children) about the server. */
+export function shareTestServer(s: TestServer): void {
+  process.env[ENV_ADMIN] = s.adminUrl;
+  process.env[ENV_TEMPLATE] = s.template;
+}
+
+let own: Promise<TestServer> | undefined;
+
+async function server(): Promise<Pick<TestServer, 'adminUrl' | 'template'>> {
+  const adminUrl = process.env[ENV_ADMIN];
+  const template = process.env[ENV_TEMPLATE];
+  if (adminUrl && template) return { adminUrl, template };
+  // Benches measure what users run: a durable cluster.
+  own ??= startTestServer({ durable: true });
+  return own;
+}
+
+/** Stops the server createTestDb started for this process (outside jest), if it did. */
+export async function stopOwnTestServer(): Promise<void> {
+  const s = own;
+  own = undefined;
+  await (await s)?.stop();
 }
 
 export interface TestDb {
   db: Db;
   url: string;
+  /**
+   * Takes the database away (new connections refused, open ones cut) or gives it back: the
+   * database-down chaos scenario.
+   */
+  setAvailable(available: boolean): Promise<void>;
   cleanup(): Promise<void>;
 }
 
-let template: string | undefined;
+let made = 0;
 
+/** A fresh database with every migration applied, and Prisma on it. */
 export async function createTestDb(): Promise<TestDb> {
-  if (!template) {
-    const dir = mkdtempSync(join(tmpdir(), 'leadflow-template-'));
-    template = join(dir, 'template.db');
-    migrate(`file:${template}`);
-  }
-  const dir = mkdtempSync(join(tmpdir(), 'leadflow-db-'));
-  const file = join(dir, 'test.db');
-  copyFileSync(template, file);
-  return open(`file:${file}`, async () => rmSync(dir, { recursive: true, force: true }));
-}
-
-function open(url: string, dispose: () => Promise<void>): TestDb {
+  const { adminUrl, template } = await server();
+  const name = `leadflow_test_${process.pid}_${++made}`;
+  await admin(adminUrl, (c) => c.query(`CREATE DATABASE ${name} TEMPLATE ${template}`));
+  const url = withDatabase(adminUrl, name);
   const db = createPrisma(url);
   return {
     db,
     url,
+    setAvailable: (available) =>
+      admin(adminUrl, async (c) => {
+        await c.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS ${available}`);
+        if (!available) await c.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [name]);
+      }),
     async cleanup() {
       await db.$disconnect();
-      await dispose();
+      await admin(adminUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
     },
   };
-}
-
-/** A fresh PostgreSQL database on LEADFLOW_TEST_DATABASE_URL's server, or null when it is unset. */
-export async function createPgTestDb(): Promise<TestDb | null> {
-  const base = process.env.LEADFLOW_TEST_DATABASE_URL;
-  if (!base) return null;
-  const name = `leadflow_test_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const u = new URL(base);
-  u.pathname = `/${name}`;
-  migrate(u.toString());
-  return open(u.toString(), async () => {
-    const c = new pg.Client({ connectionString: base });
-    await c.connect();
-    await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await c.end();
-  });
-}
-
-/**
- * `test` where the database `open` gives can exist here, `test.skip` otherwise: PostgreSQL tests
- * run where LEADFLOW_TEST_DATABASE_URL is set (.ci/run sets it) and are reported as skipped, never
- * as passed, elsewhere.
- */
-export function testWith(open: () => Promise<TestDb | null>): typeof test {
-  if (open === createPgTestDb && !process.env.LEADFLOW_TEST_DATABASE_URL) {
-    console.warn('PostgreSQL tests skipped: LEADFLOW_TEST_DATABASE_URL is not set (.ci/run sets it)');
-    return test.skip;
-  }
-  return test;
-}
-
-/** The database a suite opened; a missing one where the suite runs is an error, not a pass. */
-export function opened(t: TestDb | null): TestDb {
-  if (!t) throw new Error('no test database (LEADFLOW_TEST_DATABASE_URL)');
-  return t;
 }

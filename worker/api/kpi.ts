@@ -10,9 +10,9 @@ import type { ApiPlugin } from './server';
 export const kpiPlugin: ApiPlugin = async (plain, deps) => {
   const app = plain.withTypeProvider<ZodTypeProvider>();
   const opts = { ...guarded(deps, 'admin'), schema: { querystring: kpiRangeSchema } };
-  app.get('/kpi', opts, async (req) => computeKpis(deps.db, deps.config.DATABASE_URL, req.query));
+  app.get('/kpi', opts, async (req) => computeKpis(deps.db, req.query));
   app.get('/kpi/report', opts, async (req, reply) => {
-    const report = await computeKpis(deps.db, deps.config.DATABASE_URL, req.query);
+    const report = await computeKpis(deps.db, req.query);
     return reply.type('text/html; charset=utf-8').header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:").send(renderKpiPage(report));
   });
 };

@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { isUniqueViolation, type Db } from '../../activities/db';
 import { isAway, signalThroughTemporal, wakeQueuedLeads } from '../../activities/routing';
 import { TASK_STATUSES, closeTask, listManagerTasks, signalTaskClosed } from '../../activities/tasks';
-import type { Manager, Task } from '../../generated/prisma-sqlite/client';
+import type { Manager, Task } from '../../generated/prisma/client';
 import { guarded } from './auth';
 import type { ApiPlugin } from './server';
 

@@ -1,4 +1,0 @@
-import { createTestDb } from './helpers/db';
-import { dbContract } from './support/db-contract';
-
-dbContract('sqlite', createTestDb);
