@@ -3,7 +3,7 @@
 // database migrated once by Prisma's own `migrate deploy`, and one database per test file copied
 // from it (CREATE DATABASE ... TEMPLATE: a file copy, no migrations per file). Outside jest (benches,
 // demos) the first createTestDb starts a cluster for the process; stopOwnTestServer ends it.
-import { chmodSync, mkdtempSync, rmSync } from 'fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import path from 'path';
 import pg from 'pg';
@@ -53,7 +53,9 @@ export async function startTestServer(opts: { durable: boolean }): Promise<TestS
     adminUrl = external;
     stopServer = async () => undefined;
   } else {
-    const dir = mkdtempSync(path.join(tmpdir(), 'leadflow-pg-'));
+    // On tmpfs when there is one, like the benches' Temporal state (bench/stack.ts): a VM disk's
+    // fsync would be what a bench measures. fsync stays on where `durable` says so.
+    const dir = mkdtempSync(path.join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'leadflow-pg-'));
     // As root the cluster runs as the postgres system user, which must reach this folder.
     chmodSync(dir, 0o755);
     const cluster = await startEmbeddedPostgres({ dir: path.join(dir, 'data'), port: await freePort(), database: 'postgres', logFile: path.join(dir, 'postgres.log'), durable: opts.durable, detached: false });
