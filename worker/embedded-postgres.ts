@@ -29,12 +29,6 @@ export interface EmbeddedPostgresOptions {
    * can then lose the last commits; a crash of a process cannot.
    */
   durable: boolean;
-  /**
-   * Own process group: Ctrl-C in a terminal then reaches only the parent, which stops the cluster
-   * last, after everything that writes to it. Without, the cluster also stops when its parent's
-   * terminal goes.
-   */
-  detached: boolean;
 }
 
 const isRoot = process.getuid?.() === 0;
@@ -111,7 +105,9 @@ export async function startEmbeddedPostgres(o: EmbeddedPostgresOptions): Promise
   const child = spawn(
     path.join(binDir(), 'postgres'),
     ['-D', o.dir, '-p', String(o.port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200', ...flags],
-    { ...runAs(), detached: o.detached, stdio: ['ignore', 'pipe', 'pipe'] },
+    // In its parent's process group: a Ctrl-C in the terminal reaches it too (a fast shutdown), so it
+    // never outlives a parent that was stopped that way.
+    { ...runAs(), stdio: ['ignore', 'pipe', 'pipe'] },
   );
   child.stdout.pipe(log);
   child.stderr.pipe(log);

@@ -51,7 +51,7 @@ async function main(): Promise<void> {
     // The database first: stopped last, after everything that writes to it.
     if (config.DATABASE_EMBEDDED) {
       const dir = path.join(config.DATA_DIR, 'postgres');
-      const cluster = await startEmbeddedPostgres({ dir, port: config.EMBEDDED_POSTGRES_PORT, database: 'leadflow', logFile: path.join(config.DATA_DIR, 'postgres.log'), durable: true, detached: true });
+      const cluster = await startEmbeddedPostgres({ dir, port: config.EMBEDDED_POSTGRES_PORT, database: 'leadflow', logFile: path.join(config.DATA_DIR, 'postgres.log'), durable: true });
       stops.push(() => cluster.stop());
     }
     await prepareDatabase(config.DATABASE_URL);

@@ -58,7 +58,7 @@ export async function startTestServer(opts: { durable: boolean }): Promise<TestS
     const dir = mkdtempSync(path.join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'leadflow-pg-'));
     // As root the cluster runs as the postgres system user, which must reach this folder.
     chmodSync(dir, 0o755);
-    const cluster = await startEmbeddedPostgres({ dir: path.join(dir, 'data'), port: await freePort(), database: 'postgres', logFile: path.join(dir, 'postgres.log'), durable: opts.durable, detached: false });
+    const cluster = await startEmbeddedPostgres({ dir: path.join(dir, 'data'), port: await freePort(), database: 'postgres', logFile: path.join(dir, 'postgres.log'), durable: opts.durable });
     adminUrl = cluster.adminUrl;
     stopServer = async () => {
       await cluster.stop();
