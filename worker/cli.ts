@@ -12,7 +12,7 @@ import { existsSync } from 'fs';
 import path from 'path';
 import { parseArgs } from 'util';
 import { createPrisma } from '../activities/db';
-import { ConfigError, emailConfig, loadApiConfig, loadTemporalConfig, loadWorkerConfig, parseQueues, WORKER_QUEUES, type TemporalConfig } from './config';
+import { ConfigError, emailConfig, loadApiAddress, loadApiConfig, loadTemporalConfig, loadWorkerConfig, parseQueues, WORKER_QUEUES, type TemporalConfig } from './config';
 import { DefinitionError, validateDefinitions } from './definitions';
 import { listenApi } from './roles/api';
 import { apiHealth, workerHealth, workerIdentity } from './roles/health';
@@ -56,12 +56,13 @@ async function searchAttributes(life: Lifecycle): Promise<number> {
 }
 
 async function api(health: boolean, life: Lifecycle): Promise<number | 'running'> {
-  const config = loadApiConfig();
   if (health) {
-    const r = await apiHealth(config.API_HOST, config.API_PORT);
+    const { API_HOST, API_PORT } = loadApiAddress();
+    const r = await apiHealth(API_HOST, API_PORT);
     console.log(r.line);
     return r.ok ? 0 : 1;
   }
+  const config = loadApiConfig();
   const db = createPrisma(config.DATABASE_URL);
   life.defer(() => db.$disconnect());
   const temporal = await temporalClient(config, life);

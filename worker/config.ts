@@ -144,6 +144,11 @@ function loadGroups(groups: readonly Group[], env: NodeJS.ProcessEnv): Record<st
   return parsed.data!;
 }
 
+/** Where the local API listens: all `leadflow api --health` needs. */
+export function loadApiAddress(env: NodeJS.ProcessEnv = process.env): Pick<Config, 'API_HOST' | 'API_PORT'> {
+  return loadGroups(['api'], env) as Pick<Config, 'API_HOST' | 'API_PORT'>;
+}
+
 export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiRoleConfig {
   return loadGroups(['temporal', 'database', 'links', 'api'], env) as ApiRoleConfig;
 }
