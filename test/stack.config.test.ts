@@ -1,5 +1,5 @@
 // Configuration is validated once at start: one message naming every bad variable.
-import { ConfigError, frequencyCap, loadConfig, quietHours } from '../worker/config';
+import { ConfigError, frequencyCap, loadApiConfig, loadConfig, loadTemporalConfig, loadWorkerConfig, parseQueues, quietHours } from '../worker/config';
 
 test('defaults give the embedded stack', () => {
   const c = loadConfig({ DATA_DIR: '/tmp/leadflow-config-test' });
@@ -55,4 +55,35 @@ test('a postgres URL and an external Temporal are accepted as given', () => {
   expect(c.DATABASE_URL).toBe('postgresql://u:p@db:5432/leadflow');
   expect(c.DATABASE_EMBEDDED).toBe(false);
   expect(c.TEMPORAL_ADDRESS).toBe('temporal:7233');
+});
+
+describe('roles read only their own variables, with nothing made up for a deployment', () => {
+  const temporal = { TEMPORAL_ADDRESS: 'temporal:7233', DATABASE_URL: 'postgresql://u:p@db:5432/leadflow' };
+  const links = { PUBLIC_BASE_URL: 'https://leads.example.com', LINK_SIGNING_SECRET: 's'.repeat(32) };
+
+  test('a lead-queue worker needs no mail settings; an email worker needs them, with the submission port by default', () => {
+    const lead = loadWorkerConfig(['lead'], { ...temporal, SMTP_PORT: 'bad', API_PORT: 'bad' });
+    expect(lead).toMatchObject({ queues: ['lead'], TASK_QUEUE: 'leadflow', EMAIL_TASK_QUEUE: 'leadflow-email' });
+    expect(lead.email).toBeUndefined();
+    expect(() => loadWorkerConfig(['lead', 'email'], temporal)).toThrow(/SMTP_HOST: required[\s\S]*LINK_SIGNING_SECRET: required/);
+    expect(loadWorkerConfig(['email'], { ...temporal, ...links, SMTP_HOST: 'smtp.example.com' }).email?.SMTP_PORT).toBe(587);
+    expect(loadWorkerConfig(['email'], { ...temporal, ...links, SMTP_HOST: 'smtp.example.com', SMTP_SECURE: 'true' }).email?.SMTP_PORT).toBe(465);
+  });
+
+  test('the API ignores worker and mail variables, and bad values of its own are named', () => {
+    expect(loadApiConfig({ ...temporal, ...links, SMTP_PORT: 'bad', WORKER_MAX_CACHED_WORKFLOWS: '-1' })).toMatchObject({ API_HOST: '127.0.0.1', API_PORT: 3000 });
+    expect(() => loadApiConfig({ ...temporal, ...links, API_PORT: '0' })).toThrow('API_PORT: must be a port 1-65535');
+    expect(() => loadApiConfig({ ...links, DATABASE_URL: temporal.DATABASE_URL })).toThrow('TEMPORAL_ADDRESS: required');
+  });
+
+  test('schedules and search attributes need only the Temporal connection', () => {
+    expect(loadTemporalConfig({ TEMPORAL_ADDRESS: 'temporal:7233' })).toMatchObject({ TEMPORAL_NAMESPACE: 'default', TASK_QUEUE: 'leadflow' });
+    expect(() => loadTemporalConfig({})).toThrow('TEMPORAL_ADDRESS: required');
+  });
+
+  test('--queues takes lead and email only', () => {
+    expect(parseQueues('email, lead,email')).toEqual(['email', 'lead']);
+    expect(() => parseQueues('')).toThrow('--queues:');
+    expect(() => parseQueues('lead,sms')).toThrow('--queues: unknown sms');
+  });
 });

@@ -74,15 +74,23 @@ export type Config = Omit<z.infer<typeof schema>, 'DATABASE_URL' | 'SMTP_HOST' |
 
 export class ConfigError extends Error {}
 
+type Key = keyof z.infer<typeof schema>;
+const nonEmpty = (env: NodeJS.ProcessEnv): Record<string, string> => Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ''));
+const fail = (lines: string[]): never => {
+  throw new ConfigError(`Invalid configuration:\n${lines.map((l) => `  ${l}`).join('\n')}`);
+};
+const missingFiles = (c: Partial<Record<'TEMPORAL_CLI_PATH' | 'WORKFLOW_BUNDLE', string>>): string[] =>
+  (['TEMPORAL_CLI_PATH', 'WORKFLOW_BUNDLE'] as const).filter((k) => c[k] && !existsSync(c[k]!)).map((k) => `${k}: no file at ${c[k]}`);
+// The workflow sends through `<its task queue>-email`; see workflows/lead-lifecycle.ts.
+const emailTaskQueue = (taskQueue: string): string => `${taskQueue}-email`;
+
+/** Everything, with the embedded stack's defaults: `npm start` (dev server, SMTP sink, data folder). */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = schema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')));
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
-  }
-  const c = parsed.data;
-  const missing = (['TEMPORAL_CLI_PATH', 'WORKFLOW_BUNDLE'] as const).filter((k) => c[k] && !existsSync(c[k]!));
-  if (missing.length) throw new ConfigError(`Invalid configuration:\n${missing.map((k) => `  ${k}: no file at ${c[k]}`).join('\n')}`);
+  const parsed = schema.safeParse(nonEmpty(env));
+  if (!parsed.success) fail(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  const c = parsed.data!;
+  const missing = missingFiles(c);
+  if (missing.length) fail(missing);
   const dataDir = path.resolve(c.DATA_DIR);
   return {
     ...c,
@@ -93,9 +101,88 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     SMTP_PORT: c.SMTP_PORT ?? c.SINK_SMTP_PORT,
     LINK_SIGNING_SECRET: c.LINK_SIGNING_SECRET ?? devSecret(dataDir),
     PUBLIC_BASE_URL: c.PUBLIC_BASE_URL ?? `http://localhost:${c.API_PORT}`,
-    // The workflow sends through `<its task queue>-email`; see workflows/lead-lifecycle.ts.
-    EMAIL_TASK_QUEUE: `${c.TASK_QUEUE}-email`,
+    EMAIL_TASK_QUEUE: emailTaskQueue(c.TASK_QUEUE),
   };
+}
+
+// ---- Roles (`leadflow api | worker | schedules`): each reads and checks only the variables it uses,
+// with no embedded-stack defaults. Everything shared by several processes of a deployment must be
+// given, not made up per process: a per-container link secret would make the API reject the links
+// a worker put in a mail, a default localhost database or Temporal would be a different one per host.
+
+const GROUPS = {
+  temporal: ['TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'TASK_QUEUE'],
+  database: ['DATABASE_URL'],
+  // Links in mails are made by the email worker and followed on the API.
+  links: ['PUBLIC_BASE_URL', 'LINK_SIGNING_SECRET'],
+  api: ['API_HOST', 'API_PORT', 'API_RATE_LIMIT_PER_MINUTE'],
+  email: ['SMTP_HOST', 'SMTP_PORT', 'SMTP_SECURE', 'SMTP_USER', 'SMTP_PASS', 'EMAIL_RATE_PER_SECOND', 'MAIL_FROM', 'COMPANY_NAME', 'SITE_URL', 'COMPANY_ADDRESS', 'QUIET_HOURS', 'FREQUENCY_CAP'],
+  worker: ['WORKFLOW_BUNDLE', 'WORKER_MAX_CACHED_WORKFLOWS'],
+} as const satisfies Record<string, readonly Key[]>;
+type Group = keyof typeof GROUPS;
+type KeysOf<G extends Group> = (typeof GROUPS)[G][number];
+/** Required in a role (no default can be right for a deployment). */
+const REQUIRED: readonly Key[] = ['TEMPORAL_ADDRESS', 'DATABASE_URL', 'PUBLIC_BASE_URL', 'LINK_SIGNING_SECRET', 'SMTP_HOST'];
+
+export const WORKER_QUEUES = ['lead', 'email'] as const;
+export type WorkerQueue = (typeof WORKER_QUEUES)[number];
+
+export type TemporalConfig = Pick<Config, KeysOf<'temporal'>> & { TEMPORAL_ADDRESS: string };
+/** What the HTTP API uses (buildApi and its plugins). */
+export type ApiConfig = Pick<Config, KeysOf<'temporal' | 'database' | 'links' | 'api'>>;
+/** What the mail activities use (emailConfig). */
+export type EmailSettings = Pick<Config, KeysOf<'email' | 'links'>>;
+/** What createWorkers uses. */
+export type WorkersConfig = Pick<Config, KeysOf<'temporal' | 'worker'> | 'EMAIL_TASK_QUEUE' | 'EMAIL_RATE_PER_SECOND'>;
+
+export type ApiRoleConfig = ApiConfig & TemporalConfig;
+export type WorkerRoleConfig = WorkersConfig & TemporalConfig & Pick<Config, 'DATABASE_URL'> & { queues: WorkerQueue[]; email?: EmailSettings };
+
+/** The variables of `groups`, checked; REQUIRED ones among them must be set. All problems in one error. */
+function loadGroups(groups: readonly Group[], env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const keys = [...new Set(groups.flatMap((g) => GROUPS[g]))];
+  const picked = schema.pick(Object.fromEntries(keys.map((k) => [k, true])) as Record<Key, true>);
+  const given = nonEmpty(env);
+  const parsed = picked.safeParse(given);
+  const problems = parsed.success ? missingFiles(parsed.data) : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  for (const k of keys) if (REQUIRED.includes(k) && !(k in given)) problems.push(`${k}: required`);
+  if (problems.length) fail(problems);
+  return parsed.data!;
+}
+
+/** Where the local API listens: all `leadflow api --health` needs. */
+export function loadApiAddress(env: NodeJS.ProcessEnv = process.env): Pick<Config, 'API_HOST' | 'API_PORT'> {
+  return loadGroups(['api'], env) as Pick<Config, 'API_HOST' | 'API_PORT'>;
+}
+
+export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiRoleConfig {
+  return loadGroups(['temporal', 'database', 'links', 'api'], env) as ApiRoleConfig;
+}
+
+/** Only the Temporal connection: `leadflow schedules` and `leadflow search-attributes`. */
+export function loadTemporalConfig(env: NodeJS.ProcessEnv = process.env): TemporalConfig {
+  return loadGroups(['temporal'], env) as TemporalConfig;
+}
+
+/** A worker on `queues`: the mail settings are read and required only where the email queue is served. */
+export function loadWorkerConfig(queues: readonly WorkerQueue[], env: NodeJS.ProcessEnv = process.env): WorkerRoleConfig {
+  const withEmail = queues.includes('email');
+  const c = loadGroups(['temporal', 'database', 'worker', ...(withEmail ? (['email', 'links'] as const) : [])], env) as Omit<WorkerRoleConfig, 'queues' | 'email' | 'EMAIL_TASK_QUEUE' | 'EMAIL_RATE_PER_SECOND'> &
+    Partial<EmailSettings>;
+  const queueConfig = { ...c, EMAIL_TASK_QUEUE: emailTaskQueue(c.TASK_QUEUE), EMAIL_RATE_PER_SECOND: c.EMAIL_RATE_PER_SECOND ?? schema.shape.EMAIL_RATE_PER_SECOND.parse(undefined) };
+  if (!withEmail) return { ...queueConfig, queues: [...queues] };
+  const secure = c.SMTP_SECURE ?? false;
+  // Submission ports by convention: 465 with TLS from the start, 587 with STARTTLS.
+  const email = { ...(c as EmailSettings), SMTP_PORT: c.SMTP_PORT ?? (secure ? 465 : 587) };
+  return { ...queueConfig, queues: [...queues], email };
+}
+
+/** `lead,email` -> the queues; unknown names are a ConfigError naming them. */
+export function parseQueues(list: string): WorkerQueue[] {
+  const names = list.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = names.filter((n) => !(WORKER_QUEUES as readonly string[]).includes(n));
+  if (!names.length || bad.length) fail([`--queues: ${bad.length ? `unknown ${bad.join(', ')}; ` : ''}one or more of ${WORKER_QUEUES.join(', ')}, comma-separated`]);
+  return [...new Set(names)] as WorkerQueue[];
 }
 
 /** A development signing secret, created once and kept in the data folder (set it in production). */
@@ -119,7 +206,7 @@ export function frequencyCap(c: Pick<Config, 'FREQUENCY_CAP'>): { max: number; d
 }
 
 /** The email activities' settings from the process configuration (SMTP, sender, links, policy). */
-export function emailConfig(c: Config): EmailConfig {
+export function emailConfig(c: EmailSettings): EmailConfig {
   return {
     smtp: { host: c.SMTP_HOST, port: c.SMTP_PORT, secure: c.SMTP_SECURE, ...(c.SMTP_USER ? { user: c.SMTP_USER, pass: c.SMTP_PASS ?? '' } : {}) },
     from: c.MAIL_FROM,

@@ -3,7 +3,7 @@
 import { Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { spawn, type ChildProcess } from 'child_process';
-import { createWriteStream, mkdirSync } from 'fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, statSync } from 'fs';
 import path from 'path';
 import { SEARCH_ATTRIBUTES, SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes';
 import { temporalCliPath } from './temporal-binaries';
@@ -29,7 +29,9 @@ export async function startDevServer(opts: { port: number; uiPort: number; dataD
     '--log-level', 'warn',
     ...Object.entries(SEARCH_ATTRIBUTES).flatMap(([k, t]) => ['--search-attribute', `${k}=${t}`]),
   ];
-  const log = createWriteStream(path.join(opts.dataDir, 'temporal.log'), { flags: 'a' });
+  const logFile = path.join(opts.dataDir, 'temporal.log');
+  const logStart = existsSync(logFile) ? statSync(logFile).size : 0;
+  const log = createWriteStream(logFile, { flags: 'a' });
   const child = spawn(exe, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
@@ -40,7 +42,7 @@ export async function startDevServer(opts: { port: number; uiPort: number; dataD
   const address = `127.0.0.1:${opts.port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (exited) throw new Error(`Temporal dev server ${exited}; see ${path.join(opts.dataDir, 'temporal.log')}`);
+    if (exited) throw new Error(`Temporal dev server ${exited}${logReasonAfter(logFile, logStart)}; see ${logFile}`);
     try {
       const c = await Connection.connect({ address, connectTimeout: 1000 });
       await c.workflowService.getSystemInfo({});
@@ -49,7 +51,7 @@ export async function startDevServer(opts: { port: number; uiPort: number; dataD
     } catch {
       if (Date.now() > deadline) {
         child.kill('SIGKILL');
-        throw new Error(`Temporal dev server did not answer on ${address} within 60 s; see ${path.join(opts.dataDir, 'temporal.log')}`);
+        throw new Error(`Temporal dev server did not answer on ${address} within 60 s; see ${logFile}`);
       }
       await new Promise((r) => setTimeout(r, 250));
     }
@@ -70,6 +72,18 @@ export async function startDevServer(opts: { port: number; uiPort: number; dataD
         child.kill('SIGTERM');
       }),
   };
+}
+
+/** The first "address already in use" the server logged in this run, as ": <address> is in use". */
+function logReasonAfter(file: string, from: number): string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8').slice(from);
+  } catch {
+    return '';
+  }
+  const m = /listen tcp ([\d.:[\]a-f]+): bind: address already in use/i.exec(text);
+  return m ? `: ${m[1]} is already in use (port ${m[1].split(':').pop()})` : '';
 }
 
 /**

@@ -2,7 +2,7 @@
 // mail sending on `<TASK_QUEUE>-email`, rate-limited so a holiday blast never exceeds the provider's rate.
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { LeadActivities } from '../workflows/activity-contract';
-import type { Config } from './config';
+import type { WorkerQueue, WorkersConfig } from './config';
 
 export interface Workers {
   run(): Promise<void>;
@@ -12,11 +12,23 @@ export interface Workers {
 /** Per-queue option overrides: benchmarks and chaos runs pick a bench workflow bundle or cache size. */
 export type WorkerOverrides = { main?: Partial<WorkerOptions>; email?: Partial<WorkerOptions> };
 
-export async function createWorkers(opts: { connection: NativeConnection; config: Config; activities: LeadActivities; overrides?: WorkerOverrides }): Promise<Workers> {
-  const { connection, config, activities, overrides = {} } = opts;
+/** The workers of `queues` (default both): `lead` runs the workflows and their activities, `email` sends. */
+export async function createWorkers(opts: {
+  connection: NativeConnection;
+  config: WorkersConfig;
+  activities: LeadActivities;
+  queues?: readonly WorkerQueue[];
+  /** How the pollers show in DescribeTaskQueue (the health check looks for its host's). */
+  identity?: string;
+  overrides?: WorkerOverrides;
+}): Promise<Workers> {
+  const { connection, config, activities, queues = ['lead', 'email'], overrides = {} } = opts;
   const { sendEmail, ...rest } = activities;
-  const main = await Worker.create({
+  const identity = opts.identity ? { identity: opts.identity } : {};
+  const running: Worker[] = [];
+  if (queues.includes('lead')) running.push(await Worker.create({
     connection,
+    ...identity,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TASK_QUEUE,
     // A pre-built bundle (scripts/build-workflows.ts) spares every start the webpack run and its memory.
@@ -24,21 +36,19 @@ export async function createWorkers(opts: { connection: NativeConnection; config
     ...(config.WORKER_MAX_CACHED_WORKFLOWS !== undefined ? { maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS } : {}),
     activities: rest,
     ...overrides.main,
-  });
-  const email = await Worker.create({
+  }));
+  if (queues.includes('email')) running.push(await Worker.create({
     connection,
+    ...identity,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.EMAIL_TASK_QUEUE,
     activities: { sendEmail },
     // Across all workers of this queue, not only this process.
     maxTaskQueueActivitiesPerSecond: config.EMAIL_RATE_PER_SECOND,
     ...overrides.email,
-  });
+  }));
   return {
-    run: () => Promise.all([main.run(), email.run()]).then(() => undefined),
-    shutdown: () => {
-      main.shutdown();
-      email.shutdown();
-    },
+    run: () => Promise.all(running.map((w) => w.run())).then(() => undefined),
+    shutdown: () => running.forEach((w) => w.shutdown()),
   };
 }

@@ -16,7 +16,7 @@ const token = { schema: { params: z.object({ token: z.string().min(10).max(4000)
 const page = (title: string, body: string): string =>
   `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${escape(title)}</title><style>body{font:16px system-ui;max-width:36rem;margin:3rem auto;padding:0 1rem}button{font-size:1rem;padding:.5rem 1rem}</style></head><body><h1>${escape(title)}</h1>${body}</body></html>`;
 
-export async function signalLead(deps: ApiDeps, leadId: string, e: LeadEventSignal): Promise<void> {
+export async function signalLead(deps: Pick<ApiDeps, 'temporal'>, leadId: string, e: LeadEventSignal): Promise<void> {
   try {
     await deps.temporal.workflow.getHandle(`lead-${leadId}`).signal(leadEventSignal, e);
   } catch {

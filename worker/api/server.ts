@@ -6,14 +6,14 @@ import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Db } from '../../activities/db';
-import type { Config } from '../config';
+import type { ApiConfig } from '../config';
 import type { SmtpSink } from '../smtp-sink';
 import { guarded } from './auth';
 
 export interface ApiDeps {
   db: Db;
   temporal: Client;
-  config: Config;
+  config: ApiConfig;
   sink?: SmtpSink;
 }
 

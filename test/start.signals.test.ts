@@ -1,0 +1,130 @@
+// `npm start` as a user runs it: SIGTERM or SIGINT to the npm process stops every process it started
+// (the node process, the Temporal dev server) within 10 s; a port another process holds is named
+// with the role that wanted it, before anything is started.
+import { spawn, type ChildProcess } from 'child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'fs';
+import { createServer, type Server } from 'net';
+import { tmpdir } from 'os';
+import path from 'path';
+
+const root = path.join(__dirname, '..');
+const freePort = (): Promise<number> =>
+  new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
+
+/** Every live descendant of `pid` (from /proc: each process's parent). */
+function descendants(pid: number): number[] {
+  const parent = new Map<number, number>();
+  for (const d of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (fields[0] !== 'Z') parent.set(Number(d), Number(fields[1]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const out: number[] = [];
+  const walk = (p: number): void => {
+    for (const [c, pp] of parent) {
+      if (pp !== p) continue;
+      out.push(c);
+      walk(c);
+    }
+  };
+  walk(pid);
+  return out;
+}
+const alive = (pid: number): boolean => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+};
+
+async function portsEnv(dir: string): Promise<Record<string, string>> {
+  return {
+    DATA_DIR: dir,
+    TEMPORAL_PORT: String(await freePort()),
+    TEMPORAL_UI_PORT: String(await freePort()),
+    API_PORT: String(await freePort()),
+    SINK_SMTP_PORT: String(await freePort()),
+    SEED_DEMO: 'false',
+  };
+}
+
+function start(cmd: string[], env: Record<string, string>): { proc: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const proc = spawn(cmd[0], cmd.slice(1), { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  return { proc, output: () => out, exited: new Promise((r) => proc.once('exit', (code, signal) => r(code ?? (signal ? 128 : null)))) };
+}
+
+describe.each(['SIGTERM', 'SIGINT'] as const)('npm start, then %s to the npm process', (signal) => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), `leadflow-start-${signal}-`));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('every child is gone within 10 s', async () => {
+    const run = start(['npm', 'start'], await portsEnv(dir));
+    const deadline = Date.now() + 150_000;
+    while (!run.output().includes('leadflow is running')) {
+      if (Date.now() > deadline || run.proc.exitCode !== null) {
+        run.proc.kill('SIGKILL');
+        throw new Error(`npm start did not come up:\n${run.output()}`);
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const children = descendants(run.proc.pid!);
+    const cmdlines = children.map((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8').replace(/\0/g, ' '));
+    // At least the node process and the Temporal dev server.
+    expect(cmdlines.some((c) => c.includes('worker/cli.ts start'))).toBe(true);
+    expect(cmdlines.some((c) => c.includes('server start-dev'))).toBe(true);
+
+    const t = Date.now();
+    process.kill(run.proc.pid!, signal);
+    while (children.some(alive) && Date.now() - t < 10_000) await new Promise((r) => setTimeout(r, 100));
+    const left = children.filter(alive);
+    for (const p of left) process.kill(p, 'SIGKILL');
+    expect(left.map((p, i) => `${p} ${cmdlines[children.indexOf(p)] ?? i}`)).toEqual([]);
+    await run.exited;
+    expect(Date.now() - t).toBeLessThan(10_000);
+    expect(run.output()).toContain(`${signal}: shutting down`);
+  }, 200_000);
+});
+
+describe('a taken port', () => {
+  let dir: string;
+  let blocker: Server;
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'leadflow-port-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  afterEach(() => blocker?.close());
+
+  test.each([
+    ['TEMPORAL_PORT', 'Temporal dev server'],
+    ['API_PORT', 'HTTP API'],
+    ['SINK_SMTP_PORT', 'SMTP sink'],
+  ])('%s: the message names the port, the role and who holds it; nothing is left running', async (variable, roleName) => {
+    const env = await portsEnv(dir);
+    const port = Number(env[variable]);
+    blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(port, '127.0.0.1', r));
+    const run = start([process.execPath, '--import', 'tsx', 'worker/cli.ts', 'start'], env);
+    const code = await run.exited;
+    expect(code).toBe(1);
+    expect(run.output()).toContain(`port ${port} (${roleName}) is already in use by pid ${process.pid}`);
+    expect(run.output()).toContain(`set ${variable} to a free port`);
+    expect(descendants(run.proc.pid!)).toEqual([]);
+  }, 60_000);
+});
