@@ -25,7 +25,7 @@ import { spawnSink, type SinkTally } from '../../bench/sink-process';
 import { createApiKey } from '../../worker/api/auth';
 import { startDevServer } from '../../worker/dev-server';
 import { intakeLead } from '../../worker/intake';
-import { migrate } from '../helpers/db';
+import { migrateDeploy } from '../../worker/database';
 import { startPostgres, type Postgres } from './postgres';
 import { ensureBinaries, setupSchemas, temporalServer, TEMPORAL_SERVER_VERSION, type TemporalServer } from './temporal-server';
 
@@ -182,7 +182,7 @@ async function main(): Promise<void> {
     setupSchemas(tools, pgi, { persistence: 'temporal', visibility: 'temporal_visibility' });
     for (const db of ['leadflow_dev', 'leadflow']) {
       await pgi.createDatabase(db);
-      migrate(pgi.url(db));
+      await migrateDeploy(pgi.url(db));
     }
     const bundle = await buildBenchBundle(path.join(dir, 'bench-bundle.js'));
     const sink = await spawnSink();
