@@ -55,4 +55,15 @@ DATA_DIR_ABS=$(mkdir -p "${DATA_DIR:-.data}" && cd "${DATA_DIR:-.data}" && pwd)
 migrate "${DATABASE_URL:-file:$DATA_DIR_ABS/leadflow.db}"
 if [ -n "${LEADFLOW_TEST_DATABASE_URL:-}" ]; then migrate "$LEADFLOW_TEST_DATABASE_URL"; fi
 
+# 5. For `npm test` only (--test): Schemathesis, pinned, in its own venv, for test/api.schemathesis.test.ts.
+SCHEMATHESIS_VERSION=4.32.5
+if [ "${1:-}" = "--test" ] && { [ "$(cat "$STAMPS/schemathesis" 2>/dev/null)" != "$SCHEMATHESIS_VERSION" ] || [ ! -x .tools/schemathesis/bin/schemathesis ]; }; then
+  log "installing schemathesis $SCHEMATHESIS_VERSION"
+  if python3 -m venv .tools/schemathesis >&2 && .tools/schemathesis/bin/pip install --disable-pip-version-check -q "schemathesis==$SCHEMATHESIS_VERSION" >&2; then
+    echo "$SCHEMATHESIS_VERSION" > "$STAMPS/schemathesis"
+  else
+    log "schemathesis could not be installed (needs python3 with venv); test/api.schemathesis.test.ts will fail"
+  fi
+fi
+
 log "ready in $(( $(date +%s) - t0 )) s"

@@ -96,7 +96,11 @@ function documentRoute(route: RouteOptions): void {
 
 export async function buildApi(deps: ApiDeps, plugins: ApiPlugin[] = []): Promise<FastifyInstance> {
   // Signed link tokens (click redirects carry the target URL) exceed fastify's 100-char param default.
-  const app = Fastify({ logger: false, bodyLimit: 256 * 1024, routerOptions: { maxParamLength: 4096 } }).withTypeProvider<ZodTypeProvider>();
+  // Parameters are capped by their schemas (tokens: 4,000 characters); the router and Node get room
+  // for any string the schemas describe (astral characters count twice in the router, and take 12
+  // bytes percent-encoded against Node's 16 KB header default), so a bad one gets the documented
+  // 400, not a bare 414 or 431.
+  const app = Fastify({ logger: false, bodyLimit: 256 * 1024, routerOptions: { maxParamLength: 16 * 1024 }, http: { maxHeaderSize: 64 * 1024 } }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.removeContentTypeParser('application/json');
