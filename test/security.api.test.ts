@@ -50,7 +50,7 @@ describe('the mail sink pages need the admin key or the per-start token', () => 
   let app: FastifyInstance;
   let mailId: string;
   beforeAll(async () => {
-    sink = await startSmtpSink({ port: 0 });
+    sink = await startSmtpSink({ port: 0, dir: mkdtempSync(path.join(tmpdir(), 'leadflow-sec-sink-')) });
     app = await api({}, [mailPlugin], sink);
     const transport = nodemailer.createTransport({ host: '127.0.0.1', port: sink.port, secure: false });
     await transport.sendMail({ from: 'a@acme.test', to: 'ola@acme.test', subject: 'Your link', text: 'unsubscribe: http://leads.test/u/secret-token' });
@@ -92,6 +92,8 @@ describe('the mail sink pages need the admin key or the per-start token', () => 
     const admin = (await createApiKey(t.db, 'ops2', ['admin'])).key;
     const res = await app.inject({ url: '/mail/..%2F..%2Fetc%2Fpasswd.eml', headers: { 'x-api-key': admin } });
     expect(res.statusCode).toBe(400);
+    // A well-formed id the sink does not know: 404, not a failed file read.
+    expect((await app.inject({ url: '/mail/1700000000000-999999.eml', headers: { 'x-api-key': admin } })).statusCode).toBe(404);
   });
 });
 

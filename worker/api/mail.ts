@@ -12,7 +12,7 @@ import { errorBody, htmlPage, type ApiPlugin } from './server';
 const COOKIE = 'leadflow_sink';
 // The sink's own ids (`<ms>-<seq>`), so an id can never name a file outside the sink's folder.
 const mailId = z.string().regex(/^\d{1,16}-\d{6}(\.eml)?$/, 'must be a sink mail id like 1764000000000-000001');
-const denied = { 401: errorBody, 403: errorBody, 429: errorBody };
+const denied = { 303: z.null().describe('?token= traded for a cookie; redirect to the page without it'), 401: errorBody, 403: errorBody, 429: errorBody };
 const doc = <R extends Record<number, unknown>>(summary: string, response: R) => ({ schema: { summary: `${summary} (the local mail sink)`, security: [{ apiKey: [] }], response: { ...denied, ...response } } });
 /** Our one cookie from a Cookie header (@fastify/cookie loads its parser as ESM, which jest cannot run). */
 const sinkCookie = (header: string | undefined): string | undefined => header?.split(';').map((c) => c.trim().split('=')).find(([k]) => k === COOKIE)?.[1];
@@ -43,7 +43,7 @@ export const mailPlugin: ApiPlugin = async (app, deps) => {
     reply.header('referrer-policy', 'no-referrer').header('cache-control', 'no-store');
   });
   app.get('/mail.json', doc('Mails received, newest first', { 200: z.array(z.record(z.string(), z.unknown())) }), async () => sink.mails().reverse().map(({ html: _h, text: _t, ...m }) => m));
-  app.get('/mail', doc('Mails received, as a page', { 200: htmlPage('The list'), 303: z.null().describe('Token traded for a cookie; redirect to the page without it') }), async (_req, reply) => {
+  app.get('/mail', doc('Mails received, as a page', { 200: htmlPage('The list') }), async (_req, reply) => {
     const rows = sink
       .mails()
       .reverse()
@@ -54,7 +54,8 @@ export const mailPlugin: ApiPlugin = async (app, deps) => {
   app.get('/mail/:id', { schema: { ...doc('One mail (page, or raw with .eml)', { 200: { description: 'The mail', content: { 'text/html': { schema: z.string() }, 'message/rfc822': { schema: z.string() } } }, 400: errorBody, 404: errorBody }).schema, params: z.object({ id: mailId }) } }, async (req, reply) => {
     const { id } = req.params as { id: string };
     if (id.endsWith('.eml')) {
-      const raw = sink.raw(id.slice(0, -4));
+      // Only a mail the sink knows: reading the file of an unknown id would throw (a 500).
+      const raw = sink.get(id.slice(0, -4)) && sink.raw(id.slice(0, -4));
       return raw ? reply.type('message/rfc822').send(raw) : reply.code(404).send({ error: 'no such mail' });
     }
     const m = sink.get(id);
