@@ -33,4 +33,15 @@ if [ "$(cat "$STAMPS/prisma" 2>/dev/null)" != "$schema_hash" ] || [ ! -d generat
   echo "$schema_hash" > "$STAMPS/prisma"
 fi
 
+# 4. For `npm test` only (--test): Schemathesis, pinned, in its own venv, for test/api.schemathesis.test.ts.
+SCHEMATHESIS_VERSION=4.32.5
+if [ "${1:-}" = "--test" ] && { [ "$(cat "$STAMPS/schemathesis" 2>/dev/null)" != "$SCHEMATHESIS_VERSION" ] || [ ! -x .tools/schemathesis/bin/schemathesis ]; }; then
+  log "installing schemathesis $SCHEMATHESIS_VERSION"
+  if python3 -m venv .tools/schemathesis >&2 && .tools/schemathesis/bin/pip install --disable-pip-version-check -q "schemathesis==$SCHEMATHESIS_VERSION" >&2; then
+    echo "$SCHEMATHESIS_VERSION" > "$STAMPS/schemathesis"
+  else
+    log "schemathesis could not be installed (needs python3 with venv); test/api.schemathesis.test.ts will fail"
+  fi
+fi
+
 log "ready in $(( ($(date +%s%N) - t0) / 1000000 )) ms"

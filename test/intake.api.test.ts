@@ -166,7 +166,7 @@ describe('API keys', () => {
   });
 
   test('public signed-link routes stay public (no 401 without a key)', async () => {
-    for (const url of ['/confirm/abcdefghijkl', '/u/abcdefghijkl', '/c/abcdefghijkl', '/o/abcdefghijkl', '/health']) {
+    for (const url of ['/confirm/abcdef.ghijkl', '/u/abcdef.ghijkl', '/c/abcdef.ghijkl', '/o/abcdef.ghijkl', '/health']) {
       const res = await s.api.inject({ method: 'GET', url });
       expect([200, 403, 503]).toContain(res.statusCode);
     }

@@ -64,10 +64,15 @@ test('double opt-in: one confirmation mail, no marketing until confirmed, consen
       const view = await env.client.workflow.getHandle(workflowId).query(stateQuery);
       expect(view.sequence).not.toBeNull();
 
+      // Opening the link (a person, or a mail scanner following every link) confirms nothing: it asks.
+      const page = await s.api.inject({ method: 'GET', url: link! });
+      expect(page.statusCode).toBe(200);
+      expect(page.body).toMatch(/<form method="post">[\s\S]*<button type="submit">Confirm<\/button>/);
+      expect((await t.db.lead.findUniqueOrThrow({ where: { id: leadId } })).consentStatus).toBe('pending');
       const before = Date.now();
-      const confirm = await s.api.inject({ method: 'GET', url: link! });
+      const confirm = await s.api.inject({ method: 'POST', url: link!, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: '' });
       expect(confirm.statusCode).toBe(200);
-      expect((await s.api.inject({ method: 'GET', url: `${link!.slice(0, -2)}xx` })).statusCode).toBe(403);
+      expect((await s.api.inject({ method: 'POST', url: `${link!.slice(0, -2)}xx` })).statusCode).toBe(403);
       lead = await t.db.lead.findUniqueOrThrow({ where: { id: leadId } });
       expect(lead.consentStatus).toBe('confirmed');
       expect(lead.consentAt!.getTime()).toBeGreaterThanOrEqual(before - 1000);

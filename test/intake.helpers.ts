@@ -43,7 +43,8 @@ export interface IntakeApi {
 }
 
 export async function intakeApi(t: TestDb, temporal: Client, taskQueue: string): Promise<IntakeApi> {
-  const config = loadConfig({ DATA_DIR: mkdtempSync(path.join(tmpdir(), 'leadflow-intake-')), TASK_QUEUE: taskQueue, LINK_SIGNING_SECRET: 's'.repeat(40), API_RATE_LIMIT_PER_MINUTE: '100000' });
+  // Inbound mail from this host (inject's 127.0.0.1) counts as from a trusted relay; test/inbound.trust.test.ts covers the rest.
+  const config = loadConfig({ DATA_DIR: mkdtempSync(path.join(tmpdir(), 'leadflow-intake-')), TASK_QUEUE: taskQueue, LINK_SIGNING_SECRET: 's'.repeat(40), API_RATE_LIMIT_PER_MINUTE: '100000', INBOUND_TRUSTED_RELAYS: '127.0.0.1' });
   const api = await buildApi({ db: t.db, temporal, config }, [linksPlugin, createIntakePlugin({ verifier: createEmailVerifier({ resolver: fakeResolver }) })]);
   const keys = { intake: (await createApiKey(t.db, 'web forms', ['intake'])).key, admin: (await createApiKey(t.db, 'ops', ['admin'])).key };
   return { api, config, keys, auth: (k) => ({ authorization: `Bearer ${keys[k]}` }) };

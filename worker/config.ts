@@ -2,8 +2,10 @@
 // the process with one message naming every bad variable.
 import { randomBytes } from 'crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'fs';
+import { isIP } from 'net';
 import path from 'path';
 import { z } from 'zod';
+import { parseLinkKeys, type LinkKeys } from '../activities/email/links';
 import type { EmailConfig } from '../activities/email/send';
 import { DEFAULT_EMBEDDED_PORT, embeddedUrl } from './embedded-url';
 
@@ -14,7 +16,14 @@ const bool = (fallback: boolean) =>
     .default(fallback ? 'true' : 'false')
     .transform((v) => ['true', '1', 'yes'].includes(v));
 
+const ipList = z
+  .string()
+  .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+  .refine((ips) => ips.every((ip) => isIP(ip) !== 0), 'must be a comma-separated list of IP addresses');
+
 const schema = z.object({
+  // production: no generated link secret, no unverified SMTP TLS.
+  NODE_ENV: z.string().optional(),
   DATA_DIR: z.string().min(1).default(path.join(__dirname, '..', '.data')),
   TEMPORAL_ADDRESS: z.string().regex(/^[\w.-]+:\d+$/, 'must be host:port').optional(),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
@@ -31,13 +40,22 @@ const schema = z.object({
   API_HOST: z.string().default('127.0.0.1'),
   API_PORT: port(3000),
   PUBLIC_BASE_URL: z.string().url('must be a URL like https://leads.example.com').optional(),
+  // Per API key, after the key is known.
   API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive('must be > 0').default(600),
+  // Per client address, before any key lookup (strangers with made-up keys count here).
+  API_RATE_LIMIT_PER_IP_PER_MINUTE: z.coerce.number().int().positive('must be > 0').default(1200),
+  // Per signed-link token (unsubscribe, open, click, confirm, survey), so a forwarded link cannot flood.
+  LINK_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive('must be > 0').default(20),
   SINK_ENABLED: bool(true),
   SINK_SMTP_PORT: port(2525),
   SMTP_HOST: z.string().min(1).optional(),
   // No default of its own: unset, mail goes to the local sink on SINK_SMTP_PORT.
   SMTP_PORT: z.coerce.number().int().min(1, 'must be a port 1-65535').max(65535, 'must be a port 1-65535').optional(),
   SMTP_SECURE: bool(false),
+  // Accept an SMTP server certificate that does not verify: only for a local development server.
+  SMTP_TLS_INSECURE: bool(false),
+  // A PEM file of the CA(s) that signed the SMTP server's certificate (a private CA), verified as usual.
+  SMTP_TLS_CA_FILE: z.string().min(1).optional(),
   SMTP_USER: z.string().optional(),
   SMTP_PASS: z.string().optional(),
   EMAIL_RATE_PER_SECOND: z.coerce.number().positive('must be > 0').default(50),
@@ -46,6 +64,12 @@ const schema = z.object({
   SITE_URL: z.string().url('must be a URL like https://www.example.com').default('https://www.example.com'),
   COMPANY_ADDRESS: z.string().default('1 Example Street, 00-001 Warsaw, Poland'),
   LINK_SIGNING_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  // Several keys for rotation: "kid1:secret1,kid2:secret2", the first signs new links, all verify.
+  LINK_SIGNING_KEYS: z.string().optional(),
+  // Inbound mail (/inbound/mail): the authserv-id our receiving MTA writes in Authentication-Results,
+  // and the relays whose From we trust as is. Anything else is stored unverified and does not score.
+  INBOUND_AUTHSERV_ID: z.string().min(1).optional(),
+  INBOUND_TRUSTED_RELAYS: ipList.optional(),
   QUIET_HOURS: z
     .string()
     .regex(/^\d{2}:\d{2}-\d{2}:\d{2}$/, 'must look like 20:00-08:00')
@@ -61,13 +85,14 @@ const schema = z.object({
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int('must be a whole number').min(0, 'must be >= 0').optional(),
 });
 
-export type Config = Omit<z.infer<typeof schema>, 'DATABASE_URL' | 'SMTP_HOST' | 'SMTP_PORT' | 'LINK_SIGNING_SECRET' | 'PUBLIC_BASE_URL'> & {
+export type Config = Omit<z.infer<typeof schema>, 'DATABASE_URL' | 'SMTP_HOST' | 'SMTP_PORT' | 'LINK_SIGNING_SECRET' | 'LINK_SIGNING_KEYS' | 'PUBLIC_BASE_URL'> & {
   DATABASE_URL: string;
   /** True when DATABASE_URL was not set: `npm start` runs the embedded PostgreSQL it names. */
   DATABASE_EMBEDDED: boolean;
   SMTP_HOST: string;
   SMTP_PORT: number;
-  LINK_SIGNING_SECRET: string;
+  /** The link signing keys: LINK_SIGNING_KEYS parsed, or LINK_SIGNING_SECRET (one key), or a development secret. */
+  LINK_SIGNING_SECRET: LinkKeys;
   PUBLIC_BASE_URL: string;
   EMAIL_TASK_QUEUE: string;
 };
@@ -79,8 +104,29 @@ const nonEmpty = (env: NodeJS.ProcessEnv): Record<string, string> => Object.from
 const fail = (lines: string[]): never => {
   throw new ConfigError(`Invalid configuration:\n${lines.map((l) => `  ${l}`).join('\n')}`);
 };
-const missingFiles = (c: Partial<Record<'TEMPORAL_CLI_PATH' | 'WORKFLOW_BUNDLE', string>>): string[] =>
-  (['TEMPORAL_CLI_PATH', 'WORKFLOW_BUNDLE'] as const).filter((k) => c[k] && !existsSync(c[k]!)).map((k) => `${k}: no file at ${c[k]}`);
+const missingFiles = (c: Partial<Record<'TEMPORAL_CLI_PATH' | 'WORKFLOW_BUNDLE' | 'SMTP_TLS_CA_FILE', string>>): string[] =>
+  (['TEMPORAL_CLI_PATH', 'WORKFLOW_BUNDLE', 'SMTP_TLS_CA_FILE'] as const).filter((k) => c[k] && !existsSync(c[k]!)).map((k) => `${k}: no file at ${c[k]}`);
+
+/**
+ * The signing keys from LINK_SIGNING_KEYS or LINK_SIGNING_SECRET (undefined when neither is set), and
+ * the production rules; problems are appended to `problems`.
+ */
+function linkKeysAndRules(c: Partial<Pick<z.infer<typeof schema>, 'NODE_ENV' | 'LINK_SIGNING_SECRET' | 'LINK_SIGNING_KEYS' | 'SMTP_TLS_INSECURE'>>, problems: string[]): LinkKeys | undefined {
+  const production = c.NODE_ENV === 'production';
+  let keys: LinkKeys | undefined = c.LINK_SIGNING_SECRET;
+  if (c.LINK_SIGNING_KEYS !== undefined) {
+    try {
+      keys = parseLinkKeys(c.LINK_SIGNING_KEYS);
+    } catch (e) {
+      problems.push(`LINK_SIGNING_KEYS: ${(e as Error).message}`);
+    }
+    if (c.LINK_SIGNING_SECRET) problems.push('LINK_SIGNING_SECRET: set either LINK_SIGNING_SECRET or LINK_SIGNING_KEYS, not both (the secret is key k0: list it as k0:<secret>)');
+  }
+  // A generated secret in a container's data folder would change with the volume and break every link sent.
+  if (production && !c.LINK_SIGNING_SECRET && !c.LINK_SIGNING_KEYS) problems.push('LINK_SIGNING_SECRET: required in production (NODE_ENV=production): set LINK_SIGNING_SECRET (32+ characters) or LINK_SIGNING_KEYS (kid:secret,...)');
+  if (production && c.SMTP_TLS_INSECURE) problems.push('SMTP_TLS_INSECURE: not allowed in production (NODE_ENV=production): it turns off SMTP certificate checks; use SMTP_TLS_CA_FILE for a private CA');
+  return keys;
+}
 // The workflow sends through `<its task queue>-email`; see workflows/lead-lifecycle.ts.
 const emailTaskQueue = (taskQueue: string): string => `${taskQueue}-email`;
 
@@ -89,17 +135,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = schema.safeParse(nonEmpty(env));
   if (!parsed.success) fail(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   const c = parsed.data!;
-  const missing = missingFiles(c);
-  if (missing.length) fail(missing);
+  const problems = missingFiles(c);
+  const keys = linkKeysAndRules(c, problems);
+  if (problems.length) fail(problems);
   const dataDir = path.resolve(c.DATA_DIR);
+  const { LINK_SIGNING_KEYS: _keys, ...rest } = c;
   return {
-    ...c,
+    ...rest,
     DATA_DIR: dataDir,
     DATABASE_URL: c.DATABASE_URL ?? embeddedUrl(c.EMBEDDED_POSTGRES_PORT, 'leadflow'),
     DATABASE_EMBEDDED: !c.DATABASE_URL,
     SMTP_HOST: c.SMTP_HOST ?? '127.0.0.1',
     SMTP_PORT: c.SMTP_PORT ?? c.SINK_SMTP_PORT,
-    LINK_SIGNING_SECRET: c.LINK_SIGNING_SECRET ?? devSecret(dataDir),
+    LINK_SIGNING_SECRET: keys ?? devSecret(dataDir),
     PUBLIC_BASE_URL: c.PUBLIC_BASE_URL ?? `http://localhost:${c.API_PORT}`,
     EMAIL_TASK_QUEUE: emailTaskQueue(c.TASK_QUEUE),
   };
@@ -114,13 +162,14 @@ const GROUPS = {
   temporal: ['TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'TASK_QUEUE'],
   database: ['DATABASE_URL'],
   // Links in mails are made by the email worker and followed on the API.
-  links: ['PUBLIC_BASE_URL', 'LINK_SIGNING_SECRET'],
-  api: ['API_HOST', 'API_PORT', 'API_RATE_LIMIT_PER_MINUTE'],
-  email: ['SMTP_HOST', 'SMTP_PORT', 'SMTP_SECURE', 'SMTP_USER', 'SMTP_PASS', 'EMAIL_RATE_PER_SECOND', 'MAIL_FROM', 'COMPANY_NAME', 'SITE_URL', 'COMPANY_ADDRESS', 'QUIET_HOURS', 'FREQUENCY_CAP'],
+  links: ['PUBLIC_BASE_URL', 'LINK_SIGNING_SECRET', 'LINK_SIGNING_KEYS'],
+  api: ['API_HOST', 'API_PORT', 'API_RATE_LIMIT_PER_MINUTE', 'API_RATE_LIMIT_PER_IP_PER_MINUTE', 'LINK_RATE_LIMIT_PER_MINUTE', 'INBOUND_AUTHSERV_ID', 'INBOUND_TRUSTED_RELAYS'],
+  email: ['SMTP_HOST', 'SMTP_PORT', 'SMTP_SECURE', 'SMTP_TLS_INSECURE', 'SMTP_TLS_CA_FILE', 'SMTP_USER', 'SMTP_PASS', 'EMAIL_RATE_PER_SECOND', 'MAIL_FROM', 'COMPANY_NAME', 'SITE_URL', 'COMPANY_ADDRESS', 'QUIET_HOURS', 'FREQUENCY_CAP'],
   worker: ['WORKFLOW_BUNDLE', 'WORKER_MAX_CACHED_WORKFLOWS'],
 } as const satisfies Record<string, readonly Key[]>;
 type Group = keyof typeof GROUPS;
-type KeysOf<G extends Group> = (typeof GROUPS)[G][number];
+// LINK_SIGNING_KEYS is read into LINK_SIGNING_SECRET (the parsed keys).
+type KeysOf<G extends Group> = Exclude<(typeof GROUPS)[G][number], 'LINK_SIGNING_KEYS'>;
 /** Required in a role (no default can be right for a deployment). */
 const REQUIRED: readonly Key[] = ['TEMPORAL_ADDRESS', 'DATABASE_URL', 'PUBLIC_BASE_URL', 'LINK_SIGNING_SECRET', 'SMTP_HOST'];
 
@@ -140,14 +189,19 @@ export type WorkerRoleConfig = WorkersConfig & TemporalConfig & Pick<Config, 'DA
 
 /** The variables of `groups`, checked; REQUIRED ones among them must be set. All problems in one error. */
 function loadGroups(groups: readonly Group[], env: NodeJS.ProcessEnv): Record<string, unknown> {
-  const keys = [...new Set(groups.flatMap((g) => GROUPS[g]))];
+  const keys: Key[] = [...new Set<Key>(['NODE_ENV', ...groups.flatMap((g) => GROUPS[g])])];
   const picked = schema.pick(Object.fromEntries(keys.map((k) => [k, true])) as Record<Key, true>);
   const given = nonEmpty(env);
   const parsed = picked.safeParse(given);
   const problems = parsed.success ? missingFiles(parsed.data) : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-  for (const k of keys) if (REQUIRED.includes(k) && !(k in given)) problems.push(`${k}: required`);
+  // The signing keys come as one secret or as a key list: either satisfies the requirement.
+  const isGiven = (k: Key): boolean => k in given || (k === 'LINK_SIGNING_SECRET' && 'LINK_SIGNING_KEYS' in given);
+  for (const k of keys) if (REQUIRED.includes(k) && !isGiven(k)) problems.push(`${k}: required`);
+  const data = (parsed.data ?? {}) as Record<string, unknown>;
+  const linkKeys = parsed.success ? linkKeysAndRules(data as Parameters<typeof linkKeysAndRules>[0], problems) : undefined;
   if (problems.length) fail(problems);
-  return parsed.data!;
+  const { LINK_SIGNING_KEYS: _keys, ...rest } = data;
+  return groups.includes('links') ? { ...rest, LINK_SIGNING_SECRET: linkKeys } : rest;
 }
 
 /** Where the local API listens: all `leadflow api --health` needs. */
@@ -208,7 +262,7 @@ export function frequencyCap(c: Pick<Config, 'FREQUENCY_CAP'>): { max: number; d
 /** The email activities' settings from the process configuration (SMTP, sender, links, policy). */
 export function emailConfig(c: EmailSettings): EmailConfig {
   return {
-    smtp: { host: c.SMTP_HOST, port: c.SMTP_PORT, secure: c.SMTP_SECURE, ...(c.SMTP_USER ? { user: c.SMTP_USER, pass: c.SMTP_PASS ?? '' } : {}) },
+    smtp: { host: c.SMTP_HOST, port: c.SMTP_PORT, secure: c.SMTP_SECURE, tlsInsecure: c.SMTP_TLS_INSECURE, ...(c.SMTP_TLS_CA_FILE ? { ca: readFileSync(c.SMTP_TLS_CA_FILE, 'utf8') } : {}), ...(c.SMTP_USER ? { user: c.SMTP_USER, pass: c.SMTP_PASS ?? '' } : {}) },
     from: c.MAIL_FROM,
     companyName: c.COMPANY_NAME,
     companyAddress: c.COMPANY_ADDRESS,

@@ -2,6 +2,7 @@
 // DATA_DIR/mail) so a person can read what the engine sent. Tests use it as a real SMTP peer and
 // can make it answer with an error code (421 temporary, 550 permanent) for the next N mails.
 import { simpleParser, type AddressObject } from 'mailparser';
+import { randomBytes } from 'crypto';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'fs';
 import path from 'path';
 import { SMTPServer } from 'smtp-server';
@@ -20,6 +21,8 @@ export interface SinkMail {
 
 export interface SmtpSink {
   port: number;
+  /** A random secret for this run: opens the sink's pages (/mail?token=...) without an API key. */
+  viewToken: string;
   mails(): SinkMail[];
   get(id: string): SinkMail | undefined;
   raw(id: string): Buffer | undefined;
@@ -98,6 +101,7 @@ export async function startSmtpSink(opts: { port: number; host?: string; dir?: s
 
   return {
     port,
+    viewToken: randomBytes(24).toString('base64url'),
     mails: () => [...store],
     get: (id) => store.find((m) => m.id === id),
     raw: (id) => raws.get(id) ?? (opts.dir ? readFileSync(path.join(opts.dir, `${id}.eml`)) : undefined),

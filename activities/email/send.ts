@@ -7,25 +7,41 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { createHash } from 'crypto';
 import nodemailer, { type Transporter } from 'nodemailer';
+import type SMTPPool from 'nodemailer/lib/smtp-pool';
 import { z } from 'zod';
 import type { SendEmailRequest, SendEmailResult } from '../../workflows/activity-contract';
 import { leadEventSignal } from '../../workflows/messages';
 import type { LeadEventSignal } from '../../workflows/types';
 import type { Db } from '../db';
 import { createLedger } from './ledger';
-import { linkBuilder, trackClicks } from './links';
+import { linkBuilder, trackClicks, type LinkKeys } from './links';
 import { consentDecision, capUntil, quietUntil, type QuietHours } from './policy';
 import { compile, render, TemplateError, type RenderedMail } from './render';
 import { TEMPLATES, isTemplateId, type TemplateSpec } from './templates';
 
+export interface SmtpConfig {
+  host: string;
+  port: number;
+  /** Implicit TLS (port 465); otherwise STARTTLS when the server offers it (required when logging in). */
+  secure: boolean;
+  /** Accept a certificate that does not verify: a local development server only (refused in production). */
+  tlsInsecure?: boolean;
+  /** PEM CA(s) for a server whose certificate a private CA signed. */
+  ca?: string;
+  user?: string;
+  pass?: string;
+  pool?: boolean;
+  maxConnections?: number;
+}
+
 export interface EmailConfig {
-  smtp: { host: string; port: number; secure: boolean; user?: string; pass?: string; pool?: boolean; maxConnections?: number };
+  smtp: SmtpConfig;
   from: string;
   companyName: string;
   companyAddress: string;
   publicBaseUrl: string;
   siteUrl: string;
-  linkSecret: string;
+  linkSecret: LinkKeys;
   quietHours: QuietHours;
   cap: { max: number; days: number };
   /** Footer link of internal mails (manager notifications); default: a mail to the sender. */
@@ -72,6 +88,24 @@ const requestSchema = z.object({
 
 export const emailHash = (email: string): string => createHash('sha256').update(email.trim().toLowerCase()).digest('hex');
 
+/**
+ * nodemailer's options for our SMTP server. Certificates are verified for implicit TLS and for
+ * STARTTLS alike (an unverified STARTTLS lets anyone on the path read the password and the mail);
+ * with a login, STARTTLS is required, so a server (or a man in the middle) that hides it gets no
+ * password in clear text. `tlsInsecure` is the explicit escape for a local development server.
+ */
+export function smtpTransportOptions(smtp: SmtpConfig): SMTPPool.Options {
+  return {
+    host: smtp.host,
+    port: smtp.port,
+    secure: smtp.secure,
+    pool: smtp.pool ?? true,
+    maxConnections: smtp.maxConnections ?? 5,
+    ...(smtp.user ? { auth: { user: smtp.user, pass: smtp.pass ?? '' }, requireTLS: !smtp.secure && !smtp.tlsInsecure } : {}),
+    tls: { rejectUnauthorized: !smtp.tlsInsecure, ...(smtp.ca ? { ca: smtp.ca } : {}) },
+  };
+}
+
 /** Stable per key, so every attempt of one mail carries the same Message-ID. */
 export function messageIdFor(key: string, from: string): string {
   const domain = /@([^>\s]+)/.exec(from)?.[1] ?? 'leadflow.local';
@@ -90,16 +124,7 @@ export function createEmailActivities(deps: EmailDeps): EmailActivities {
   const { db, config } = deps;
   const clock = deps.clock ?? (() => new Date());
   const ledger = createLedger(db);
-  const transport: Transporter = nodemailer.createTransport({
-    host: config.smtp.host,
-    port: config.smtp.port,
-    secure: config.smtp.secure,
-    pool: config.smtp.pool ?? true,
-    maxConnections: config.smtp.maxConnections ?? 5,
-    ...(config.smtp.user ? { auth: { user: config.smtp.user, pass: config.smtp.pass ?? '' } } : {}),
-    // The local sink and dev servers have no certificate; production sets SMTP_SECURE.
-    tls: { rejectUnauthorized: config.smtp.secure },
-  });
+  const transport: Transporter = nodemailer.createTransport(smtpTransportOptions(config.smtp));
   const links = linkBuilder(config.publicBaseUrl, config.linkSecret, () => clock().getTime());
   const fromAddress = /<([^>]+)>/.exec(config.from)?.[1] ?? config.from;
   const internalUnsubscribe = config.internalUnsubscribeUrl ?? `mailto:${fromAddress}?subject=unsubscribe`;

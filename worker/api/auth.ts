@@ -44,15 +44,28 @@ declare module 'fastify' {
 
 const scopesOf = (v: unknown): Scope[] => (Array.isArray(v) ? v.filter((s): s is Scope => SCOPES.includes(s as Scope)) : []);
 
+/** Marks the hook of `guarded`, so the OpenAPI document can tell protected routes (server.ts). */
+export const GUARD = Symbol('leadflow.guarded');
+
+const tooMany = (reply: FastifyReply, r: { ttlInSeconds: number }, what: string) =>
+  reply.code(429).header('retry-after', String(r.ttlInSeconds)).send({ error: `rate limit exceeded (${what}); retry in ${r.ttlInSeconds} s` });
+
 /**
- * Route options for a protected route: an API key with `scope` ('admin' passes every scope), and
- * a rate limit per key (per address for requests without one), so one noisy integration cannot
- * starve the others. Use: `app.post('/leads', { ...guarded(deps, 'intake'), schema }, handler)`.
- * The key is checked at onRequest, before the body is read or validated: strangers get 401/403,
- * never a schema error (the schema is no oracle) and their large bodies are never parsed.
+ * Route options for a protected route: an API key with `scope` ('admin' passes every scope).
+ * Use: `app.post('/leads', { ...guarded(deps, 'intake'), schema }, handler)`.
+ * Order matters: first a limit per client address (every request counts, so strangers cycling
+ * made-up keys are stopped without a database lookup each), then the key, then a limit per key
+ * (one noisy integration cannot starve the others). All of it at onRequest, before the body is read
+ * or validated: strangers get 401/403/429, never a schema error (the schema is no oracle) and their
+ * large bodies are never parsed. The limiters live on the app (`apiLimits`, server.ts).
  */
-export function guarded(deps: Pick<ApiDeps, 'db' | 'config'>, scope: Scope): Pick<RouteShorthandOptions, 'onRequest' | 'config'> {
+export function guarded(deps: Pick<ApiDeps, 'db' | 'config'>, scope: Scope): Pick<RouteShorthandOptions, 'onRequest'> {
   const onRequest = async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const byIp = await req.server.apiLimits.perIp(req);
+    if (!byIp.isAllowed && byIp.isExceeded) {
+      await tooMany(reply, byIp, 'per address');
+      return;
+    }
     const key = presentedKey(req);
     if (!key) {
       await reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'API key required (Authorization: Bearer <key> or X-Api-Key)' });
@@ -69,20 +82,11 @@ export function guarded(deps: Pick<ApiDeps, 'db' | 'config'>, scope: Scope): Pic
       return;
     }
     req.apiKey = { id: row.id, name: row.name, scopes };
+    const byKey = await req.server.apiLimits.perKey(req);
+    if (!byKey.isAllowed && byKey.isExceeded) await tooMany(reply, byKey, 'per API key');
   };
-  return {
-    onRequest,
-    config: {
-      rateLimit: {
-        max: deps.config.API_RATE_LIMIT_PER_MINUTE,
-        timeWindow: 60_000,
-        keyGenerator: (req: FastifyRequest) => {
-          const key = presentedKey(req);
-          return key ? `key:${hashApiKey(key)}` : `ip:${req.ip}`;
-        },
-      },
-    },
-  };
+  Object.assign(onRequest, { [GUARD]: true });
+  return { onRequest };
 }
 
 /**

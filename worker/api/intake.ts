@@ -1,7 +1,8 @@
 // The intake API: leads in from forms, landing pages, chat, events, lists (`POST /leads`), their
 // behaviour (`POST /leads/:id/events`, `POST /events` by email), inbound mail (`POST /inbound/mail`,
 // a raw RFC 822 message) and a lead's row and live workflow state (`GET /leads/:id`). Every route
-// needs an API key.
+// needs an API key. An inbound mail's From counts (a `replied` event, a new lead) only when our MTA
+// or a trusted relay vouches for it (../inbound-trust.ts); else it is kept on the lead, unverified.
 import type { FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { simpleParser } from 'mailparser';
@@ -9,12 +10,14 @@ import { createHash } from 'crypto';
 import { z } from 'zod';
 import { stateQuery, type LeadView } from '../../workflows/messages';
 import { LEAD_EVENT_TYPES, type LeadEventSignal } from '../../workflows/types';
+import { isUniqueViolation } from '../../activities/db';
 import { createEmailVerifier, type EmailVerifier } from '../email-verification';
+import { judgeInbound } from '../inbound-trust';
 import { intakeLead, normaliseEmail, signalLeadEvent, SuppressedError, UnknownCampaignError, type IntakeInput } from '../intake';
 import { emailField, leadBodySchema, toIntakeInput } from '../lead-input';
 import { guarded } from './auth';
 import { gdprPlugin } from './gdpr';
-import type { ApiDeps, ApiPlugin } from './server';
+import { errorBody, type ApiDeps, type ApiPlugin } from './server';
 
 /** Behaviour other systems may report; mail opens/clicks, consent and unsubscribes come only through signed links. */
 export const EXTERNAL_EVENT_TYPES = ['page_viewed', 'document_downloaded', 'form_submitted', 'webinar_attended', 'demo_booked', 'replied'] as const satisfies readonly (typeof LEAD_EVENT_TYPES)[number][];
@@ -33,8 +36,21 @@ const eventSchema = z
   .strict();
 const eventByEmailSchema = eventSchema.extend({ email: emailField }).strict();
 const leadParams = z.object({ id: z.string().min(1).max(100) });
-const errorBody = z.object({ error: z.string(), errors: z.array(z.object({ field: z.string(), message: z.string() })).optional() });
-const intakeReply = z.object({ leadId: z.string(), created: z.boolean(), workflowId: z.string(), closed: z.boolean().optional(), emailCheck: z.enum(['mx', 'a', 'unverified']) });
+const emailCheck = z.enum(['mx', 'a', 'unverified']);
+const intakeReply = z.object({ leadId: z.string(), created: z.boolean(), workflowId: z.string(), closed: z.boolean().optional(), emailCheck });
+const inboundReply = z.object({
+  leadId: z.string().nullable(),
+  created: z.boolean(),
+  /** Whether our MTA or a trusted relay vouched for the From (only then does the mail count). */
+  verified: z.boolean(),
+  event: z.enum(['replied', 'form_submitted']).nullable(),
+  recorded: z.boolean().optional(),
+  workflowId: z.string().optional(),
+  closed: z.boolean().optional(),
+  emailCheck: emailCheck.optional(),
+  reason: z.string().optional(),
+});
+const leadView = z.object({ lead: z.record(z.string(), z.unknown()), workflow: z.object({ status: z.string(), state: z.unknown(), error: z.string().optional() }) });
 
 const LEAD_BODY_LIMIT = 16 * 1024;
 const MAIL_BODY_LIMIT = 5 * 1024 * 1024;
@@ -66,8 +82,6 @@ async function admit(deps: ApiDeps, reply: FastifyReply, input: IntakeInput) {
 export function createIntakePlugin(opts: IntakePluginOptions = {}): ApiPlugin {
   const verifier = opts.verifier ?? createEmailVerifier();
   return async (plain, deps) => {
-    // Raw mail for the inbound route; parsers registered here apply to this plugin's routes only.
-    plain.addContentTypeParser(['message/rfc822', 'text/plain', 'application/octet-stream'], { parseAs: 'buffer', bodyLimit: MAIL_BODY_LIMIT }, (_req, body, done) => done(null, body));
     const app = plain.withTypeProvider<ZodTypeProvider>();
     await plain.register(gdprPlugin, deps);
 
@@ -108,43 +122,66 @@ export function createIntakePlugin(opts: IntakePluginOptions = {}): ApiPlugin {
       },
     );
 
-    app.post(
-      '/inbound/mail',
-      { ...guarded(deps, 'intake'), bodyLimit: MAIL_BODY_LIMIT, schema: { summary: 'A raw RFC 822 message (Content-Type: message/rfc822): a reply from a lead, or a new lead' } },
-      async (req, reply) => {
-        if (!Buffer.isBuffer(req.body) || !req.body.length) return invalid(reply, 'body', 'a raw RFC 822 message with Content-Type message/rfc822');
-        const raw = req.body;
-        const mail = await simpleParser(raw);
-        const from = mail.from?.value.find((a) => a.address);
-        const address = from?.address?.trim();
-        if (!address || !z.email().safeParse(address).success) return invalid(reply, 'from', 'the message has no valid From address');
-        const messageId = mail.messageId ?? `<${createHash('sha256').update(raw).digest('hex').slice(0, 32)}>`;
-        const subject = (mail.subject ?? '').slice(0, 300);
-        const known = await deps.db.lead.findUnique({ where: { email: normaliseEmail(address) } });
-        if (known && !known.erasedAt) {
-          const sent = await signalLeadEvent({ temporal: deps.temporal, taskQueue: deps.config.TASK_QUEUE }, known, { id: `mail:${messageId}`, type: 'replied', data: { subject, messageId } });
-          return reply.code(202).send({ leadId: known.id, created: false, event: 'replied', recorded: sent !== null });
-        }
-        const check = await verifier.verify(address);
-        if (!check.ok) return invalid(reply, 'from', check.reason);
-        const [first, ...rest] = (from?.name || address.split('@')[0]).trim().split(/\s+/);
-        const r = await admit(deps, reply, {
-          email: address,
-          firstName: first.slice(0, 100),
-          ...(rest.length ? { lastName: rest.join(' ').slice(0, 100) } : {}),
-          source: 'inbound_mail',
-          // Writing to us is no consent to marketing mail: no nurture mail until consent is given.
-          consent: 'unknown',
-          event: { id: `mail:${messageId}`, type: 'form_submitted', data: { channel: 'inbound_mail', subject, messageId } },
-        });
-        if (!r) return reply;
-        return reply.code(r.created ? 201 : 200).send({ ...r, event: 'form_submitted', emailCheck: check.checked });
-      },
-    );
+    // Raw mail: its parsers live in a plugin of its own, so JSON routes never read text/plain as a body.
+    await plain.register(async (mailScope) => {
+      mailScope.addContentTypeParser(['message/rfc822', 'text/plain', 'application/octet-stream'], { parseAs: 'buffer', bodyLimit: MAIL_BODY_LIMIT }, (_req, body, done) => done(null, body));
+      mailScope.post(
+        '/inbound/mail',
+        {
+          ...guarded(deps, 'intake'),
+          bodyLimit: MAIL_BODY_LIMIT,
+          schema: {
+            summary: 'A raw RFC 822 message (Content-Type: message/rfc822): a reply from a lead, or a new lead; counted only when the From is verified',
+            response: { 200: inboundReply, 201: inboundReply, 202: inboundReply, 400: errorBody, 409: errorBody, 413: errorBody, 415: errorBody },
+          },
+        },
+        async (req, reply) => {
+          if (!Buffer.isBuffer(req.body)) return reply.code(415).send({ error: 'Content-Type must be message/rfc822 (or text/plain, application/octet-stream)' });
+          if (!req.body.length) return invalid(reply, 'body', 'a raw RFC 822 message with Content-Type message/rfc822');
+          const raw = req.body;
+          const mail = await simpleParser(raw);
+          const from = mail.from?.value.find((a) => a.address);
+          const address = from?.address?.trim();
+          if (!address || !z.email().safeParse(address).success) return invalid(reply, 'from', 'the message has no valid From address');
+          const messageId = mail.messageId ?? `<${createHash('sha256').update(raw).digest('hex').slice(0, 32)}>`;
+          const subject = (mail.subject ?? '').slice(0, 300);
+          const known = await deps.db.lead.findUnique({ where: { email: normaliseEmail(address) } });
+          const trust = judgeInbound(mail, address, req.ip, { authservId: deps.config.INBOUND_AUTHSERV_ID, trustedRelays: deps.config.INBOUND_TRUSTED_RELAYS });
+          if (!trust.verified) {
+            // Kept for a person to look at, never scored: a spoofed From must not move a lead.
+            if (known && !known.erasedAt) {
+              const dedupKey = `inbound-unverified:${known.id}:${createHash('sha256').update(messageId).digest('hex').slice(0, 32)}`;
+              await deps.db.leadEvent.create({ data: { leadId: known.id, type: 'inbound_mail_unverified', dedupKey, reason: trust.reason, payload: { subject, messageId }, occurredAt: new Date() } }).catch((e: unknown) => {
+                if (!isUniqueViolation(e)) throw e;
+              });
+            }
+            return reply.code(202).send({ leadId: known && !known.erasedAt ? known.id : null, created: false, verified: false, event: null, reason: trust.reason });
+          }
+          if (known && !known.erasedAt) {
+            const sent = await signalLeadEvent({ temporal: deps.temporal, taskQueue: deps.config.TASK_QUEUE }, known, { id: `mail:${messageId}`, type: 'replied', data: { subject, messageId } });
+            return reply.code(202).send({ leadId: known.id, created: false, verified: true, event: 'replied', recorded: sent !== null });
+          }
+          const check = await verifier.verify(address);
+          if (!check.ok) return invalid(reply, 'from', check.reason);
+          const [first, ...rest] = (from?.name || address.split('@')[0]).trim().split(/\s+/);
+          const r = await admit(deps, reply, {
+            email: address,
+            firstName: first.slice(0, 100),
+            ...(rest.length ? { lastName: rest.join(' ').slice(0, 100) } : {}),
+            source: 'inbound_mail',
+            // Writing to us is no consent to marketing mail: no nurture mail until consent is given.
+            consent: 'unknown',
+            event: { id: `mail:${messageId}`, type: 'form_submitted', data: { channel: 'inbound_mail', subject, messageId } },
+          });
+          if (!r) return reply;
+          return reply.code(r.created ? 201 : 200).send({ ...r, verified: true, event: 'form_submitted', emailCheck: check.checked });
+        },
+      );
+    });
 
     app.get(
       '/leads/:id',
-      { ...guarded(deps, 'admin'), schema: { summary: "A lead's row and its workflow's live state", params: leadParams } },
+      { ...guarded(deps, 'admin'), schema: { summary: "A lead's row and its workflow's live state", params: leadParams, response: { 200: leadView, 404: errorBody } } },
       async (req, reply) => {
         const lead = await deps.db.lead.findUnique({ where: { id: req.params.id } });
         if (!lead) return reply.code(404).send({ error: 'lead not found' });

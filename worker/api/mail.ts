@@ -1,7 +1,22 @@
 // The local mail sink, readable by a person: GET /mail (list), /mail/:id (the mail), /mail/:id.eml.
+// Its mails hold live unsubscribe, survey and confirm links: the pages need an admin API key, or the
+// sink's per-start token printed by `npm start` (`/mail?token=...`), which is traded for an HttpOnly
+// cookie so the pages' own links keep working without the token in them.
+import { timingSafeEqual } from 'crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { escape } from 'html-escaper';
 import { z } from 'zod';
-import type { ApiPlugin } from './server';
+import { guarded, presentedKey } from './auth';
+import { errorBody, htmlPage, type ApiPlugin } from './server';
+
+const COOKIE = 'leadflow_sink';
+// The sink's own ids (`<ms>-<seq>`), so an id can never name a file outside the sink's folder.
+const mailId = z.string().regex(/^\d{1,16}-\d{6}(\.eml)?$/, 'must be a sink mail id like 1764000000000-000001');
+const denied = { 303: z.null().describe('?token= traded for a cookie; redirect to the page without it'), 401: errorBody, 403: errorBody, 429: errorBody };
+const doc = <R extends Record<number, unknown>>(summary: string, response: R) => ({ schema: { summary: `${summary} (the local mail sink)`, security: [{ apiKey: [] }], response: { ...denied, ...response } } });
+/** Our one cookie from a Cookie header (@fastify/cookie loads its parser as ESM, which jest cannot run). */
+const sinkCookie = (header: string | undefined): string | undefined => header?.split(';').map((c) => c.trim().split('=')).find(([k]) => k === COOKIE)?.[1];
+const sameSecret = (a: string | undefined, b: string): boolean => typeof a === 'string' && a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 
 const page = (title: string, body: string): string =>
   `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escape(title)}</title><style>body{font:14px system-ui;margin:2rem}table{border-collapse:collapse}td,th{padding:4px 8px;border-bottom:1px solid #ddd;text-align:left}</style></head><body>${body}</body></html>`;
@@ -9,8 +24,26 @@ const page = (title: string, body: string): string =>
 export const mailPlugin: ApiPlugin = async (app, deps) => {
   const sink = deps.sink;
   if (!sink) return;
-  app.get('/mail.json', async () => sink.mails().reverse().map(({ html: _h, text: _t, ...m }) => m));
-  app.get('/mail', async (_req, reply) => {
+  const admin = guarded(deps, 'admin').onRequest as (req: FastifyRequest, reply: FastifyReply) => Promise<void>;
+  app.addHook('onRequest', async (req, reply) => {
+    const query = req.query as { token?: string };
+    if (sameSecret(query.token, sink.viewToken)) {
+      // Trade the token for a cookie and drop it from the address bar (and from any Referer).
+      const url = new URL(req.url, 'http://sink');
+      url.searchParams.delete('token');
+      // The token is base64url: nothing to escape in the cookie value.
+      await reply.header('set-cookie', `${COOKIE}=${sink.viewToken}; Path=/; HttpOnly; SameSite=Strict`).redirect(`${url.pathname}${url.search}`, 303);
+      return;
+    }
+    if (sameSecret(sinkCookie(req.headers.cookie), sink.viewToken)) return;
+    if (presentedKey(req)) return admin(req, reply);
+    await reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'the mail sink needs an admin API key or the token npm start printed (/mail?token=...)' });
+  });
+  app.addHook('onSend', async (_req, reply) => {
+    reply.header('referrer-policy', 'no-referrer').header('cache-control', 'no-store');
+  });
+  app.get('/mail.json', doc('Mails received, newest first', { 200: z.array(z.record(z.string(), z.unknown())) }), async () => sink.mails().reverse().map(({ html: _h, text: _t, ...m }) => m));
+  app.get('/mail', doc('Mails received, as a page', { 200: htmlPage('The list') }), async (_req, reply) => {
     const rows = sink
       .mails()
       .reverse()
@@ -18,10 +51,11 @@ export const mailPlugin: ApiPlugin = async (app, deps) => {
       .join('');
     return reply.type('text/html').send(page('Mail sink', `<h1>Mail sink (${sink.mails().length})</h1><table><tr><th>received</th><th>to</th><th>subject</th><th>lang</th></tr>${rows}</table>`));
   });
-  app.get('/mail/:id', { schema: { params: z.object({ id: z.string().max(100) }) } }, async (req, reply) => {
+  app.get('/mail/:id', { schema: { ...doc('One mail (page, or raw with .eml)', { 200: { description: 'The mail', content: { 'text/html': { schema: z.string() }, 'message/rfc822': { schema: z.string() } } }, 400: errorBody, 404: errorBody }).schema, params: z.object({ id: mailId }) } }, async (req, reply) => {
     const { id } = req.params as { id: string };
     if (id.endsWith('.eml')) {
-      const raw = sink.raw(id.slice(0, -4));
+      // Only a mail the sink knows: reading the file of an unknown id would throw (a 500).
+      const raw = sink.get(id.slice(0, -4)) && sink.raw(id.slice(0, -4));
       return raw ? reply.type('message/rfc822').send(raw) : reply.code(404).send({ error: 'no such mail' });
     }
     const m = sink.get(id);

@@ -26,6 +26,8 @@ export interface SurveyWords {
   thanksTitle: string;
   thanks: string;
   thanksNotRelevant: string;
+  /** Shown when a lead has sent the form SURVEY_MAX_ANSWERS times already. */
+  enough: string;
 }
 
 export const SURVEY_WORDS: Record<Locale, SurveyWords> = {
@@ -45,6 +47,7 @@ export const SURVEY_WORDS: Record<Locale, SurveyWords> = {
     thanksTitle: 'Thank you',
     thanks: 'Your answers are saved. We will be in touch only when it makes sense for you.',
     thanksNotRelevant: 'Your answers are saved. We will not send you marketing mail any more.',
+    enough: 'We already have your answers, thank you. The form has been sent too many times; nothing more was saved.',
   },
   pl: {
     title: 'Dlaczego nie teraz?',
@@ -62,6 +65,7 @@ export const SURVEY_WORDS: Record<Locale, SurveyWords> = {
     thanksTitle: 'Dziękujemy',
     thanks: 'Twoje odpowiedzi zostały zapisane. Odezwiemy się tylko wtedy, gdy będzie to miało dla Ciebie sens.',
     thanksNotRelevant: 'Twoje odpowiedzi zostały zapisane. Nie będziemy już wysyłać Ci wiadomości marketingowych.',
+    enough: 'Mamy już Twoje odpowiedzi, dziękujemy. Formularz wysłano zbyt wiele razy; nic więcej nie zapisano.',
   },
   ru: {
     title: 'Почему не сейчас?',
@@ -79,6 +83,7 @@ export const SURVEY_WORDS: Record<Locale, SurveyWords> = {
     thanksTitle: 'Спасибо',
     thanks: 'Ваши ответы сохранены. Мы свяжемся с вами, только когда это будет уместно.',
     thanksNotRelevant: 'Ваши ответы сохранены. Мы больше не будем присылать вам рекламные письма.',
+    enough: 'Ваши ответы у нас уже есть, спасибо. Форма отправлена слишком много раз; больше ничего не сохранено.',
   },
   el: {
     title: 'Γιατί όχι τώρα;',
@@ -96,5 +101,6 @@ export const SURVEY_WORDS: Record<Locale, SurveyWords> = {
     thanksTitle: 'Ευχαριστούμε',
     thanks: 'Οι απαντήσεις σας αποθηκεύτηκαν. Θα επικοινωνήσουμε μόνο όταν έχει νόημα για εσάς.',
     thanksNotRelevant: 'Οι απαντήσεις σας αποθηκεύτηκαν. Δεν θα σας στέλνουμε πλέον διαφημιστικά μηνύματα.',
+    enough: 'Έχουμε ήδη τις απαντήσεις σας, ευχαριστούμε. Η φόρμα στάλθηκε πάρα πολλές φορές· δεν αποθηκεύτηκε τίποτα άλλο.',
   },
 };

@@ -3,15 +3,19 @@
 // in the lead's language; POST validates the answers (zod), stores them as a SurveyResponse (last wins:
 // earlier rows stay, marked current=false) and signals the lead workflow `survey_answered` with one
 // idempotency id per submission. A forged or expired link gets an error page and nothing is stored.
+// A link can be forwarded: requests per token are limited (./limits), and a lead's answers are
+// capped (SURVEY_MAX_ANSWERS within a link's lifetime), so one link cannot add rows and signals
+// without end.
 import formbody from '@fastify/formbody';
 import type { FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { escape } from 'html-escaper';
 import { z } from 'zod';
-import { verifyLink } from '../../activities/email/links';
+import { LINK_TOKEN_PATTERN, SURVEY_TTL_MS, verifyLink } from '../../activities/email/links';
 import { emailHash } from '../../activities/email/send';
 import { resolveLocale, type Locale } from '../../activities/email/templates';
 import type { EventData } from '../../workflows/types';
+import { linkLimited } from './limits';
 import { signalLead } from './links';
 import type { ApiPlugin } from './server';
 import { SURVEY_BRING_BACK, SURVEY_BUDGETS, SURVEY_REASONS, SURVEY_TIMINGS, SURVEY_WORDS, TIMING_MONTHS, type SurveyWords } from './survey-words';
@@ -28,7 +32,9 @@ export const surveyAnswersSchema = z.object({
 });
 export type SurveyAnswers = z.infer<typeof surveyAnswersSchema>;
 
-const params = z.object({ token: z.string().min(10).max(4000) });
+const params = z.object({ token: z.string().min(10).max(4000).regex(LINK_TOKEN_PATTERN, 'must be a link token') });
+/** Answers kept per lead within one survey link's lifetime: changing one's mind a few times is fine. */
+export const SURVEY_MAX_ANSWERS = 5;
 
 function page(locale: string, title: string, body: string): string {
   return `<!doctype html><html lang="${escape(locale)}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escape(title)}</title>
@@ -102,7 +108,7 @@ export const surveyPlugin: ApiPlugin = async (plain, deps) => {
     return { lead, locale: resolveLocale(lead.locale) };
   };
 
-  app.get('/survey/:token', { schema: { params, hide: true } }, async (req, reply) => {
+  app.get('/survey/:token', { ...linkLimited(), schema: { params, hide: true } }, async (req, reply) => {
     const o = await open(req.params.token);
     if ('refused' in o) return refusal(reply, o.refused);
     const w = SURVEY_WORDS[o.locale];
@@ -113,10 +119,12 @@ export const surveyPlugin: ApiPlugin = async (plain, deps) => {
       .send(page(o.locale, w.title, form(w, prior !== null, (prior?.answers ?? {}) as Partial<Record<Field, unknown>>, {})));
   });
 
-  app.post('/survey/:token', { schema: { params, hide: true } }, async (req, reply) => {
+  app.post('/survey/:token', { ...linkLimited(), schema: { params, hide: true } }, async (req, reply) => {
     const o = await open(req.params.token);
     if ('refused' in o) return refusal(reply, o.refused);
     const w = SURVEY_WORDS[o.locale];
+    const recent = await deps.db.surveyResponse.count({ where: { leadId: o.lead.id, submittedAt: { gte: new Date(Date.now() - SURVEY_TTL_MS) } } });
+    if (recent >= SURVEY_MAX_ANSWERS) return reply.code(429).type('text/html').send(page(o.locale, w.thanksTitle, `<p>${escape(w.enough)}</p>`));
     const body = (req.body ?? {}) as Record<string, unknown>;
     const parsed = surveyAnswersSchema.safeParse(body);
     if (!parsed.success) {

@@ -84,7 +84,7 @@ leadflow is running
   Temporal      ${address} (namespace ${config.TEMPORAL_NAMESPACE}, task queue ${config.TASK_QUEUE})
   HTTP API      http://${config.API_HOST}:${config.API_PORT}   (GET /health; OpenAPI at /openapi.json)
   API key       ${apiKey}   (admin, local only: kept in ${path.join(config.DATA_DIR, 'api-key')})
-  Mail sink     http://${config.API_HOST}:${config.API_PORT}/mail   SMTP on 127.0.0.1:${config.SINK_SMTP_PORT}
+  Mail sink     ${sink ? `http://${config.API_HOST}:${config.API_PORT}/mail?token=${sink.viewToken}   (token valid until Ctrl-C; or the admin key)   SMTP on 127.0.0.1:${config.SINK_SMTP_PORT}` : 'off (SINK_ENABLED=false)'}
   Database      ${config.DATABASE_EMBEDDED ? `${config.DATABASE_URL}   (embedded PostgreSQL, data in ${path.join(config.DATA_DIR, 'postgres')})` : redactUrl(config.DATABASE_URL)}
 Ctrl-C stops everything.`);
   await workers.running;
