@@ -4,6 +4,9 @@
 import type { LeadActivities, OfferCampaignActivities } from '../workflows/activity-contract';
 import { createCalendarActivities } from './calendar';
 import { createClientActivities } from './clients';
+import { createContentActivities } from './content';
+import { prismaContentStore } from './content/prisma-store';
+import { publishShipped } from './content/shipped';
 import type { Db } from './db';
 import { createEmailActivities, type EmailConfig } from './email/send';
 import { createLeadStoreActivities } from './lead-store';
@@ -24,6 +27,7 @@ export function createActivities(deps: ActivityDeps): LeadActivities & OfferCamp
   const routing = createRoutingActivities({ db: deps.db });
   // One runner for the ledger and the lead store: on SQLite, one writer thread for the file.
   const sql = sqlRunner(deps.db, deps.databaseUrl);
+  const content = prismaContentStore(deps.db);
   const email = createEmailActivities({ db: deps.db, sql, config: deps.email, resolveRecipient: routing.resolveRecipient, ...(deps.signalBounce ? { signalBounce: deps.signalBounce } : {}) });
   return {
     ...createLeadStoreActivities({ db: deps.db, sql }),
@@ -31,6 +35,9 @@ export function createActivities(deps: ActivityDeps): LeadActivities & OfferCamp
     ...createClientActivities({ db: deps.db }),
     ...createTaskActivities({ db: deps.db }),
     ...createOfferAudienceActivities({ db: deps.db }),
+    // Marketing content: its published versions, read through the database. What this process
+    // ships is published (idempotently) before the first read.
+    ...createContentActivities(content, () => publishShipped(content)),
     routeLead: routing.routeLead,
     closeAssignment: routing.closeAssignment,
     sendEmail: email.sendEmail,

@@ -14,8 +14,7 @@ import { InputError, readJsonInput } from '../worker/json-input';
 import { formatPreview, previewLeadSchema, previewScriptSchema, previewSequence, type PreviewScript } from '../worker/sequence-preview';
 import { createTimeSkippingEnv } from '../worker/time-skipping';
 import { walk } from '../workflows/sequence-interpreter';
-import { findSequence } from '../workflows/sequence-registry';
-import { sequenceModules } from '../workflows/sequences';
+import { findShippedSequence as findSequence, sequenceModules } from '../workflows/sequences';
 
 const USAGE = `usage:
   npm run sequences -- list

@@ -26,7 +26,7 @@ test('scripts/build-workflows.ts writes a bundle a worker runs (WORKFLOW_BUNDLE)
     expect([r.status, r.stderr]).toEqual([0, '']);
     expect(r.stdout).toContain(`WORKFLOW_BUNDLE=${out}`);
     const config = loadConfig({ DATA_DIR: dir, WORKFLOW_BUNDLE: out });
-    const history = historyFromJSON(JSON.parse(readFileSync(path.join(__dirname, 'fixtures/histories/nurture-to-client.local-persist.json'), 'utf8')));
+    const history = historyFromJSON(JSON.parse(readFileSync(path.join(__dirname, 'fixtures/histories/nurture-to-client.json'), 'utf8')));
     await Worker.runReplayHistory({ workflowBundle: { codePath: config.WORKFLOW_BUNDLE! } }, history, 'prebuilt');
   } finally {
     rmSync(dir, { recursive: true, force: true });

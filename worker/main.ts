@@ -4,6 +4,9 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import path from 'path';
 import { createActivities } from '../activities';
+import { currentOffers } from '../activities/content/catalogue';
+import { prismaContentStore } from '../activities/content/prisma-store';
+import { publishShipped } from '../activities/content/shipped';
 import { createPrisma } from '../activities/db';
 import { validateDefinitions } from './definitions';
 import { ConfigError, emailConfig, loadConfig, type Config } from './config';
@@ -75,9 +78,14 @@ async function main(): Promise<void> {
     });
     const { close: closeMail, ...leadActivities } = activities;
     stops.push(closeMail);
+    // What ships in the repo becomes published content (new versions only); leads load it from there.
+    const content = prismaContentStore(db);
+    const published = await publishShipped(content);
+    const fresh = published.filter((p) => p.status === 'published');
+    console.log(`content: ${published.length} shipped versions, ${fresh.length} newly published${fresh.length ? ` (${fresh.map((p) => `${p.kind} ${p.id} v${p.version}`).join(', ')})` : ''}`);
     const workerConnection = await NativeConnection.connect({ address });
     const workers = await createWorkers({ connection: workerConnection, config, activities: leadActivities });
-    const schedules = await ensureOfferSchedules(temporal, config.TASK_QUEUE);
+    const schedules = await ensureOfferSchedules(temporal, config.TASK_QUEUE, await currentOffers(content));
     console.log(`offer campaign schedules: ${schedules.join(', ')}`);
     const running = workers.run();
     stops.push(async () => {
