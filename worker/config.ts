@@ -87,7 +87,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     SMTP_PORT: c.SMTP_PORT ?? c.SINK_SMTP_PORT,
     LINK_SIGNING_SECRET: c.LINK_SIGNING_SECRET ?? devSecret(dataDir),
     PUBLIC_BASE_URL: c.PUBLIC_BASE_URL ?? `http://localhost:${c.API_PORT}`,
-    // The workflow sends through `<its task queue>-email`; see workflows/lead-lifecycle.ts.
+    // The workflow sends through `<its task queue>-email`; see workflows/lead/effects.ts.
     EMAIL_TASK_QUEUE: `${c.TASK_QUEUE}-email`,
   };
 }

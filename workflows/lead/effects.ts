@@ -45,8 +45,12 @@ function mailer(): LeadActivities {
 
 /** A failure retrying cannot fix: the activity said so, or its error type is non-retryable. */
 export function isPermanent(e: unknown): boolean {
-  if (!(e instanceof wf.ActivityFailure)) return false;
-  return e.retryState === RetryState.NON_RETRYABLE_FAILURE || (e.cause instanceof wf.ApplicationFailure && e.cause.nonRetryable === true);
+  // Walks the cause chain: a local activity's failure carries the activity's error one level down.
+  for (let x: unknown = e, depth = 0; x && depth < 5; x = (x as { cause?: unknown }).cause, depth++) {
+    if (x instanceof wf.ActivityFailure && x.retryState === RetryState.NON_RETRYABLE_FAILURE) return true;
+    if (x instanceof wf.ApplicationFailure && x.nonRetryable === true) return true;
+  }
+  return false;
 }
 
 const messageOf = (e: unknown): string => {
