@@ -3,7 +3,6 @@
 // lint, is refused (exit 1) and nothing is stored.
 import { spawnSync } from 'child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'fs';
-import { tmpdir } from 'os';
 import path from 'path';
 import { createTestDb, type TestDb } from './helpers/db';
 
