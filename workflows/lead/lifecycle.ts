@@ -165,8 +165,12 @@ export async function leadLifecycle(input: LeadWorkflowInput): Promise<LeadOutco
     return current();
   };
   const answer = (d: Decision): M.LeadView => answerWith(d.state);
-  wf.setHandler(M.recordBantUpdate, (i) => answer(qualification(s, { kind: 'bant', answers: i.answers }, now())), { validator: (i) => V.validateBant(s, i) });
-  wf.setHandler(M.rejectUpdate, (r) => answer(deferred(s, { kind: 'reject', input: r }, now())), { validator: (r) => V.validateReject(s, r) });
+  // A lead scores with its pinned rules: an update that lands before they are loaded waits for them.
+  const rulesLoaded = async (): Promise<void> => {
+    if (!s.rules) await wf.condition(() => s.rules !== null);
+  };
+  wf.setHandler(M.recordBantUpdate, async (i) => (await rulesLoaded(), answer(qualification(s, { kind: 'bant', answers: i.answers }, now()))), { validator: (i) => V.validateBant(s, i) });
+  wf.setHandler(M.rejectUpdate, async (r) => (await rulesLoaded(), answer(deferred(s, { kind: 'reject', input: r }, now()))), { validator: (r) => V.validateReject(s, r) });
   wf.setHandler(M.requalifyNowUpdate, ({ reason }) => answer(deferred(s, { kind: 'requalifyNow', reason: reason ?? 'ops' }, now())), { validator: (_i) => V.validateRequalify(s) });
   wf.setHandler(
     M.convertToClientUpdate,
@@ -202,6 +206,7 @@ export async function leadLifecycle(input: LeadWorkflowInput): Promise<LeadOutco
   wf.setHandler(
     M.recordOutcomeUpdate,
     async (o) => {
+      await rulesLoaded();
       touch(handoff(s, { kind: 'outcome', input: o }, now()).state);
       if (o.outcome === 'won') await wf.condition(() => s.clientId !== null || s.pendingDeal === null);
       return current();
