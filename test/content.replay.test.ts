@@ -20,7 +20,7 @@ import { coldEducation } from '../workflows/sequences/cold-education';
 import { changedSequences, everySequenceV2, rulesWithNewWeights, trialOnboarding, winterOffer } from './fixtures/content/changes';
 import { createTestDb, type TestDb } from './helpers/db';
 import { fakeWorld, type FakeWorld } from './support/fake-activities';
-import { baseProfile, signalLead, startWorkers, useTimeSkippingEnv } from './support/lead-harness';
+import { baseProfile, passUntil, signalLead, startWorkers, useTimeSkippingEnv } from './support/lead-harness';
 
 const DAY = 86_400_000;
 const root = path.join(__dirname, '..');
@@ -102,11 +102,11 @@ describe('publishing while leads run (time-skipping, no restart)', () => {
     const workers = await startWorkers(env, tq, w.activities);
     await workers.run(async () => {
       const old = await signalLead(env, tq, 'C-old', baseProfile({ email: 'old@content.test' }), { id: 'o1', type: 'page_viewed', data: { url: '/blog/a' } });
-      await env.sleep(1000);
+      await passUntil(env, async () => (await old.query(stateQuery)).sequence?.position === '1', 'the old lead waiting in v1');
       expect((await old.query(stateQuery)).sequence).toMatchObject({ id: 'cold-education', version: 1, position: '1' });
       await publishSequence(w.content, coldV2);
       const fresh = await signalLead(env, tq, 'C-new', baseProfile({ email: 'new@content.test' }), { id: 'n1', type: 'page_viewed', data: { url: '/blog/a' } });
-      await env.sleep(1000);
+      await passUntil(env, async () => (await fresh.query(stateQuery)).sequence !== null, 'the new lead in a sequence');
       expect((await fresh.query(stateQuery)).sequence).toMatchObject({ id: 'cold-education', version: 2 });
       expect((await fresh.query(stateQuery)).content.sequence).toMatchObject({ id: 'cold-education', version: 2 });
       await old.signal(leadEventSignal, { id: 'o2', type: 'email_clicked' });
@@ -124,13 +124,12 @@ describe('publishing while leads run (time-skipping, no restart)', () => {
     const workers = await startWorkers(env, tq, w.activities);
     await workers.run(async () => {
       const h = await signalLead(env, tq, 'C-mig', baseProfile({ email: 'mig@content.test' }), { id: 'm1', type: 'page_viewed', data: { url: '/blog/a' } });
-      await env.sleep(1000);
+      await passUntil(env, async () => (await h.query(stateQuery)).sequence?.position === '1', 'the lead waiting in v1');
       // v1's waitFor (position 1) is v2's position 2: the rule maps it.
       await publishSequence(w.content, { ...coldV2, migrate: [{ fromVersion: 1, positions: { '1': '2' } }] });
       await env.sleep(2 * 3_600_000);
       await h.signal(leadEventSignal, { id: 'm2', type: 'email_clicked' });
-      await env.sleep(1000);
-      expect((await h.query(stateQuery)).sequence).toMatchObject({ id: 'cold-education', version: 2 });
+      await passUntil(env, async () => (await h.query(stateQuery)).sequence?.version === 2, 'the migration');
     });
     expect(w.events.find((e) => e.leadId === 'C-mig' && e.type === 'sequence_migrated')?.payload).toMatchObject({ sequence: 'cold-education', from: 'v1:1', to: 'v2:2' });
     expect(seqMails(w, 'C-mig')[0]).toBe('cold-ebook@v1');
@@ -146,12 +145,12 @@ describe('publishing while leads run (time-skipping, no restart)', () => {
       const workers = await startWorkers(env, tq, { ...w.activities, ...content });
       await workers.run(async () => {
         const a = await signalLead(env, tq, 'C-db1', baseProfile({ email: 'db1@content.test' }), { id: 'd1', type: 'page_viewed', data: { url: '/blog/a' } });
-        await env.sleep(1000);
+        await passUntil(env, async () => (await a.query(stateQuery)).sequence !== null, 'the first lead in a sequence');
         expect((await a.query(stateQuery)).sequence?.id).toBe('cold-education');
         await publishSequence(store, trialOnboarding);
         await new Promise((r) => setTimeout(r, 1100)); // the store's one-second read cache
         const b = await signalLead(env, tq, 'C-db2', baseProfile({ email: 'db2@content.test' }), { id: 'd2', type: 'page_viewed', data: { url: '/blog/a' } });
-        await env.sleep(1000);
+        await passUntil(env, async () => (await b.query(stateQuery)).sequence !== null, 'the second lead in a sequence');
         expect((await b.query(stateQuery)).sequence?.id).toBe('trial-onboarding');
         expect((await a.query(stateQuery)).sequence?.id).toBe('cold-education');
       });
