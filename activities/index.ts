@@ -4,6 +4,9 @@
 import type { LeadActivities, OfferCampaignActivities } from '../workflows/activity-contract';
 import { createCalendarActivities } from './calendar';
 import { createClientActivities } from './clients';
+import { createContentActivities } from './content';
+import { prismaContentStore } from './content/prisma-store';
+import { publishShipped } from './content/shipped';
 import type { Db } from './db';
 import { createEmailActivities, type EmailConfig } from './email/send';
 import { createLeadStoreActivities } from './lead-store';
@@ -19,6 +22,7 @@ export interface ActivityDeps {
 
 export function createActivities(deps: ActivityDeps): LeadActivities & OfferCampaignActivities & { close(): void } {
   const routing = createRoutingActivities({ db: deps.db });
+  const content = prismaContentStore(deps.db);
   const email = createEmailActivities({ db: deps.db, config: deps.email, resolveRecipient: routing.resolveRecipient, ...(deps.signalBounce ? { signalBounce: deps.signalBounce } : {}) });
   return {
     ...createLeadStoreActivities({ db: deps.db }),
@@ -26,6 +30,9 @@ export function createActivities(deps: ActivityDeps): LeadActivities & OfferCamp
     ...createClientActivities({ db: deps.db }),
     ...createTaskActivities({ db: deps.db }),
     ...createOfferAudienceActivities({ db: deps.db }),
+    // Marketing content: its published versions, read through the database. What this process
+    // ships is published (idempotently) before the first read.
+    ...createContentActivities(content, () => publishShipped(content)),
     routeLead: routing.routeLead,
     closeAssignment: routing.closeAssignment,
     sendEmail: email.sendEmail,

@@ -4,7 +4,7 @@
 import type { OfferCampaignActivities } from '../workflows/activity-contract';
 import type { Db } from './db';
 
-export function createOfferAudienceActivities(deps: { db: Db }): OfferCampaignActivities {
+export function createOfferAudienceActivities(deps: { db: Db }): Pick<OfferCampaignActivities, 'listOfferAudience'> {
   const { db } = deps;
   return {
     async listOfferAudience(audience, after, limit) {

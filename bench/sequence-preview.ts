@@ -13,7 +13,7 @@ import { performance } from 'perf_hooks';
 import { readJsonInput } from '../worker/json-input';
 import { previewLeadSchema, previewScriptSchema, previewSequence } from '../worker/sequence-preview';
 import { createTimeSkippingEnv } from '../worker/time-skipping';
-import { findSequence } from '../workflows/sequence-registry';
+import { findShippedSequence as findSequence } from '../workflows/sequences';
 
 const ROOT = path.join(__dirname, '..');
 const LEAD = path.join(ROOT, 'scripts', 'examples', 'lead.json');

@@ -1,7 +1,6 @@
-// Bench-only nurture sequences. They never ship: the worker's real bundle uses workflows/sequences;
-// only the bench bundle (bench/bundle.ts) puts these next to the real ones, and they are picked only
-// for leads whose source is 'bench', 'chaos' or 'bench-sleep', so a real lead can never enter them. Part of
-// the workflow bundle: no zod here; bench/worker-process.ts validates them like the worker does.
+// Bench-only nurture sequences. They never ship: the bench worker (bench/worker-process.ts) publishes
+// them next to the real ones, and they are picked only for leads whose source is 'bench', 'chaos' or
+// 'bench-sleep', so a real lead can never enter them; it validates them like the worker does.
 import { defineSequence, send, wait, waitFor, type SequenceModule } from '../workflows/sequence-dsl';
 import { sequenceModules as shipped } from '../workflows/sequences';
 

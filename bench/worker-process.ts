@@ -6,6 +6,9 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { fork, type ChildProcess } from 'child_process';
 import { readFileSync } from 'fs';
 import { createActivities } from '../activities';
+import { publishSequence } from '../activities/content/catalogue';
+import { prismaContentStore } from '../activities/content/prisma-store';
+import { publishShipped } from '../activities/content/shipped';
 import { createPrisma } from '../activities/db';
 import { emailConfig, loadConfig } from '../worker/config';
 import { definitionProblems } from '../worker/definitions';
@@ -68,6 +71,10 @@ async function main(): Promise<void> {
     db,
     email: { ...emailConfig(config), smtp: { host: config.SMTP_HOST, port: config.SMTP_PORT, secure: false, pool: true, maxConnections: 5 } },
   });
+  // Bench sequences are content like any other: published next to the shipped ones.
+  const content = prismaContentStore(db);
+  await publishShipped(content);
+  for (const m of benchSequenceModules) await publishSequence(content, m);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS ?? '127.0.0.1:7233' });
   const workers = await createWorkers({
     connection,

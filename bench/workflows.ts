@@ -1,5 +1,5 @@
-// The bench workflow bundle's entry: the real lead workflow (with bench sequences swapped into its
-// registry by bench/bundle.ts) and the trivial baseline workflow the campaign bench compares with.
+// The bench workflow bundle's entry: the real lead workflow (bench sequences are published content)
+// and the trivial baseline workflow the campaign bench compares with.
 import * as wf from '@temporalio/workflow';
 import type { BenchNoopActivities } from './noop-activity';
 

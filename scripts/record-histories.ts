@@ -2,7 +2,8 @@
 // Run after a deliberate, patched() change to the workflow, never to "fix" a failing replay test:
 //   npx tsx scripts/record-histories.ts [--as TAG] [scenario ...]
 // Only the named scenarios; with --as, written as <scenario>.<TAG>.json beside the older recordings,
-// which stay: running leads recorded before a patch must keep replaying.
+// which stay: running leads recorded before a patch must keep replaying. (0.2 broke the history
+// shape on purpose -- content as data, one effect boundary -- and re-recorded every scenario.)
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { mkdirSync, writeFileSync } from 'fs';
 import { join } from 'path';
@@ -23,6 +24,7 @@ async function main(): Promise<void> {
     const only = args;
     for (const sc of scenarios.filter((x) => !only.length || only.includes(x.name))) {
       const world = fakeWorld();
+      await world.ready;
       const tq = `record-${sc.name}`;
       const workers = await startWorkers(env, tq, world.activities);
       const workflowId = await workers.run(() => sc.play(env, tq, world));

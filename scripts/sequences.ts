@@ -3,24 +3,37 @@
 //   lint                                   every check the worker runs at start, plus the templates they send
 //   preview <id> --lead <lead.json> [--script <script.json>] [--out <dir>] [--version <n>]
 //                                          the timeline the engine would produce, mails rendered into <dir>
+//   publish <file>                         publishes a sequence (every version in the file), a scoring
+//                                          ruleset or an offer campaign as immutable content; running
+//                                          workers give it to new leads within a second, no restart
+//   published                              every published content version (kind, id, version, hash)
 // Exit codes: 0 fine, 1 lint findings, 2 bad usage or input.
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { parseArgs } from 'util';
 import path from 'path';
 import { lintTemplates } from '../activities/email/lint';
+import { listPublished, PublishError, publishOffer, publishRules, publishSequence, type Published } from '../activities/content/catalogue';
+import { prismaContentStore } from '../activities/content/prisma-store';
+import { createPrisma } from '../activities/db';
+import { loadConfig } from '../worker/config';
+import { lintOfferCampaigns } from '../worker/schedules';
+import type { ScoringRules } from '../workflows/scoring';
+import type { SequenceModule } from '../workflows/sequence-dsl';
+import type { OfferCampaign } from '../workflows/offers/define';
 import { TEMPLATES } from '../activities/email/templates';
 import { definitionProblems } from '../worker/definitions';
 import { InputError, readJsonInput } from '../worker/json-input';
 import { formatPreview, previewLeadSchema, previewScriptSchema, previewSequence, type PreviewScript } from '../worker/sequence-preview';
 import { createTimeSkippingEnv } from '../worker/time-skipping';
 import { walk } from '../workflows/sequence-interpreter';
-import { findSequence } from '../workflows/sequence-registry';
-import { sequenceModules } from '../workflows/sequences';
+import { findShippedSequence as findSequence, sequenceModules } from '../workflows/sequences';
 
 const USAGE = `usage:
   npm run sequences -- list
   npm run sequences -- lint
   npm run sequences -- preview <sequence-id> --lead <lead.json> [--script <script.json>] [--out <dir>] [--version <n>]
+  npm run sequences -- publish <file.ts|file.json>
+  npm run sequences -- published
 example:
   npm run sequences -- preview cold-education --lead scripts/examples/lead.json --script scripts/examples/cold-six-months.json --out preview`;
 
@@ -88,6 +101,65 @@ async function preview(args: string[]): Promise<number> {
   return 0;
 }
 
+type Content = { kind: 'sequence'; module: SequenceModule } | { kind: 'scoring'; rules: ScoringRules } | { kind: 'offer'; campaign: OfferCampaign };
+
+/** What a content file holds: its default export or its one named export, by shape. */
+export function contentOf(file: string): Content {
+  const abs = path.resolve(file);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const mod = require(abs) as Record<string, unknown>;
+  const values = 'default' in mod ? [mod.default] : Object.values(mod);
+  const found: Content[] = [];
+  for (const v of values) {
+    if (!v || typeof v !== 'object') continue;
+    const o = v as Record<string, unknown>;
+    if ('current' in o) found.push({ kind: 'sequence', module: o as unknown as SequenceModule });
+    else if ('steps' in o && 'entry' in o) found.push({ kind: 'sequence', module: { current: o as unknown as SequenceModule['current'] } });
+    else if ('mqlThreshold' in o) found.push({ kind: 'scoring', rules: o as unknown as ScoringRules });
+    else if ('offer' in o && 'schedule' in o) found.push({ kind: 'offer', campaign: o as unknown as OfferCampaign });
+  }
+  if (found.length !== 1) throw new UsageError(`${file}: export one sequence (a SequenceModule or definition), scoring ruleset or offer campaign; found ${found.length}`);
+  return found[0];
+}
+
+async function publish(args: string[]): Promise<number> {
+  const [file, ...extra] = args;
+  if (!file || extra.length) throw new UsageError('publish takes one file');
+  const content = contentOf(file);
+  const problems =
+    content.kind === 'sequence' ? definitionProblems(undefined, [content.module]) : content.kind === 'scoring' ? definitionProblems(content.rules, []) : lintOfferCampaigns([content.campaign]);
+  if (problems.length) {
+    console.error(`not published, ${problems.length} problem(s):\n${problems.map((p) => `  ${p}`).join('\n')}`);
+    return 1;
+  }
+  const db = createPrisma(loadConfig().DATABASE_URL);
+  try {
+    const store = prismaContentStore(db);
+    let out: Published[];
+    try {
+      out = content.kind === 'sequence' ? await publishSequence(store, content.module) : content.kind === 'scoring' ? [await publishRules(store, content.rules)] : [await publishOffer(store, content.campaign)];
+    } catch (e) {
+      if (!(e instanceof PublishError)) throw e;
+      console.error(`not published: ${e.message}`);
+      return 1;
+    }
+    for (const p of out) console.log(`${p.status === 'published' ? 'published' : 'unchanged'}  ${p.kind} ${p.id} v${p.version}  ${p.hash}`);
+    return 0;
+  } finally {
+    await db.$disconnect();
+  }
+}
+
+async function published(): Promise<number> {
+  const db = createPrisma(loadConfig().DATABASE_URL);
+  try {
+    for (const r of await listPublished(prismaContentStore(db))) console.log(`${r.kind.padEnd(9)} ${r.contentId.padEnd(28)} v${String(r.version).padEnd(4)} ${r.hash}  ${r.publishedAt.toISOString()}`);
+    return 0;
+  } finally {
+    await db.$disconnect();
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
@@ -98,6 +170,10 @@ async function main(argv: string[]): Promise<number> {
         return await lint();
       case 'preview':
         return await preview(rest);
+      case 'publish':
+        return await publish(rest);
+      case 'published':
+        return await published();
       default:
         throw new UsageError(command ? `unknown command "${command}"` : 'no command');
     }

@@ -199,9 +199,11 @@ test('a click from the deferred base (offer to pricing) brings the lead back to 
 
     await h.signal(leadEventSignal, { id: 'c-click', type: 'email_clicked', data: { url: 'https://www.example.com/offers/spring-starter', mail: 'CL1:offer:run-1' } });
     await h.signal(leadEventSignal, { id: 'c-pricing', type: 'page_viewed', data: { url: '/pricing' } });
-    await env.sleep(1000);
+    // A buying signal: re-contact task for the owner first, then sales (a few activities, in order).
+    await until(async () => (await h.query(stateQuery)).stage === 'handed_off' && w.mails.some((m) => m.template === 'manager-new-lead'), 'the hand-off');
     v = await h.query(stateQuery);
     expect(v.stage).toBe('handed_off');
+    expect(w.mails.filter((m) => m.leadId === 'CL1' && m.template.startsWith('manager-')).map((m) => m.template)).toEqual(['manager-recontact-task', 'manager-new-lead']);
     expect(v.history.transitions.map((x) => x.to)).toContain('sql');
     expect(v.history.transitions.find((x) => x.to === 'sql')?.reason).toMatch(/deferred lead showed interest/);
     expect(Date.parse(v.history.transitions.find((x) => x.to === 'sql')!.at)).toBeLessThan(requalifyAt - 200 * DAY);

@@ -66,7 +66,7 @@ test('a campaign reaches only deferred leads, once per run, within every lead\'s
     const until = capUntil(new Date(req.now!), sent, CAP);
     return until ? { status: 'deferred', until: until.toISOString(), reason: 'frequency_cap' } : undefined;
   };
-  const activities: LeadActivities & OfferCampaignActivities = { ...w.activities, ...createLeadStoreActivities({ db: t.db }), ...createOfferAudienceActivities({ db: t.db }) };
+  const activities: LeadActivities & OfferCampaignActivities = { ...w.activities, ...createLeadStoreActivities({ db: t.db }), ...createOfferAudienceActivities({ db: t.db }), loadOfferCampaign: async () => null };
   const tq = `offers-${process.pid}`;
   const profiles = {
     A: baseProfile({ email: 'a@offers.test' }),

@@ -8,7 +8,7 @@ import path from 'path';
 import { parseJsonInput, readJsonInput } from '../worker/json-input';
 import { formatPreview, previewLeadSchema, previewScriptSchema, previewSequence } from '../worker/sequence-preview';
 import { createTimeSkippingEnv } from '../worker/time-skipping';
-import { findSequence } from '../workflows/sequence-registry';
+import { findShippedSequence as findSequence } from '../workflows/sequences';
 
 const ROOT = path.join(__dirname, '..');
 const EXAMPLES = path.join(ROOT, 'scripts', 'examples');

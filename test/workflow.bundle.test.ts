@@ -7,6 +7,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import path from 'path';
 import { loadConfig } from '../worker/config';
+import { offerCampaigns } from '../workflows/offers';
+import { scoringRules } from '../workflows/scoring-rules';
+import { walk } from '../workflows/sequence-interpreter';
+import { sequenceModules } from '../workflows/sequences';
 import { workflowBundle } from './support/lead-harness';
 
 test('the workflow bundle contains no zod, Prisma, luxon, nodemailer or mjml', async () => {
@@ -18,6 +22,25 @@ test('the workflow bundle contains no zod, Prisma, luxon, nodemailer or mjml', a
   console.log(`workflow bundle: ${(code.length / 1024 / 1024).toFixed(2)} MB`);
 });
 
+test('the workflow bundle holds no marketing content: no sequence, sequence template, scoring rule or offer', async () => {
+  const { code } = await workflowBundle();
+  const quoted = (x: string): string[] => [`'${x}'`, `"${x}"`];
+  const defs = sequenceModules.flatMap((m) => [m.current, ...(m.previous ?? [])]);
+  const templates = new Set(defs.flatMap((d) => walk(d.steps).flatMap(({ step }) => (step.kind === 'send' ? [step.template] : []))));
+  const content = [
+    ...defs.flatMap((d) => [d.id, d.name]),
+    ...templates,
+    ...scoringRules.pages.map((p) => p.prefix),
+    ...scoringRules.buyingSignals.signals.map((x) => x.label),
+    ...scoringRules.profile.seniority.map((x) => x.keyword),
+    ...offerCampaigns.flatMap((c) => [c.id, c.offer.path]),
+  ];
+  expect(content.length).toBeGreaterThan(30);
+  const found = content.filter((x) => quoted(x).some((q) => code.includes(q)));
+  expect(found).toEqual([]);
+  expect(code).not.toContain('<mj-'); // no template MJML either
+});
+
 test('scripts/build-workflows.ts writes a bundle a worker runs (WORKFLOW_BUNDLE): a recorded history replays on it', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'leadflow-bundle-'));
   try {
@@ -26,7 +49,7 @@ test('scripts/build-workflows.ts writes a bundle a worker runs (WORKFLOW_BUNDLE)
     expect([r.status, r.stderr]).toEqual([0, '']);
     expect(r.stdout).toContain(`WORKFLOW_BUNDLE=${out}`);
     const config = loadConfig({ DATA_DIR: dir, WORKFLOW_BUNDLE: out });
-    const history = historyFromJSON(JSON.parse(readFileSync(path.join(__dirname, 'fixtures/histories/nurture-to-client.local-persist.json'), 'utf8')));
+    const history = historyFromJSON(JSON.parse(readFileSync(path.join(__dirname, 'fixtures/histories/nurture-to-client.json'), 'utf8')));
     await Worker.runReplayHistory({ workflowBundle: { codePath: config.WORKFLOW_BUNDLE! } }, history, 'prebuilt');
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -12,7 +12,7 @@ import { existsSync } from 'fs';
 import path from 'path';
 import { parseArgs } from 'util';
 import { createPrisma } from '../activities/db';
-import { ConfigError, emailConfig, loadApiAddress, loadApiConfig, loadTemporalConfig, loadWorkerConfig, parseQueues, WORKER_QUEUES, type TemporalConfig } from './config';
+import { ConfigError, emailConfig, loadApiAddress, loadApiConfig, loadSchedulesConfig, loadTemporalConfig, loadWorkerConfig, parseQueues, WORKER_QUEUES, type TemporalConfig } from './config';
 import { DatabaseError, prepareDatabase } from './database';
 import { DefinitionError, validateDefinitions } from './definitions';
 import { listenApi } from './roles/api';
@@ -20,6 +20,7 @@ import { apiHealth, workerHealth, workerIdentity } from './roles/health';
 import { processLifecycle, type Lifecycle } from './roles/lifecycle';
 import { PortInUseError } from './roles/ports';
 import { ensureSearchAttributes } from './roles/search-attributes';
+import { publishShippedContent } from './roles/content';
 import { runStart } from './roles/start';
 import { runWorkers } from './roles/worker';
 import { ensureOfferSchedules } from './schedules';
@@ -91,6 +92,7 @@ async function worker(queues: string | undefined, health: boolean, life: Lifecyc
   life.defer(() => db.$disconnect());
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   life.defer(() => connection.close());
+  await publishShippedContent(db);
   const identity = workerIdentity();
   const workers = await runWorkers({ db, temporal, connection, config, queues: q, identity, ...(config.email ? { email: emailConfig(config.email) } : {}) });
   life.defer(() => workers.stop());
@@ -107,8 +109,13 @@ async function worker(queues: string | undefined, health: boolean, life: Lifecyc
 }
 
 async function schedules(life: Lifecycle): Promise<number> {
-  const config = loadTemporalConfig();
-  const ids = await ensureOfferSchedules(await temporalClient(config, life), config.TASK_QUEUE);
+  // The offers come from the published content, so the database is needed too.
+  const config = loadSchedulesConfig();
+  await prepareDatabase(config.DATABASE_URL);
+  const db = createPrisma(config.DATABASE_URL);
+  life.defer(() => db.$disconnect());
+  const offers = await publishShippedContent(db);
+  const ids = await ensureOfferSchedules(await temporalClient(config, life), config.TASK_QUEUE, offers);
   console.log(`offer campaign schedules: ${ids.join(', ')}`);
   return 0;
 }

@@ -127,7 +127,7 @@ function linkKeysAndRules(c: Partial<Pick<z.infer<typeof schema>, 'NODE_ENV' | '
   if (production && c.SMTP_TLS_INSECURE) problems.push('SMTP_TLS_INSECURE: not allowed in production (NODE_ENV=production): it turns off SMTP certificate checks; use SMTP_TLS_CA_FILE for a private CA');
   return keys;
 }
-// The workflow sends through `<its task queue>-email`; see workflows/lead-lifecycle.ts.
+// The workflow sends through `<its task queue>-email`; see workflows/lead/effects.ts.
 const emailTaskQueue = (taskQueue: string): string => `${taskQueue}-email`;
 
 /** Everything, with the embedded stack's defaults: `npm start` (dev server, SMTP sink, data folder). */
@@ -216,6 +216,11 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiRoleConf
 /** Only the Temporal connection: `leadflow schedules` and `leadflow search-attributes`. */
 export function loadTemporalConfig(env: NodeJS.ProcessEnv = process.env): TemporalConfig {
   return loadGroups(['temporal'], env) as TemporalConfig;
+}
+
+/** `leadflow schedules`: Temporal, and the database the published offers are read from. */
+export function loadSchedulesConfig(env: NodeJS.ProcessEnv = process.env): TemporalConfig & Pick<Config, 'DATABASE_URL'> {
+  return loadGroups(['temporal', 'database'], env) as TemporalConfig & Pick<Config, 'DATABASE_URL'>;
 }
 
 /** A worker on `queues`: the mail settings are read and required only where the email queue is served. */

@@ -35,6 +35,10 @@ const scoringSchema = z
     }),
     bands: z.object({ warm: z.number(), hot: z.number() }),
     mqlThreshold: z.number(),
+    buyingSignals: z.object({
+      signals: z.array(z.object({ event: eventType, urlPrefix: z.string().startsWith('/').optional(), label: z.string().min(1) }).strict()).min(1),
+      needed: z.number().int().min(1),
+    }),
     foldBelowPoints: z.number().positive(),
     maxListedEvents: z.number().int().min(10),
   })

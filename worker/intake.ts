@@ -5,7 +5,7 @@ import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle 
 import { randomUUID } from 'crypto';
 import { isUniqueViolation, type Db } from '../activities/db';
 import { emailHash } from '../activities/email/send';
-import type { LeadWorkflowInput } from '../workflows/lead-lifecycle';
+import type { LeadWorkflowInput } from '../workflows/lead/lifecycle';
 import { leadEventSignal, profileUpdatedSignal } from '../workflows/messages';
 import type { LeadEventSignal, LeadProfile } from '../workflows/types';
 

@@ -7,7 +7,7 @@ import { advance, findLabel, pathKey, walk, type Path } from '../workflows/seque
 
 /**
  * Variables the lead workflow passes to every sequence send besides the step's own (fx.send in
- * workflows/lead-lifecycle.ts); the send activity adds SYSTEM_VARIABLES.
+ * workflows/lead/sequences.ts); the send activity adds SYSTEM_VARIABLES.
  */
 export const WORKFLOW_SEND_VARIABLES = ['firstName', 'company'] as const;
 

@@ -13,18 +13,21 @@ import path from 'path';
 import { escape } from 'html-escaper';
 import { z } from 'zod';
 import { nextCalendarTime, nextHoliday } from '../activities/calendar';
+import { createContentActivities } from '../activities/content';
+import { chooseSequence, contentHash } from '../activities/content/catalogue';
+import { memoryContentStore } from '../activities/content/memory-store';
+import { publishShipped } from '../activities/content/shipped';
 import { capUntil, consentDecision, quietUntil } from '../activities/email/policy';
 import { render } from '../activities/email/render';
 import { TEMPLATES, isTemplateId, type TemplateSpec } from '../activities/email/templates';
 import type { LeadActivities, LeadEventRecord, SendEmailRequest, SendEmailResult } from '../workflows/activity-contract';
-import type { LeadWorkflowInput } from '../workflows/lead-lifecycle';
-import { initialState } from '../workflows/lead-state';
+import type { LeadWorkflowInput } from '../workflows/lead/lifecycle';
+import { initialState } from '../workflows/lead/state';
 import { computeScore, emptyBehaviour } from '../workflows/scoring';
 import { scoringRules } from '../workflows/scoring-rules';
 import { acceptAssignmentUpdate, leadEventSignal, profileUpdatedSignal, stateQuery, type LeadView } from '../workflows/messages';
 import type { Condition, SequenceDefinition, Step } from '../workflows/sequence-dsl';
 import { startState, stepAt, type Path } from '../workflows/sequence-interpreter';
-import { chooseSequence } from '../workflows/sequence-registry';
 import { FINAL_STAGES, LEAD_EVENT_TYPES, STAGES, type LeadProfile, type Stage } from '../workflows/types';
 import { frequencyCap, loadConfig, quietHours } from './config';
 import { InputError } from './json-input';
@@ -269,7 +272,11 @@ export async function previewSequence(opts: PreviewOptions): Promise<PreviewResu
   };
 
   let assignments = 0;
+  // The content catalogue as shipped: what the lead would be offered around the previewed sequence.
+  const content = memoryContentStore();
+  await publishShipped(content);
   const activities: LeadActivities = {
+    ...createContentActivities(content),
     async recordLeadEvents(_leadId, events) {
       for (const e of events) {
         if (seenKeys.has(e.dedupKey)) continue;
@@ -328,6 +335,7 @@ export async function previewSequence(opts: PreviewOptions): Promise<PreviewResu
       carried.stage = stage;
       carried.sequenceEntries = { [def.id]: 1 };
       carried.seq = startState(def, start, 1);
+      carried.seqContent = { id: def.id, version: def.version, hash: contentHash({ definition: def }), definition: def };
       carried.outbox.push({ dedupKey: `${leadId}:preview-enter`, type: 'sequence_entered', occurredAt: new Date(start).toISOString(), payload: { sequence: def.id, version: def.version } });
       const handle = await env.client.workflow.start('leadLifecycle', { workflowId, taskQueue, args: [{ leadId, profile, carried } satisfies LeadWorkflowInput] });
       await env.sleep(SETTLE_MS);
@@ -402,7 +410,7 @@ export async function previewSequence(opts: PreviewOptions): Promise<PreviewResu
   for (const m of mails) if (!timeline.some((e) => e.detail?.mail === m.n)) timeline.push(mailEntry(m, m.at));
   timeline.sort((a, b) => a.at - b.at);
   const temperature = computeScore(profile, emptyBehaviour(start), start, scoringRules).temperature;
-  const chosen = chooseSequence({ stage, temperature, source: profile.source, done: [], doneThisStage: [] });
+  const chosen = await chooseSequence(content, { stage, temperature, source: profile.source, done: [], doneThisStage: [] });
   const result: PreviewResult = {
     sequence: { id: def.id, version: def.version, name: def.name },
     lead: { id: leadId, email: profile.email, timezone: zone, locale: profile.locale },

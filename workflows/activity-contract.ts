@@ -1,5 +1,7 @@
 // The activities the lead workflow calls, as types only. `activities/` implements this interface
 // (type-checked in activities/index.ts); the workflow imports nothing else from there.
+import type { ScoringRules } from './scoring';
+import type { SequenceDefinition } from './sequence-dsl';
 import type { ClientDeal, Stage, Temperature } from './types';
 
 export interface LeadEventRecord {
@@ -120,6 +122,37 @@ export interface RecontactSummary {
   behaviourSince: string;
 }
 
+/** A published scoring ruleset, as a lead is pinned to it. */
+export interface PinnedRules {
+  version: number;
+  hash: string;
+  rules: ScoringRules;
+}
+
+/** A published sequence version, as a lead is pinned to it. */
+export interface PinnedSequence {
+  id: string;
+  version: number;
+  hash: string;
+  definition: SequenceDefinition;
+}
+
+/** What sequence choice looks at: the lead's situation, never its personal data. */
+export interface ChooseSequenceRequest {
+  stage: Stage;
+  temperature: Temperature;
+  source: string;
+  done: string[];
+  doneThisStage: string[];
+}
+
+/** A published migration rule that moves a lead at `position` of its version to a newer one. */
+export interface SequenceMigration {
+  to: PinnedSequence;
+  /** The position in `to`, e.g. "4.onTimeout.0". */
+  position: string;
+}
+
 export interface LeadActivities {
   recordLeadEvents(leadId: string, events: LeadEventRecord[]): Promise<void>;
   syncLeadSnapshot(leadId: string, snapshot: LeadSnapshot): Promise<void>;
@@ -135,7 +168,15 @@ export interface LeadActivities {
   createClient(leadId: string, deal: ClientDeal): Promise<{ clientId: string }>;
   nextHoliday(country: string, locale: string, timezone: string, after: string): Promise<HolidayOccurrence | null>;
   createRecontactTask(req: RecontactTaskRequest): Promise<RecontactTaskResult>;
+  /** Marketing content, read from its published versions (activities/content). */
+  currentScoringRules(): Promise<PinnedRules>;
+  chooseSequence(req: ChooseSequenceRequest): Promise<PinnedSequence | null>;
+  sequenceMigration(id: string, version: number, position: string): Promise<SequenceMigration | null>;
 }
+
+/** A published offer campaign (workflows/offers/define.ts writes them). */
+export type { OfferCampaign } from './offers/define';
+import type { OfferCampaign } from './offers/define';
 
 /** Who an offer campaign run reaches: deferred leads matching the audience, one page at a time. */
 export interface OfferAudience {
@@ -148,5 +189,7 @@ export interface OfferAudiencePage {
   next: string | null;
 }
 export interface OfferCampaignActivities {
+  /** The campaign's current published version (null when none is published under that id). */
+  loadOfferCampaign(id: string): Promise<OfferCampaign | null>;
   listOfferAudience(audience: OfferAudience, after: string | null, limit: number): Promise<OfferAudiencePage>;
 }

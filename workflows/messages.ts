@@ -44,6 +44,12 @@ export interface OfferInput {
 }
 export const offerSignal = defineSignal<[OfferInput]>('offer');
 
+/**
+ * Ops: a lead waiting in `attention` (a dependency kept failing, LeadAttention search attribute) tries
+ * again now instead of at its timer.
+ */
+export const retryNowSignal = defineSignal<[{ reason?: string }]>('retryNow');
+
 export interface RecordBantInput {
   answers: Partial<Record<BantKey, { passed: boolean; note?: string }>>;
 }
@@ -123,6 +129,15 @@ export interface LeadView {
   rejection: { reason: RejectionReason; note?: string; by: string; at: string; survey?: Record<string, unknown> } | null;
   requalifyAt: string | null;
   nextHoliday: { date: string; name: string } | null;
+  /** The published content this lead is pinned to. */
+  content: {
+    rules: { version: number; hash: string } | null;
+    sequence: { id: string; version: number; hash: string } | null;
+  };
+  /** Effects that failed for good; the lead went on without them (newest last). */
+  failures: { activity: string; outcome: string; reason: string; at: string }[];
+  /** Set while the lead waits for a failing dependency (ops: the retryNow signal). */
+  attention: { kind: 'db' | 'activity'; activity: string; reason: string; since: string; retryAt: string; attempts: number } | null;
   history: {
     transitions: { from: Stage; to: Stage; reason: string; at: string }[];
     eventsReceived: number;

@@ -5,11 +5,11 @@
 import * as wf from '@temporalio/workflow';
 import type { OfferCampaignActivities } from './activity-contract';
 import { offerSignal, type OfferInput } from './messages';
-import { findOfferCampaign, type OfferCampaign } from './offers';
+import type { OfferCampaign } from './offers/define';
 
 export interface OfferCampaignInput {
   campaignId: string;
-  /** The campaign itself, for campaigns not shipped in workflows/offers (tests, one-offs). */
+  /** The campaign itself, for one-offs and tests; otherwise its current published version is loaded. */
   campaign?: OfferCampaign;
   /** Carried through continue-as-new: */
   runId?: string;
@@ -38,7 +38,8 @@ const acts = wf.proxyActivities<OfferCampaignActivities>({
 });
 
 export async function offerCampaign(input: OfferCampaignInput): Promise<OfferCampaignResult> {
-  const def = input.campaign ?? findOfferCampaign(input.campaignId);
+  // Published content, loaded through a recorded activity: a new campaign version never changes a replay.
+  const def = input.campaign ?? (await acts.loadOfferCampaign(input.campaignId));
   if (!def) throw wf.ApplicationFailure.nonRetryable(`unknown offer campaign "${input.campaignId}"`, 'UnknownOfferCampaign');
   const info = wf.workflowInfo();
   // A scheduled run's workflow id carries its scheduled time: a fresh ledger key per run.
@@ -51,7 +52,7 @@ export async function offerCampaign(input: OfferCampaignInput): Promise<OfferCam
 
   for (let page = 0; ; page++) {
     if (page >= PAGES_PER_RUN || wf.workflowInfo().continueAsNewSuggested) {
-      return wf.continueAsNew<typeof offerCampaign>({ campaignId: def.id, ...(input.campaign ? { campaign: input.campaign } : {}), runId, until, cursor, signalled, missed });
+      return wf.continueAsNew<typeof offerCampaign>({ campaignId: def.id, campaign: def, runId, until, cursor, signalled, missed });
     }
     const p = await acts.listOfferAudience(def.audience, cursor, def.pageSize);
     for (let i = 0; i < p.leadIds.length; i += def.concurrency) {

@@ -1,4 +1,5 @@
-// The scoring rules in force: code, typed, validated by worker/definitions.ts at worker start.
+// The scoring rules that ship: typed content, validated and published as a ruleset version at worker
+// start (activities/content); leads load the current version through a recorded activity.
 // Tuned so that a cold lead needs a few real signals of interest to become warm and a pricing visit
 // plus a reply or demo request to become hot; behaviour halves every 30 days.
 import type { ScoringRules } from './scoring';
@@ -53,6 +54,16 @@ export const scoringRules: ScoringRules = {
   },
   bands: { warm: 30, hot: 60 },
   mqlThreshold: 45,
+  // Never a blog view or an open: those are habits, not intent.
+  buyingSignals: {
+    signals: [
+      { event: 'page_viewed', urlPrefix: '/pricing', label: 'pricing visit' },
+      { event: 'page_viewed', urlPrefix: '/demo', label: 'demo page visit' },
+      { event: 'demo_booked', label: 'demo request' },
+      { event: 'replied', label: 'reply' },
+    ],
+    needed: 1,
+  },
   foldBelowPoints: 0.5,
   maxListedEvents: 100,
 };

@@ -22,6 +22,11 @@ export interface ScoringRules {
   };
   bands: { warm: number; hot: number };
   mqlThreshold: number;
+  /**
+   * After a "no", a deferred lead goes back to sales before its re-qualification date only on strong
+   * buying signals: these events (page views by URL prefix), `needed` of them since the "no".
+   */
+  buyingSignals: { signals: { event: LeadEventType; urlPrefix?: string; label: string }[]; needed: number };
   /** Events whose decayed value falls below this are folded into one number (bounded state). */
   foldBelowPoints: number;
   maxListedEvents: number;
@@ -72,6 +77,13 @@ export function eventPoints(event: Pick<LeadEventSignal, 'type' | 'data'>, rules
     if (page) return page.points;
   }
   return rules.events[event.type] ?? 0;
+}
+
+/** The buying signal `event` is, if any (its label), by the rules' list. */
+export function buyingSignal(event: Pick<LeadEventSignal, 'type' | 'data'>, rules: ScoringRules): string | null {
+  const url = typeof event.data?.url === 'string' ? event.data.url.replace(/^[a-z]+:\/\/[^/]+/i, '') : '';
+  const hit = rules.buyingSignals.signals.find((s) => s.event === event.type && (!s.urlPrefix || url.startsWith(s.urlPrefix)));
+  return hit ? hit.label : null;
 }
 
 export function profileScore(profile: LeadProfile, rules: ScoringRules): { total: number; parts: { rule: string; points: number }[] } {

@@ -1,6 +1,7 @@
 // Custom search attributes ops filter on in the Temporal UI, e.g.
 //   LeadStage = "sql" AND LeadQueue = "awaiting_manager"
 //   LeadStage = "nurturing" AND NextActionTime < "2026-06-01T00:00:00Z"
+//   LeadAttention = "db"
 // The dev server registers them at start (worker/dev-server.ts); docker-compose's set-up does too.
 import { SearchAttributeType, defineSearchAttributeKey } from '@temporalio/common';
 
@@ -12,6 +13,8 @@ export const LeadSequence = defineSearchAttributeKey('LeadSequence', SearchAttri
 export const AssignedManager = defineSearchAttributeKey('AssignedManager', SearchAttributeType.KEYWORD);
 export const LeadQueue = defineSearchAttributeKey('LeadQueue', SearchAttributeType.KEYWORD);
 export const NextActionTime = defineSearchAttributeKey('NextActionTime', SearchAttributeType.DATETIME);
+/** Set while a lead waits for a failing dependency, e.g. LeadAttention = "db" (ops: the retryNow signal). */
+export const LeadAttention = defineSearchAttributeKey('LeadAttention', SearchAttributeType.KEYWORD);
 
 /** Name -> type, as the CLI's `--search-attribute Name=Type` and the test servers want them. */
 export const SEARCH_ATTRIBUTES: Record<string, 'Keyword' | 'Double' | 'Datetime'> = {
@@ -23,7 +26,8 @@ export const SEARCH_ATTRIBUTES: Record<string, 'Keyword' | 'Double' | 'Datetime'
   AssignedManager: 'Keyword',
   LeadQueue: 'Keyword',
   NextActionTime: 'Datetime',
+  LeadAttention: 'Keyword',
 };
 
 /** The typed keys, for APIs that take them (e.g. the SDK's ephemeral dev server). */
-export const SEARCH_ATTRIBUTE_KEYS = [LeadStage, LeadTemperature, LeadScore, LeadSource, LeadSequence, AssignedManager, LeadQueue, NextActionTime];
+export const SEARCH_ATTRIBUTE_KEYS = [LeadStage, LeadTemperature, LeadScore, LeadSource, LeadSequence, AssignedManager, LeadQueue, NextActionTime, LeadAttention];

@@ -34,10 +34,13 @@ export interface LeadFacts {
   pageViews: { url: string; at: number }[];
 }
 
+/** A send that failed for good (recorded by the caller): the step is skipped, the sequence goes on. */
+export type SendOutcome = SendEmailResult | { status: 'failed'; reason: string };
+
 export interface Effects {
   now(): number;
   facts(): LeadFacts;
-  send(step: SendStep, stepKey: string): Promise<SendEmailResult>;
+  send(step: SendStep, stepKey: string): Promise<SendOutcome>;
   calendar(rule: CalendarRule): Promise<number>;
   setStage(stage: Stage, reason: string): void;
   addScore(points: number, reason: string, stepKey: string): void;
@@ -54,6 +57,8 @@ export const MAX_STEPS_WITHOUT_WAIT = 200;
 
 export const durationMs = (d: Duration): number => (typeof d === 'number' ? d : msToNumber(d as Parameters<typeof msToNumber>[0]));
 export const pathKey = (p: Path): string => p.join('.');
+/** "4.onTimeout.0" -> [4, 'onTimeout', 0]: a position key as ledgers and migration rules write it. */
+export const parsePosition = (key: string): Path => key.split('.').map((p) => (/^\d+$/.test(p) ? Number(p) : p));
 
 export function startState(def: SequenceDefinition, now: number, entry = 1): SequenceState {
   return { id: def.id, version: def.version, entry, path: [0], enteredAt: now, sleepUntil: null, waitingFor: null, stepsSinceWait: 0 };
@@ -210,6 +215,7 @@ export async function run(def: SequenceDefinition, state: SequenceState, fx: Eff
         }
         state.sleepUntil = null;
         if (result.status === 'suppressed' || result.status === 'bounced') return { kind: 'done', reason: `mail ${result.status}` };
+        // status 'failed': skipped with its reason (logged above); the next step follows.
         more = next();
         break;
       }

@@ -11,6 +11,10 @@ import type {
   SendEmailResult,
 } from '../../workflows/activity-contract';
 import type { ClientDeal } from '../../workflows/types';
+import { createContentActivities } from '../../activities/content';
+import type { ContentStore } from '../../activities/content/catalogue';
+import { memoryContentStore } from '../../activities/content/memory-store';
+import { publishShipped } from '../../activities/content/shipped';
 
 export interface FakeWorld {
   events: (LeadEventRecord & { leadId: string })[];
@@ -27,6 +31,12 @@ export interface FakeWorld {
   sendOverride?: (req: SendEmailRequest) => SendEmailResult | undefined;
   /** Holds sendEmail until the returned promise settles (a send in flight while messages land). */
   hold?: (req: SendEmailRequest) => Promise<void> | undefined;
+  /** Fault injection: an error to throw instead of running the activity (e.g. ApplicationFailure.nonRetryable). */
+  fail?: (activity: keyof LeadActivities, args: unknown[]) => Error | undefined;
+  /** Published content (the shipped content, published when the world is made); tests publish more. */
+  content: ContentStore;
+  /** Resolves once the shipped content is published. */
+  ready: Promise<unknown>;
   activities: LeadActivities;
 }
 
@@ -41,7 +51,10 @@ export function fakeWorld(): FakeWorld {
     tasks: [],
     managers: [{ id: 'm1', email: 'anna@sales.test' }, { id: 'm2', email: 'bob@sales.test' }],
     slaMs: 2 * 3_600_000,
-  } as Omit<FakeWorld, "activities"> as FakeWorld;
+  } as unknown as FakeWorld;
+  w.content = memoryContentStore();
+  w.ready = publishShipped(w.content);
+  const content = createContentActivities(w.content);
   const dedup = new Set<string>();
   const ledger = new Map<string, string>();
   const activities: LeadActivities = {
@@ -108,7 +121,19 @@ export function fakeWorld(): FakeWorld {
     async nextHoliday(_country, _locale, _tz, after) {
       return w.holidays.find((h) => Date.parse(h.sendAt) > Date.parse(after)) ?? null;
     },
+    currentScoringRules: async () => (await w.ready, content.currentScoringRules()),
+    chooseSequence: async (req) => (await w.ready, content.chooseSequence(req)),
+    sequenceMigration: async (id, version, position) => (await w.ready, content.sequenceMigration(id, version, position)),
   };
+  // Every activity passes the fault injector first.
+  for (const name of Object.keys(activities) as (keyof LeadActivities)[]) {
+    const real = activities[name] as (...a: unknown[]) => Promise<unknown>;
+    (activities as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[name] = async (...args: unknown[]) => {
+      const e = w.fail?.(name, args);
+      if (e) throw e;
+      return real(...args);
+    };
+  }
   w.activities = activities;
   return w;
 }

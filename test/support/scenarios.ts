@@ -85,6 +85,43 @@ export const scenarios: Scenario[] = [
     },
   },
   {
+    // A warm lead half-way through warm-consideration (still running).
+    name: 'warm-mid-sequence',
+    async play(env, tq) {
+      const h = await signalLead(env, tq, 'R6', baseProfile({ email: 'r6@acme.test' }), { id: 'r6-1', type: 'page_viewed', data: { url: '/pricing' } });
+      await env.sleep(4 * DAY);
+      await h.signal(leadEventSignal, { id: 'r6-2', type: 'email_opened' });
+      await env.sleep(DAY);
+      return h.workflowId;
+    },
+  },
+  {
+    // A deferred lead in the keep-in-touch sequence, waiting for its next edition (still running).
+    name: 'deferred-mid-keep-in-touch',
+    async play(env, tq) {
+      const h = await signalLead(env, tq, 'R7', baseProfile({ email: 'r7@acme.test' }), { id: 'r7-1', type: 'page_viewed', data: { url: '/blog/a' } });
+      await env.sleep(1000);
+      await h.executeUpdate(rejectUpdate, { args: [{ reason: 'bad_timing', by: 'lead' }] });
+      await h.signal(leadEventSignal, { id: 'r7-survey', type: 'survey_answered', data: { reason: 'bad_timing', revisitMonths: 6 } });
+      await env.sleep(20 * DAY);
+      await h.signal(leadEventSignal, { id: 'r7-blog', type: 'page_viewed', data: { url: '/blog/b' } });
+      await env.sleep(DAY);
+      return h.workflowId;
+    },
+  },
+  {
+    // BANT with one failed item: answers kept, one move to nurturing, the drip goes on (still running).
+    name: 'bant-gap-nurturing',
+    async play(env, tq) {
+      const h = await signalLead(env, tq, 'R8', baseProfile({ email: 'r8@acme.test' }), { id: 'r8-1', type: 'page_viewed', data: { url: '/pricing' } });
+      await h.signal(leadEventSignal, { id: 'r8-2', type: 'webinar_attended' });
+      await env.sleep(1000);
+      await h.executeUpdate(recordBantUpdate, { args: [{ answers: { budget: { passed: false, note: 'no budget this year' }, authority: { passed: true }, need: { passed: true }, timing: { passed: true } } }] });
+      await env.sleep(3 * DAY);
+      return h.workflowId;
+    },
+  },
+  {
     name: 'open-mid-sequence',
     async play(env, tq) {
       const h = await signalLead(env, tq, 'R3', baseProfile({ email: 'r3@acme.test' }), { id: 'r3-1', type: 'email_opened' });

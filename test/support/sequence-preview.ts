@@ -3,8 +3,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DateTime } from 'luxon';
 import { previewLeadSchema, previewScriptSchema, previewSequence, type PreviewResult } from '../../worker/sequence-preview';
-import { findSequence } from '../../workflows/sequence-registry';
-import { sequenceModules } from '../../workflows/sequences';
+import { findShippedSequence as findSequence, sequenceModules } from '../../workflows/sequences';
 
 export const WARSAW = 'Europe/Warsaw';
 /** Monday 1 March 2032, 09:00 in Warsaw: a fixed start keeps weekdays and DST in the tests stable. */

@@ -1,5 +1,5 @@
 // The farewell survey's words per locale (en is the fallback), next to the answer lists they label.
-// The answer codes are what is stored and what the lead workflow reads (workflows/lead-lifecycle.ts).
+// The answer codes are what is stored and what the lead workflow reads (workflows/deferred/decide.ts).
 import type { Locale } from '../../activities/email/templates';
 
 export const SURVEY_REASONS = ['no_budget', 'bad_timing', 'chose_competitor', 'not_relevant', 'no_authority', 'other'] as const;

@@ -16,6 +16,7 @@ import { startSmtpSink, type SmtpSink } from '../smtp-sink';
 import { listenApi } from './api';
 import type { Lifecycle } from './lifecycle';
 import { assertPortsFree, isAddressInUse, portInUse, type PortUse } from './ports';
+import { publishShippedContent } from './content';
 import { runWorkers } from './worker';
 
 export async function runStart(life: Lifecycle): Promise<void> {
@@ -66,11 +67,12 @@ export async function runStart(life: Lifecycle): Promise<void> {
   const api = await listenApi({ db, temporal, config, ...(sink ? { sink } : {}) });
   life.defer(() => api.close());
 
+  const offers = await publishShippedContent(db);
   const workerConnection = await NativeConnection.connect({ address });
   life.defer(() => workerConnection.close());
   const workers = await runWorkers({ db, temporal, connection: workerConnection, config, queues: ['lead', 'email'], email: emailConfig(config) });
   life.defer(() => workers.stop());
-  const schedules = await ensureOfferSchedules(temporal, config.TASK_QUEUE);
+  const schedules = await ensureOfferSchedules(temporal, config.TASK_QUEUE, offers);
   console.log(`offer campaign schedules: ${schedules.join(', ')}`);
 
   if (config.SEED_DEMO) {

@@ -1,9 +1,9 @@
-// The lead workflow's state and the pure functions over it. Everything here is plain data, carried
-// whole through continue-as-new, and free of Temporal APIs so it can be unit-tested directly.
-import type { HolidayOccurrence, LeadEventRecord } from './activity-contract';
-import type { LeadView } from './messages';
-import { addEvent, computeScore, emptyBehaviour, type Behaviour, type ScoringRules } from './scoring';
-import type { SequenceState } from './sequence-interpreter';
+// The lead workflow's state and the small pure functions every concern shares. Plain data, carried
+// whole through continue-as-new, free of Temporal APIs. Decide functions treat a state as immutable:
+// they copy it (`draft`) and replace fields, never change a nested object in place.
+import type { HolidayOccurrence, LeadEventRecord, PinnedRules, PinnedSequence } from '../activity-contract';
+import { addEvent, computeScore, emptyBehaviour, type Behaviour, type ScoringRules } from '../scoring';
+import type { SequenceState } from '../sequence-interpreter';
 import {
   BANT_KEYS,
   FINAL_STAGES,
@@ -16,7 +16,7 @@ import {
   type RejectionReason,
   type Stage,
   type Temperature,
-} from './types';
+} from '../types';
 
 export interface Transition {
   from: Stage;
@@ -82,6 +82,41 @@ export interface LeadState {
   nextWake: { at: number; reason: string } | null;
   /** Monotonic counter for dedup keys of lifecycle records (stable across replays). */
   recordSeq: number;
+  /** The scoring ruleset this lead is pinned to (loaded through a recorded activity; null until then). */
+  rules: PinnedRules | null;
+  /** The published sequence version `seq` runs (pinned at entry; moved only by a migration rule). */
+  seqContent: PinnedSequence | null;
+  /** Sequence choice asked for this situation and found none: not asked again until it changes. */
+  seqNoneFor: string | null;
+  /** When a migration rule was last looked for (workflow time). */
+  seqMigrationCheckedAt: number | null;
+  /** Start of the current sales-readiness: behaviour before it (before the last "no") does not count. */
+  readinessSince: number;
+  /** Buying signals (rule labels) seen since the last "no": the early way back to sales. */
+  signalsSinceNo: string[];
+  /** A complete BANT with a gap was acted on (one move to nurturing); cleared when answers change. */
+  bantGapActed: boolean;
+  /** Effects that failed for good: recorded on the lead, which went on. Newest last. */
+  failures: Failure[];
+  /** Waiting for ops or a timer after a dependency kept failing (visible as the LeadAttention search attribute). */
+  attention: Attention | null;
+}
+
+export interface Failure {
+  activity: string;
+  /** What the lead did without it (mail skipped, routing retried, ...). */
+  outcome: string;
+  reason: string;
+  at: number;
+}
+
+export interface Attention {
+  kind: 'db' | 'activity';
+  activity: string;
+  reason: string;
+  since: number;
+  retryAt: number;
+  attempts: number;
 }
 
 export interface PendingOffer {
@@ -97,6 +132,7 @@ export const SEEN_IDS_KEPT = 1000;
 export const OFFERS_KEPT = 5;
 export const TRANSITIONS_KEPT = 50;
 export const PAGE_VIEWS_KEPT = 50;
+export const FAILURES_KEPT = 20;
 export const SURVEY_REASONS_DEFAULT_MONTHS: Partial<Record<RejectionReason, number>> = {
   no_budget: 6,
   bad_timing: 3,
@@ -155,13 +191,37 @@ export function initialState(leadId: string, profile: LeadProfile, now: number):
     outbox: [],
     nextWake: null,
     recordSeq: 0,
+    rules: null,
+    seqContent: null,
+    seqNoneFor: null,
+    seqMigrationCheckedAt: null,
+    readinessSince: now,
+    signalsSinceNo: [],
+    bantGapActed: false,
+    failures: [],
+    attention: null,
   };
+}
+
+/** A copy to change: top-level fields are replaced, nested objects stay shared and are never mutated. */
+export const draft = (s: LeadState): LeadState => ({ ...s });
+
+/** The rules a pinned lead scores with (decide functions run only after the shell loaded them). */
+export function rulesOf(s: LeadState): ScoringRules {
+  if (!s.rules) throw new Error('scoring rules not loaded yet');
+  return s.rules.rules;
+}
+
+/** A failed effect, on the lead: in its history (event + reason) and in its state view. */
+export function recordFailure(s: LeadState, f: Omit<Failure, 'at'>, at: number): void {
+  s.failures = [...s.failures, { ...f, at }].slice(-FAILURES_KEPT);
+  record(s, 'effect_failed', at, { reason: `${f.activity}: ${f.reason}`, payload: { activity: f.activity, outcome: f.outcome } });
 }
 
 /** Appends a LeadEvent row to the outbox (written by the main loop through an activity). */
 export function record(s: LeadState, type: string, at: number, extra: Omit<LeadEventRecord, 'dedupKey' | 'type' | 'occurredAt'> = {}, dedupKey?: string): void {
   s.recordSeq += 1;
-  s.outbox.push({ dedupKey: dedupKey ?? `${s.leadId}:r${s.recordSeq}`, type, occurredAt: new Date(at).toISOString(), ...extra });
+  s.outbox = [...s.outbox, { dedupKey: dedupKey ?? `${s.leadId}:r${s.recordSeq}`, type, occurredAt: new Date(at).toISOString(), ...extra }];
 }
 
 export function transition(s: LeadState, to: Stage, reason: string, now: number): boolean {
@@ -186,6 +246,16 @@ export function rescore(s: LeadState, rules: ScoringRules, now: number): number 
   return sc.total;
 }
 
+/** Leaves the running sequence (recorded); it counts as done for re-entry. */
+export function leaveSequence(s: LeadState, reason: string, now: number): void {
+  if (!s.seq) return;
+  record(s, 'sequence_left', now, { reason, payload: { sequence: s.seq.id, version: s.seq.version, position: s.seq.path.join('.') } });
+  s.sequencesDone = s.sequencesDone.includes(s.seq.id) ? s.sequencesDone : [...s.sequencesDone, s.seq.id];
+  s.sequencesDoneThisStage = [...s.sequencesDoneThisStage, s.seq.id];
+  s.seq = null;
+  s.seqContent = null;
+}
+
 /** Dedups by id; returns false for a duplicate delivery. */
 export function markSeen(s: LeadState, id: string): boolean {
   if (s.seen.includes(id)) {
@@ -204,7 +274,8 @@ export function absorbEvent(s: LeadState, e: LeadEventSignal, points: number, at
   if (e.type === 'page_viewed' && typeof e.data?.url === 'string') {
     s.pageViews = [...s.pageViews, { url: e.data.url.replace(/^[a-z]+:\/\/[^/]+/i, ''), at }].slice(-PAGE_VIEWS_KEPT);
   }
-  if (points !== 0) s.behaviour = addEvent(s.behaviour, { id: e.id, type: e.type, at, points }, now, rules);
+  // Behaviour from before the last "no" (a late delivery) does not count toward a return to sales.
+  if (points !== 0 && at >= s.readinessSince) s.behaviour = addEvent(s.behaviour, { id: e.id, type: e.type, at, points }, now, rules);
   record(s, e.type, at, { payload: { ...(e.data ?? {}), points } }, `${s.leadId}:e:${e.id}`);
 }
 
@@ -227,52 +298,4 @@ export function bantGap(bant: Bant): BantKey[] {
 
 export function bantComplete(bant: Bant): boolean {
   return BANT_KEYS.every((k) => bant[k] !== undefined);
-}
-
-const iso = (ms: number | null | undefined): string | null => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
-
-export function view(s: LeadState, rules: ScoringRules, now: number): LeadView {
-  const sc = computeScore(s.profile, s.behaviour, now, rules);
-  return {
-    leadId: s.leadId,
-    email: s.profile.email,
-    stage: s.stage,
-    stageSince: new Date(s.stageSince).toISOString(),
-    temperature: s.temperature,
-    paused: s.paused,
-    score: {
-      total: sc.total,
-      profile: sc.profile,
-      behaviour: sc.behaviour,
-      profileParts: sc.profileParts,
-      events: sc.events.map((e) => ({ id: e.id, type: e.type, at: new Date(e.at).toISOString(), points: e.points, decayed: e.decayed })),
-      foldedBehaviour: sc.foldedBehaviour,
-      computedAt: new Date(now).toISOString(),
-    },
-    bant: s.bant,
-    bantGap: bantGap(s.bant),
-    owner: s.owner,
-    queue: s.queue,
-    sequence: s.seq
-      ? {
-          id: s.seq.id,
-          version: s.seq.version,
-          position: s.seq.path.join('.'),
-          enteredAt: new Date(s.seq.enteredAt).toISOString(),
-          waitingFor: s.seq.waitingFor ? { events: s.seq.waitingFor.events, until: new Date(s.seq.waitingFor.until).toISOString() } : null,
-        }
-      : null,
-    sequencesDone: s.sequencesDone,
-    nextWakeAt: iso(s.nextWake?.at),
-    nextWakeReason: s.nextWake?.reason ?? null,
-    rejection: s.rejection ? { ...s.rejection, at: new Date(s.rejection.at).toISOString() } : null,
-    requalifyAt: iso(s.requalifyAt),
-    nextHoliday: s.holiday.next ? { date: s.holiday.next.sendAt, name: s.holiday.next.name } : null,
-    history: {
-      transitions: s.transitions.map((t) => ({ ...t, at: new Date(t.at).toISOString() })),
-      eventsReceived: s.eventsReceived,
-      duplicatesIgnored: s.duplicatesIgnored,
-      runs: s.runs,
-    },
-  };
 }

@@ -1,0 +1,323 @@
+// One durable workflow per lead (id `lead-<leadId>`), from first touch to client or deferred demand:
+// the thin Temporal shell over the pure concerns (qualification/, handoff/, deferred/, offers/,
+// greetings/ -- each `decide(state, message, now) -> { state, commands }`). Handlers only decide
+// and queue; one main loop performs every command, in order, through the one effect boundary
+// (./effects.ts). Content (rules, sequences) is loaded through recorded activities and pinned.
+import * as wf from '@temporalio/workflow';
+import type { LeadSnapshot, SendEmailResult } from '../activity-contract';
+import { decide as deferred, type DeferredMessage } from '../deferred/decide';
+import { decide as greetings } from '../greetings/decide';
+import { decide as handoff, type HandoffMessage } from '../handoff/decide';
+import * as M from '../messages';
+import { decide as offers, malformedOffer } from '../offers/decide';
+import { decide as qualification } from '../qualification/decide';
+import * as SA from '../search-attributes';
+import { LEAD_EVENT_TYPES, type LeadEventSignal, type LeadProfile, type Stage } from '../types';
+import type { Command, Decision, MailRequest, Outcome, Performed } from './commands';
+import { effectBoundary, waitInAttention, type BoundaryHooks } from './effects';
+import { driveSequences, sequenceSeesEvent, situationKey } from './sequences';
+import { draft, initialState, isFinal, markSeen, record, recordFailure, type LeadState } from './state';
+import * as V from './validators';
+import { view } from './view';
+import { nextWake } from './wake';
+
+export interface LeadWorkflowInput {
+  leadId: string;
+  profile: LeadProfile;
+  /** Complete state handed over by continue-as-new. */
+  carried?: LeadState;
+}
+
+export interface LeadOutcome {
+  stage: Stage;
+  clientId: string | null;
+}
+
+/** History stays bounded: hand over after this many events even if Temporal does not ask yet. */
+export const MAX_EVENTS_PER_RUN = 500;
+const OUTBOX_KEPT = 2000;
+
+// The one clock of the workflow: inside the sandbox Date.now() is the workflow task time (replay-safe).
+// eslint-disable-next-line no-restricted-properties
+const now = (): number => Date.now();
+
+export async function leadLifecycle(input: LeadWorkflowInput): Promise<LeadOutcome> {
+  let s: LeadState = input.carried ? { ...input.carried, runs: input.carried.runs + 1, eventsThisRun: 0 } : initialState(input.leadId, input.profile, now());
+  let kick = false;
+  let retryRequested = false;
+  /** The loop's own changes. */
+  const change = (next: LeadState): void => {
+    s = next;
+  };
+  const edit = (f: (d: LeadState) => void): void => {
+    const d = draft(s);
+    f(d);
+    change(d);
+  };
+  /** A handler's change: the loop runs again at once. */
+  const touch = (next: LeadState): void => {
+    s = next;
+    kick = true;
+  };
+  const touchEdit = (f: (d: LeadState) => void): void => {
+    const d = draft(s);
+    f(d);
+    touch(d);
+  };
+
+  // --- the effect boundary ----------------------------------------------------------------------
+  const hooks: BoundaryHooks = {
+    now,
+    failed: (activity, reason, outcome) => edit((d) => recordFailure(d, { activity, reason, outcome }, now())),
+    attention: (a) => {
+      if ((a === null) === (s.attention === null) && a?.attempts === s.attention?.attempts) return;
+      edit((d) => {
+        d.attention = a;
+        record(d, a ? 'attention' : 'attention_cleared', now(), { reason: a ? `${a.activity}: ${a.reason}` : 'resumed', ...(a ? { payload: { kind: a.kind, retryAt: new Date(a.retryAt).toISOString() } } : {}) });
+      });
+      wf.upsertSearchAttributes([{ key: SA.LeadAttention, value: a ? a.kind : null }]);
+    },
+    takeRetryRequest: () => {
+      const r = retryRequested;
+      retryRequested = false;
+      return r;
+    },
+  };
+  const call = effectBoundary(hooks);
+  const mail = async (m: MailRequest, without: string): Promise<Outcome<SendEmailResult>> => {
+    const o = await call('sendEmail', [{ leadId: s.leadId, locale: s.profile.locale, now: new Date(now()).toISOString(), ...m }], without);
+    if (o.ok && o.value.status === 'bounced') edit((d) => void (d.undeliverable = true));
+    return o;
+  };
+
+  async function perform(c: Command): Promise<Performed> {
+    const done = (outcome: Outcome<unknown>): Performed => ({ kind: 'performed', command: c, outcome }) as Performed;
+    switch (c.kind) {
+      case 'sendEmail':
+        return done(await mail(c.mail, 'mail skipped'));
+      case 'routeLead':
+        return done(await call('routeLead', [c.req], 'routing tried again by the routing loop'));
+      case 'closeAssignment':
+        return done(await call('closeAssignment', [c.assignmentId, c.status], 'assignment row left as it was'));
+      case 'createClient':
+        return done(await call('createClient', [s.leadId, c.deal], 'no client created; the lead stays where it is'));
+      case 'createRecontactTask':
+        return done(await call('createRecontactTask', [c.req], `lead moves on to ${c.then} without a task`));
+      case 'nextHoliday':
+        return done(await call('nextHoliday', [c.country, c.locale, c.timezone, c.after], 'looked up again a day later'));
+    }
+  }
+
+  /** Applies a decision, performs its commands in order, and hands each outcome back to `decide`. */
+  async function execute(d: Decision, decide: (st: LeadState, m: Performed, t: number) => Decision): Promise<void> {
+    change(d.state);
+    for (const c of d.commands) {
+      const p = await perform(c);
+      // Decided on the state as it is now: handlers may have changed it while the effect ran.
+      await execute(decide(s, p, now()), decide);
+    }
+  }
+  const onHandoff = (st: LeadState, m: HandoffMessage, t: number): Decision => handoff(st, m, t);
+  const onDeferred = (st: LeadState, m: DeferredMessage, t: number): Decision => deferred(st, m, t);
+
+  // --- messages ---------------------------------------------------------------------------------
+  const current = (): M.LeadView => view(s, s.rules?.rules ?? null, now());
+  wf.setHandler(M.stateQuery, current);
+
+  wf.setHandler(M.leadEventSignal, (e) => {
+    // Malformed payloads are dropped here (and recorded): one poison event must not block the lead.
+    if (!e || typeof e.id !== 'string' || !e.id || !LEAD_EVENT_TYPES.includes(e.type)) {
+      touchEdit((d) => record(d, 'event_rejected', now(), { reason: 'malformed leadEvent payload', payload: { received: JSON.stringify(e ?? null).slice(0, 500) } }));
+      return;
+    }
+    touchEdit((d) => {
+      if (markSeen(d, e.id)) d.inbox = [...d.inbox, e];
+    });
+  });
+  wf.setHandler(M.profileUpdatedSignal, ({ id, changes }) =>
+    touchEdit((d) => {
+      if (!markSeen(d, `profile:${id}`)) return;
+      d.profile = { ...d.profile, ...changes, email: d.profile.email };
+      record(d, 'profile_updated', now(), { payload: changes as Record<string, unknown> });
+    }),
+  );
+  wf.setHandler(M.managerCapacityFreedSignal, () => touch(handoff(s, { kind: 'capacityFreed' }, now()).state));
+  wf.setHandler(M.recontactTaskClosedSignal, (c) => {
+    // Only the task this lead holds counts (a late signal for an older task changes nothing).
+    if (!c || typeof c.taskId !== 'string' || s.recontactTask?.id !== c.taskId) return;
+    touchEdit((d) => {
+      d.recontactTask = null;
+      record(d, 'recontact_task_closed', now(), { reason: `closed by the manager: ${c.status}`, payload: { taskId: c.taskId } });
+    });
+  });
+  wf.setHandler(M.offerSignal, (o) => {
+    const bad = malformedOffer(o);
+    if (bad) touchEdit((d) => record(d, 'event_rejected', now(), { reason: bad, payload: { received: JSON.stringify(o ?? null).slice(0, 500) } }));
+    else touch(offers(s, { kind: 'offer', input: o }, now()).state);
+  });
+  wf.setHandler(M.retryNowSignal, () => {
+    retryRequested = true;
+    kick = true;
+  });
+
+  const answerWith = (next: LeadState): M.LeadView => {
+    touch(next);
+    return current();
+  };
+  const answer = (d: Decision): M.LeadView => answerWith(d.state);
+  // A lead scores with its pinned rules: an update that lands before they are loaded waits for them.
+  const rulesLoaded = async (): Promise<void> => {
+    if (!s.rules) await wf.condition(() => s.rules !== null);
+  };
+  wf.setHandler(M.recordBantUpdate, async (i) => (await rulesLoaded(), answer(qualification(s, { kind: 'bant', answers: i.answers }, now()))), { validator: (i) => V.validateBant(s, i) });
+  wf.setHandler(M.rejectUpdate, async (r) => (await rulesLoaded(), answer(deferred(s, { kind: 'reject', input: r }, now()))), { validator: (r) => V.validateReject(s, r) });
+  wf.setHandler(M.requalifyNowUpdate, ({ reason }) => answer(deferred(s, { kind: 'requalifyNow', reason: reason ?? 'ops' }, now())), { validator: (_i) => V.validateRequalify(s) });
+  wf.setHandler(
+    M.convertToClientUpdate,
+    async (deal) => {
+      touch({ ...s, pendingDeal: deal });
+      // Done when the client exists, or its creation failed for good (named in `failures`).
+      await wf.condition(() => s.clientId !== null || s.pendingDeal === null);
+      return current();
+    },
+    { validator: (deal) => V.validateConversion(s, deal) },
+  );
+  wf.setHandler(
+    M.pauseUpdate,
+    ({ reason }) => answerWith({ ...draftWith((d) => record(d, 'paused', now(), { reason: reason ?? 'ops' })), paused: true }),
+    { validator: (_i) => {
+      V.notFinal(s);
+      if (s.paused) throw new Error('lead is already paused');
+    } },
+  );
+  wf.setHandler(
+    M.resumeUpdate,
+    ({ reason }) => answerWith({ ...draftWith((d) => record(d, 'resumed', now(), { reason: reason ?? 'ops' })), paused: false }),
+    { validator: (_i) => {
+      if (!s.paused) throw new Error('lead is not paused');
+    } },
+  );
+  wf.setHandler(
+    M.changeOwnerUpdate,
+    ({ managerId, reason }) => answerWith({ ...draftWith((d) => record(d, 'owner_changed', now(), { reason, payload: { from: d.owner, to: managerId } })), owner: managerId }),
+    { validator: (i) => V.validateChangeOwner(s, i) },
+  );
+  wf.setHandler(M.acceptAssignmentUpdate, (i) => answer(handoff(s, { kind: 'accept', input: i }, now())), { validator: (i) => V.validateAccept(s, i) });
+  wf.setHandler(
+    M.recordOutcomeUpdate,
+    async (o) => {
+      await rulesLoaded();
+      touch(handoff(s, { kind: 'outcome', input: o }, now()).state);
+      if (o.outcome === 'won') await wf.condition(() => s.clientId !== null || s.pendingDeal === null);
+      return current();
+    },
+    { validator: (o) => V.validateOutcome(s, o) },
+  );
+  function draftWith(f: (d: LeadState) => void): LeadState {
+    const d = draft(s);
+    f(d);
+    return d;
+  }
+
+  // --- the loop's work --------------------------------------------------------------------------
+  async function pinRules(): Promise<void> {
+    for (let attempt = 1; !s.rules; attempt++) {
+      const o = await call('currentScoringRules', [], 'waits for its scoring rules');
+      if (o.ok) {
+        edit((d) => {
+          d.rules = o.value;
+          record(d, 'content_pinned', now(), { reason: `scoring rules v${o.value.version}`, payload: { rules: o.value.version, hash: o.value.hash } });
+        });
+      } else await waitInAttention(hooks, 'db', 'currentScoringRules', o.reason, attempt);
+    }
+    hooks.attention(null);
+  }
+
+  const applyEvent = (e: LeadEventSignal): void => {
+    const at = e.at && Number.isFinite(Date.parse(e.at)) ? Math.min(Date.parse(e.at), now()) : now();
+    let st = qualification(s, { kind: 'event', event: e, at }, now()).state;
+    st = sequenceSeesEvent(st, e, now());
+    change(deferred(st, { kind: 'event', event: e }, now()).state);
+  };
+
+  const seqCtx = { get: () => s, set: change, now, call, mail };
+
+  /** Stage-driven work; loops until the lead is stable. */
+  async function act(): Promise<void> {
+    for (let guard = 0; guard < 20; guard++) {
+      const before = JSON.stringify([s.stage, s.seq?.id ?? null, s.seqNoneFor]);
+      await execute(handoff(s, { kind: 'tick' }, now()), onHandoff);
+      if (isFinal(s.stage) || s.paused) return;
+      change(qualification(s, { kind: 'tick' }, now()).state);
+      await execute(deferred(s, { kind: 'tick', noSequence: !s.seq && s.seqNoneFor === situationKey(s) }, now()), onDeferred);
+      await execute(greetings(s, { kind: 'tick' }, now()), greetings);
+      await execute(offers(s, { kind: 'tick' }, now()), offers);
+      if (isFinal(s.stage)) return;
+      await driveSequences(seqCtx);
+      if (JSON.stringify([s.stage, s.seq?.id ?? null, s.seqNoneFor]) === before) return;
+    }
+  }
+
+  let synced = '';
+  async function flush(): Promise<void> {
+    const snap: LeadSnapshot = { stage: s.stage, temperature: s.temperature, score: s.score, ownerId: s.owner };
+    const snapKey = JSON.stringify(snap);
+    const key = JSON.stringify([snapKey, s.queue, s.seq ? `${s.seq.id}@v${s.seq.version}` : null, s.nextWake?.at ?? null]);
+    const batch = s.outbox;
+    const snapDue = key !== synced && !synced.startsWith(`["${snapKey.replace(/"/g, '\\"')}"`);
+    if (batch.length || snapDue) {
+      change({ ...s, outbox: [] });
+      const o = await call('persistLead', [s.leadId, batch, snapDue ? snap : null], 'kept and written with the next batch');
+      // Not written: kept, in order, for the next flush (bounded).
+      if (!o.ok) change({ ...s, outbox: [...batch, ...s.outbox].slice(-OUTBOX_KEPT) });
+    }
+    if (key === synced) return;
+    synced = key;
+    wf.upsertSearchAttributes([
+      { key: SA.LeadStage, value: s.stage },
+      { key: SA.LeadTemperature, value: s.temperature },
+      { key: SA.LeadScore, value: s.score },
+      { key: SA.LeadSource, value: s.profile.source },
+      { key: SA.LeadSequence, value: s.seq ? `${s.seq.id}@v${s.seq.version}` : null },
+      { key: SA.AssignedManager, value: s.owner },
+      { key: SA.LeadQueue, value: s.queue },
+      { key: SA.NextActionTime, value: s.nextWake ? new Date(s.nextWake.at) : null },
+      { key: SA.LeadAttention, value: s.attention?.kind ?? null },
+    ]);
+  }
+
+  // --- main loop --------------------------------------------------------------------------------
+  if (!input.carried) record(s, 'lead_created', now(), { reason: `source ${s.profile.source}`, payload: { source: s.profile.source } });
+  await pinRules();
+  // Double opt-in: the confirmation mail goes once, from here rather than the API, so an API crash
+  // cannot lose it. Marketing mail waits (sendEmail defers consent_pending) until consent_confirmed.
+  if (!input.carried && s.profile.consent === 'pending') {
+    const o = await mail({ idempotencyKey: `${s.leadId}:double-opt-in`, template: 'double-opt-in', kind: 'transactional', variables: { firstName: s.profile.firstName ?? null, company: s.profile.company ?? null } }, 'no confirmation mail; consent stays pending');
+    edit((d) => record(d, 'double_opt_in_requested', now(), { reason: o.ok ? o.value.status : `failed: ${o.reason}` }));
+  }
+  for (;;) {
+    // A change from here on (a handler running while act or flush awaits) re-runs the loop at once.
+    kick = false;
+    while (s.inbox.length) {
+      const [e, ...rest] = s.inbox;
+      change({ ...s, inbox: rest });
+      applyEvent(e);
+    }
+    await act();
+    change({ ...s, nextWake: isFinal(s.stage) ? null : nextWake(s, now()) });
+    await flush();
+    if (isFinal(s.stage)) break;
+    if (wf.workflowInfo().continueAsNewSuggested || s.eventsThisRun >= MAX_EVENTS_PER_RUN) {
+      // Let running update handlers finish so their callers get answers, then hand over the whole
+      // state; events that arrive meanwhile sit in the carried inbox.
+      await wf.condition(wf.allHandlersFinished);
+      await flush();
+      await wf.continueAsNew<typeof leadLifecycle>({ leadId: s.leadId, profile: s.profile, carried: s });
+    }
+    const wake = s.nextWake;
+    if (wake) await wf.condition(() => kick || s.inbox.length > 0, Math.max(wake.at - now(), 1));
+    else await wf.condition(() => kick || s.inbox.length > 0);
+  }
+  await wf.condition(wf.allHandlersFinished);
+  return { stage: s.stage, clientId: s.clientId };
+}
