@@ -103,6 +103,10 @@ async function main(): Promise<void> {
     console.log(`vs Mautic's 8 mails/s: ${(mailsPerS / MAUTIC_MAILS_PER_S).toFixed(1)}x`);
     console.log(`written ${writeResult('campaign', result)}`);
     if (mails !== expected || duplicates) process.exitCode = 1;
+  } catch (e) {
+    // Said before the stack stops: a client retry still pending then dies with "Channel has been shut down".
+    console.error(e);
+    throw e;
   } finally {
     await stack.stop();
   }

@@ -10,13 +10,10 @@ import { cpus, loadavg } from 'os';
 import path from 'path';
 import { sqlOf } from '../activities/sql';
 import { createTestDb, stopOwnTestServer } from '../test/helpers/db';
+import { numberArg } from './report';
 
-const arg = (name: string, d: number): number => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : d;
-};
-const MAILS = arg('mails', 1000);
-const ROUNDS = arg('rounds', 7);
+const MAILS = numberArg('mails', 1000);
+const ROUNDS = numberArg('rounds', 7);
 const CONC = 5;
 
 const CONTEXT = `SELECT l."id", l."email", e."status" AS "priorStatus", r."sentAt" AS "recentAt"

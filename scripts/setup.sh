@@ -22,8 +22,14 @@ if [ "$(cat "$STAMPS/npm" 2>/dev/null)" != "$lock_hash" ] || [ ! -x "$PG_PKG/nat
   echo "$lock_hash" > "$STAMPS/npm"
 fi
 
-# 2. Temporal CLI (dev server + UI) and time-skipping test server.
-bash scripts/temporal-binaries.sh
+# 2. Temporal CLI (dev server + UI) and time-skipping test server; checked again when the script
+# changed, a binary went missing or one is given by the environment.
+bin_hash=$(hash_of scripts/temporal-binaries.sh)
+if [ "$(cat "$STAMPS/temporal" 2>/dev/null)" != "$bin_hash" ] || [ ! -x .tools/bin/temporal ] || [ ! -x .tools/bin/temporal-test-server ] \
+  || [ -n "${TEMPORAL_CLI_PATH:-}${TEMPORAL_TEST_SERVER_PATH:-}" ]; then
+  bash scripts/temporal-binaries.sh
+  echo "$bin_hash" > "$STAMPS/temporal"
+fi
 
 # 3. The Prisma client, generated from prisma/schema.prisma.
 schema_hash=$(hash_of prisma/schema.prisma package-lock.json)

@@ -1,7 +1,8 @@
 // The OpenAPI document tells the truth: Schemathesis (PyPI, pinned; installed by `npm test`'s
 // set-up into .tools/schemathesis) generates requests for every documented operation of the whole
 // API (every plugin, the mail sink) and checks each answer: no server error, no status the document
-// does not list, bodies and content types as documented. A bounded budget keeps it near 1-2 minutes.
+// does not list, bodies and content types as documented. A bounded budget keeps it near 1-2 minutes
+// on an idle machine; the generous timeouts are for a loaded one (the whole suite on 2 cores).
 import { spawn } from 'child_process';
 import { existsSync } from 'fs';
 import path from 'path';
@@ -43,9 +44,9 @@ test('Schemathesis against the running API: 0 server errors, 0 undocumented stat
     '--workers',
     '1',
     '--max-examples',
-    '15',
+    '12',
     '--request-timeout',
-    '20',
+    '60',
   ]);
   const lines = out.split('\n');
   const failures = lines.filter((l) => /❌ ST\d+/.test(l) || /^\s*❌ .+: \d+$/.test(l));
@@ -55,7 +56,10 @@ test('Schemathesis against the running API: 0 server errors, 0 undocumented stat
   const cases = lines.find((l) => /\d+ generated/.test(l))?.trim() ?? '';
   process.stdout.write(`\n[schemathesis] ${summary}\n[schemathesis] operations ${tested}; cases ${cases}\n[schemathesis] ${Object.entries(counts).map(([k, n]) => `${n} ${k}`).join(', ')}\n`);
   // On failure: each failing operation with what it got and what is documented (curl lines cut short).
-  if (code !== 0) process.stdout.write(`${lines.filter((l) => /^_+ [A-Z]+ |Received: |Documented: |^\[\d{3}\]|^- |curl /.test(l)).map((l) => l.slice(0, 300)).join('\n')}\n`);
+  if (code !== 0) {
+    const errors = lines.findIndex((l) => /^=+ ERRORS =+$/.test(l.trim()));
+    process.stdout.write(`${lines.filter((l) => /^_+ [A-Z]+ |Received: |Documented: |^\[\d{3}\]|^- |curl /.test(l)).map((l) => l.slice(0, 300)).join('\n')}\n${errors >= 0 ? lines.slice(errors, errors + 40).map((l) => l.slice(0, 300)).join('\n') : ''}\n`);
+  }
   expect(counts).toEqual({ 'server errors': 0, 'undocumented statuses': 0, 'schema violations': 0, 'undocumented content types': 0 });
   expect(code).toBe(0);
-}, 300_000);
+}, 900_000);

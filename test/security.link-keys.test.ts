@@ -84,7 +84,7 @@ test('production start without a signing secret fails with a clear line, and wri
   const dir = dataDir();
   const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NODE_ENV: 'production', DATA_DIR: dir, TEMPORAL_PORT: '44233', API_PORT: '44300' };
   const run = promisify(execFile);
-  const err = await run(process.execPath, [path.join(__dirname, '../node_modules/tsx/dist/cli.mjs'), path.join(__dirname, '../worker/main.ts')], { env, timeout: 60_000 }).then(
+  const err = await run(process.execPath, [path.join(__dirname, '../node_modules/tsx/dist/cli.mjs'), path.join(__dirname, '../worker/main.ts')], { env, timeout: 240_000 }).then(
     () => null,
     (e: { code: number; stderr: string }) => e,
   );
@@ -93,4 +93,4 @@ test('production start without a signing secret fails with a clear line, and wri
   expect(existsSync(path.join(dir, 'link-secret'))).toBe(false);
   // Outside production the development secret is still made once and kept.
   expect(loadConfig({ DATA_DIR: dir }).LINK_SIGNING_SECRET).toHaveLength(64);
-}, 90_000);
+}, 300_000);
