@@ -42,6 +42,7 @@ import {
   stateQuery,
   type RejectInput,
 } from './messages';
+import { leadCard, type CardVariables } from './lead-card';
 import { eventPoints, nextCooling } from './scoring';
 import { scoringRules } from './scoring-rules';
 import * as SA from './search-attributes';
@@ -368,22 +369,7 @@ export async function leadLifecycle(input: LeadWorkflowInput): Promise<LeadOutco
     s.seq = null;
   };
 
-  const card = (): Record<string, string | number | null> => ({
-    leadName: [s.profile.firstName, s.profile.lastName].filter(Boolean).join(' ') || s.profile.email,
-    leadEmail: s.profile.email,
-    company: s.profile.company ?? null,
-    jobTitle: s.profile.jobTitle ?? null,
-    phone: s.profile.phone ?? null,
-    source: s.profile.source,
-    score: s.score,
-    temperature: s.temperature,
-    scoreBreakdown: view(s, rules, now())
-      .score.events.slice(-10)
-      .map((e) => `${e.type} ${e.points > 0 ? '+' : ''}${e.points} (now ${e.decayed})`)
-      .join('; '),
-    activity: s.pageViews.slice(-5).map((p) => p.url).join(', '),
-    bant: BANT_KEYS.map((k) => `${k}: ${s.bant[k] ? (s.bant[k]!.passed ? 'yes' : 'no') : '?'}`).join(', '),
-  });
+  const card = (): CardVariables => leadCard({ profile: s.profile, score: s.score, temperature: s.temperature, scoreEvents: view(s, rules, now()).score.events, pageViews: s.pageViews, bant: s.bant });
 
   const fx: Effects = {
     now,

@@ -1,24 +1,27 @@
 // The mail catalogue: every message, who it is for, and the variables it takes (zod). The MJML
 // structure lives in templates/messages/<id>.mjml, the words in templates/locales/<locale>.json.
 import { z } from 'zod';
+import { CARD_LIMITS } from '../../workflows/lead-card';
 
 export const LOCALES = ['en', 'pl', 'ru', 'el'] as const;
 export type Locale = (typeof LOCALES)[number];
 export const FALLBACK_LOCALE: Locale = 'en';
 
 const name = z.string().max(200).nullable().optional();
+// The card's limits are the ones workflows/lead-card.ts clips to: one source for both.
+const cardField = z.string().max(CARD_LIMITS.field).nullable().optional();
 const cardVars = {
-  leadName: z.string().min(1).max(300),
-  leadEmail: z.string().min(1).max(320),
-  company: name,
-  jobTitle: name,
-  phone: name,
-  source: z.string().min(1).max(100),
+  leadName: z.string().min(1).max(CARD_LIMITS.leadName),
+  leadEmail: z.string().min(1).max(CARD_LIMITS.leadEmail),
+  company: cardField,
+  jobTitle: cardField,
+  phone: cardField,
+  source: z.string().min(1).max(CARD_LIMITS.source),
   score: z.number(),
   temperature: z.string().min(1).max(10),
-  scoreBreakdown: z.string().max(2000).optional(),
-  activity: z.string().max(2000).optional(),
-  bant: z.string().min(1).max(500),
+  scoreBreakdown: z.string().max(CARD_LIMITS.list).optional(),
+  activity: z.string().max(CARD_LIMITS.list).optional(),
+  bant: z.string().min(1).max(CARD_LIMITS.bant),
 };
 const lead = { firstName: name, company: name };
 const managerCard = z.object({ ...cardVars, acceptBy: z.string().min(1).max(40) });
