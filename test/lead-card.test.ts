@@ -1,11 +1,12 @@
 // The manager's lead card is clipped where it is built (workflows/lead-card.ts): whatever the lead's
 // stored profile, pages and score lines, its variables pass the template's schema and the card
 // renders, subject included (no line break reaches a header). Five UTM-tagged URLs of 1,900
-// characters each used to make a 9,500-character "Pages visited" line and a non-retryable failure.
+// characters each used to make a 9,500-character "Pages visited" line and a non-retryable failure;
+// the card now lists the pages without their campaign tags, each clipped, the line within its limit.
 import fc from 'fast-check';
 import { render } from '../activities/email/render';
 import { TEMPLATES } from '../activities/email/templates';
-import { CARD_LIMITS, leadCard, type CardInput } from '../workflows/lead-card';
+import { CARD_LIMITS, leadCard, pageOf, type CardInput } from '../workflows/lead-card';
 import { CONTROL_CHARACTERS, joinClipped, oneLine } from '../workflows/one-line';
 
 const system = { companyName: 'Acme', companyAddress: '1 Main St', unsubscribeUrl: 'mailto:x@x.test', openUrl: 'data:,', ctaUrl: 'https://x.test/', locale: 'en', leadId: 'L1', acceptUrl: 'https://x.test/handoff/a', sendBackUrl: 'https://x.test/handoff/b' };
@@ -20,17 +21,29 @@ const base: CardInput = {
   bant: { budget: { passed: true, at: '2026-12-01T10:00:00Z' } },
 };
 
-test('five long UTM URLs: the pages line stays within the limit, names how many were left out, and the card renders', async () => {
+test('five long UTM URLs: the pages line shows the pages without their campaign tags, and the card renders', async () => {
   const urls = [1, 2, 3, 4, 5].map(utmUrl);
   expect(urls.every((u) => u.length > 1800)).toBe(true);
   const card = leadCard({ ...base, pageViews: urls.map((url) => ({ url })) });
-  const activity = card.activity as string;
-  expect(activity.length).toBeLessThanOrEqual(CARD_LIMITS.list);
-  expect(activity).toContain('/pricing/plan-1?utm_source=newsletter');
-  expect(activity).toMatch(/…/);
+  expect(card.activity).toBe('/pricing/plan-1, /pricing/plan-2, /pricing/plan-3, /pricing/plan-4, /pricing/plan-5');
   expect(TEMPLATES['manager-new-lead'].variables.safeParse({ ...card, acceptBy: 'Mon' }).success).toBe(true);
   const mail = await render('manager-new-lead', 'en', { ...card, acceptBy: 'Mon, 7 Dec 2026, 12:00 CET', ...system });
   expect(mail.text).toContain('/pricing/plan-5');
+});
+
+test('five long URLs of other kinds: each clipped, the line within the limit, what does not fit counted', () => {
+  const urls = [1, 2, 3, 4, 5].map((i) => `/search/${i}?q=${'lead nurturing '.repeat(120)}&ref=${i}&utm_source=x`);
+  const card = leadCard({ ...base, pageViews: urls.map((url) => ({ url })) });
+  const activity = card.activity as string;
+  expect(activity.length).toBeLessThanOrEqual(CARD_LIMITS.list);
+  expect(activity.split(', /search/')).toHaveLength(5);
+  expect(activity).toMatch(/^\/search\/1\?q=lead nurturing .*…, \/search\/2/);
+  expect(activity).not.toContain('utm_source');
+  const many = leadCard({ ...base, pageViews: [...urls, ...urls, ...urls].map((url) => ({ url })) });
+  expect((many.activity as string).length).toBeLessThanOrEqual(CARD_LIMITS.list);
+  expect(pageOf('/pricing?utm_source=a&plan=pro&UTM_medium=b')).toBe('/pricing?plan=pro');
+  expect(pageOf('/pricing?utm_source=a')).toBe('/pricing');
+  expect(pageOf('/pricing')).toBe('/pricing');
 });
 
 test('a line break in a stored name or company becomes a space: the subject renders', async () => {

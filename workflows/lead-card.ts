@@ -16,8 +16,8 @@ export const CARD_LIMITS = {
   /** the score breakdown and the pages visited: several values joined */
   list: 2000,
   bant: 500,
-  /** one visited page in the list (UTM-tagged URLs run to thousands of characters) */
-  url: 300,
+  /** one visited page in the list, after its utm_* tags are dropped */
+  url: 150,
 } as const;
 
 export interface CardInput {
@@ -29,6 +29,17 @@ export interface CardInput {
   /** Pages visited, oldest first. */
   pageViews: readonly { url: string }[];
   bant: Bant;
+}
+
+/** A visited page as a manager reads it: campaign tags (utm_*) say nothing about the page and can run to thousands of characters. */
+export function pageOf(url: string): string {
+  const q = url.indexOf('?');
+  if (q < 0) return url;
+  const kept = url
+    .slice(q + 1)
+    .split('&')
+    .filter((p) => p && !/^utm_/i.test(p));
+  return kept.length ? `${url.slice(0, q)}?${kept.join('&')}` : url.slice(0, q);
 }
 
 export type CardVariables = Record<string, string | number | null>;
@@ -51,7 +62,7 @@ export function leadCard(c: CardInput): CardVariables {
       CARD_LIMITS.list,
     ),
     activity: joinClipped(
-      c.pageViews.slice(-5).map((v) => v.url),
+      c.pageViews.slice(-5).map((v) => pageOf(v.url)),
       ', ',
       CARD_LIMITS.list,
       CARD_LIMITS.url,
