@@ -12,6 +12,7 @@ import { buildApi } from './api/server';
 import { devApiKey } from './api/auth';
 import { intakePlugin } from './api/intake';
 import { kpiPlugin } from './api/kpi';
+import { handoffPlugin } from './api/handoff';
 import { linksPlugin, signalLead } from './api/links';
 import { mailPlugin } from './api/mail';
 import { managersPlugin } from './api/managers';
@@ -63,7 +64,7 @@ async function main(): Promise<void> {
     const connection = await Connection.connect({ address });
     stops.push(() => connection.close());
     const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-    const api = await buildApi({ db, temporal, config, ...(sink ? { sink } : {}) }, [mailPlugin, linksPlugin, intakePlugin, managersPlugin, surveyPlugin, kpiPlugin]);
+    const api = await buildApi({ db, temporal, config, ...(sink ? { sink } : {}) }, [mailPlugin, linksPlugin, handoffPlugin, intakePlugin, managersPlugin, surveyPlugin, kpiPlugin]);
     await api.listen({ host: config.API_HOST, port: config.API_PORT });
     stops.push(() => api.close());
 

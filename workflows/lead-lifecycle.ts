@@ -26,6 +26,7 @@ import {
 } from './lead-state';
 import {
   acceptAssignmentUpdate,
+  declineAssignmentUpdate,
   changeOwnerUpdate,
   convertToClientUpdate,
   leadEventSignal,
@@ -301,6 +302,11 @@ export async function leadLifecycle(input: LeadWorkflowInput): Promise<LeadOutco
     if (s.stage !== 'handed_off' || !s.assignment) throw new Error(`lead is ${s.stage}, not handed off`);
     if (s.assignment.managerId !== managerId) throw new Error(`managerId: the lead is assigned to another manager`);
   };
+  const requireOpenOffer = (managerId: string, assignmentId: string | undefined): void => {
+    requireAssignee(managerId);
+    if (assignmentId !== undefined && s.assignment!.id !== assignmentId) throw new Error('assignmentId: this offer is closed (the lead was offered again since)');
+    if (s.assignment!.accepted) throw new Error('assignment already accepted');
+  };
   wf.setHandler(
     acceptAssignmentUpdate,
     ({ managerId }) => {
@@ -311,9 +317,26 @@ export async function leadLifecycle(input: LeadWorkflowInput): Promise<LeadOutco
       touch();
       return view(s, rules, now());
     },
-    { validator: ({ managerId }) => {
-      requireAssignee(managerId);
-      if (s.assignment!.accepted) throw new Error('assignment already accepted');
+    { validator: ({ managerId, assignmentId }) => requireOpenOffer(managerId, assignmentId) },
+  );
+
+  // "Send back" on the card: the manager will not take this offer; the next eligible manager gets it
+  // at once (this one stays in triedManagers). Not an SLA miss: no escalation count.
+  wf.setHandler(
+    declineAssignmentUpdate,
+    ({ managerId, reason }) => {
+      const a = s.assignment!;
+      s.pendingAssignmentClose.push({ id: a.id, status: 'declined' });
+      s.assignment = null;
+      s.owner = null;
+      record(s, 'assignment_declined', now(), { reason: reason?.trim() || 'sent back by the manager', payload: { managerId, assignmentId: a.id } });
+      transition(s, 'sql', `sent back by ${managerId}: re-routing`, now());
+      touch();
+      return view(s, rules, now());
+    },
+    { validator: ({ managerId, assignmentId, reason }) => {
+      requireOpenOffer(managerId, assignmentId);
+      if (reason !== undefined && (typeof reason !== 'string' || reason.length > 500)) throw new Error('reason: text of at most 500 characters');
     } },
   );
 

@@ -71,7 +71,7 @@ export interface LeadState {
   holiday: { next: HolidayOccurrence | null; lookedUpAt: number | null; sent: string[] };
   clientId: string | null;
   pendingDeal: ClientDeal | null;
-  pendingAssignmentClose: { id: string; status: 'accepted' | 'missed' | 'released' | 'won' | 'lost' | 'nurture' }[];
+  pendingAssignmentClose: { id: string; status: 'accepted' | 'declined' | 'missed' | 'released' | 'won' | 'lost' | 'nurture' }[];
   transitions: Transition[];
   eventsReceived: number;
   duplicatesIgnored: number;
@@ -252,6 +252,7 @@ export function view(s: LeadState, rules: ScoringRules, now: number): LeadView {
     bant: s.bant,
     bantGap: bantGap(s.bant),
     owner: s.owner,
+    assignment: s.assignment ? { id: s.assignment.id, managerId: s.assignment.managerId, offeredAt: new Date(s.assignment.offeredAt).toISOString(), acceptBy: new Date(s.assignment.slaDueAt).toISOString(), accepted: s.assignment.accepted } : null,
     queue: s.queue,
     sequence: s.seq
       ? {

@@ -24,7 +24,9 @@ const cardVars = {
   bant: z.string().min(1).max(CARD_LIMITS.bant),
 };
 const lead = { firstName: name, company: name };
-const managerCard = z.object({ ...cardVars, acceptBy: z.string().min(1).max(40) });
+/** What the send activity adds to a mail offering a lead to a manager (activities/email/handoff.ts). */
+export const HANDOFF_VARIABLES = ['acceptUrl', 'sendBackUrl'] as const;
+const managerCard = z.object({ ...cardVars, acceptBy: z.string().min(1).max(80) });
 
 export interface TemplateSpec {
   kind: 'marketing' | 'transactional';
@@ -34,6 +36,8 @@ export interface TemplateSpec {
   ctaPath?: string;
   /** Variables the send activity consumes itself instead of the MJML (offerPath -> ctaUrl). */
   consumed?: readonly string[];
+  /** Variables the send activity adds for this template only (a hand-off's Accept / Send back links). */
+  provided?: readonly string[];
 }
 
 export const TEMPLATES = {
@@ -50,8 +54,8 @@ export const TEMPLATES = {
   'holiday-greeting': { kind: 'marketing', variables: z.object({ ...lead, holiday: z.string().min(1).max(120) }), ctaPath: '/' },
   offer: { kind: 'marketing', variables: z.object({ ...lead, offerTitle: z.string().min(1).max(150), offerText: z.string().min(1).max(2000), offerPath: z.string().startsWith('/').max(300) }), consumed: ['offerPath'] },
   'double-opt-in': { kind: 'transactional', variables: z.object(lead) },
-  'manager-new-lead': { kind: 'transactional', variables: managerCard },
-  'manager-sla-reminder': { kind: 'transactional', variables: managerCard },
+  'manager-new-lead': { kind: 'transactional', variables: managerCard, provided: HANDOFF_VARIABLES },
+  'manager-sla-reminder': { kind: 'transactional', variables: managerCard, provided: HANDOFF_VARIABLES },
   'manager-recontact-task': {
     kind: 'transactional',
     variables: z.object({
@@ -71,7 +75,7 @@ export type TemplateId = keyof typeof TEMPLATES;
 export const TEMPLATE_IDS = Object.keys(TEMPLATES) as TemplateId[];
 
 /** Variables the send activity supplies to every mail. */
-export const SYSTEM_VARIABLES = ['companyName', 'companyAddress', 'unsubscribeUrl', 'openUrl', 'ctaUrl', 'surveyUrl', 'locale', 'subject'] as const;
+export const SYSTEM_VARIABLES = ['companyName', 'companyAddress', 'unsubscribeUrl', 'openUrl', 'ctaUrl', 'surveyUrl', 'locale', 'subject', 'leadId'] as const;
 
 export const isTemplateId = (id: string): id is TemplateId => Object.hasOwn(TEMPLATES, id);
 
