@@ -4,9 +4,9 @@
 // email_opened or email_clicked reaches the lead; the same pixel fetched directly does (so the
 // check can fail).
 import type { Client } from '@temporalio/client';
-import { execFile, spawnSync } from 'child_process';
+import { execFile } from 'child_process';
 import type { FastifyInstance } from 'fastify';
-import { existsSync, mkdtempSync, rmSync } from 'fs';
+import { mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import path from 'path';
 import { promisify } from 'util';
@@ -18,6 +18,7 @@ import { loadConfig } from '../worker/config';
 import { startSmtpSink, type SmtpSink } from '../worker/smtp-sink';
 import type { LeadEventSignal } from '../workflows/types';
 import { createTestDb, type TestDb } from './helpers/db';
+import { findChromium } from './support/chromium';
 
 const SECRET = 'm'.repeat(40);
 const SITE = 'https://www.acme.test';
@@ -30,14 +31,6 @@ const signals: LeadEventSignal[] = [];
 // The API's link routes signal the lead's workflow: recorded here instead.
 const temporal = { workflow: { getHandle: () => ({ signal: async (_def: unknown, e: LeadEventSignal) => void signals.push(e) }) } } as unknown as Client;
 
-function findChromium(): string | null {
-  if (process.env.CHROMIUM_PATH) return existsSync(process.env.CHROMIUM_PATH) ? process.env.CHROMIUM_PATH : null;
-  for (const name of ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable']) {
-    const r = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' });
-    if (r.status === 0 && r.stdout.trim()) return r.stdout.trim();
-  }
-  return null;
-}
 const chromium = findChromium();
 if (!chromium) console.warn('mail sink browser test skipped: no chromium binary on PATH (apt-get install chromium, or set CHROMIUM_PATH); .ci/run installs it');
 
