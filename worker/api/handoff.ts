@@ -64,7 +64,7 @@ export const handoffPlugin: ApiPlugin = async (plain, deps) => {
     return { offer, action: x, w, locale };
   }
 
-  app.get('/handoff/:token', { schema: { hide: true, params } }, async (req, reply) => {
+  app.get('/handoff/:token', { schema: { summary: "A manager's Accept / Send back link from the lead card: a confirmation page (changes nothing)", security: [], params } }, async (req, reply) => {
     const r = await offerOf(req.params.token);
     if ('refusal' in r) return refuse(reply, r.refusal);
     const { offer, action, w, locale } = r;
@@ -83,7 +83,7 @@ export const handoffPlugin: ApiPlugin = async (plain, deps) => {
     return send(reply, 200, page(locale, accept ? w.acceptTitle : w.backTitle, body));
   });
 
-  app.post('/handoff/:token', { schema: { hide: true, params } }, async (req, reply) => {
+  app.post('/handoff/:token', { schema: { summary: 'Confirms Accept / Send back: runs the lead workflow\'s acceptAssignment or declineAssignment for that offer', security: [], params } }, async (req, reply) => {
     const r = await offerOf(req.params.token);
     if ('refusal' in r) return refuse(reply, r.refusal);
     const { offer, action, w, locale } = r;
