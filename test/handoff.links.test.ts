@@ -25,7 +25,7 @@ import { leadEventSignal, stateQuery, type LeadView } from '../workflows/message
 import { createTestDb, type TestDb } from './helpers/db';
 import { createTimeSkippingEnv } from './helpers/temporal';
 import { fakeWorld } from './support/fake-activities';
-import { baseProfile, signalLead, startWorkers, terminateLeftovers } from './support/lead-harness';
+import { baseProfile, passUntil, signalLead, startWorkers, terminateLeftovers } from './support/lead-harness';
 
 const SECRET = 'h'.repeat(40);
 const BASE = 'https://leads.acme.test';
@@ -151,9 +151,9 @@ test("Accept from the real mail: the card in the manager's language and time, GE
     expect(done.body).toContain('Lead jest Twój');
     const accepted = await h.query(stateQuery);
     expect(accepted).toMatchObject({ stage: 'handed_off', owner: anna.id, assignment: { id: offer.id, managerId: anna.id, accepted: true } });
-    await until(h, () => true, 'a loop turn');
-    expect((await t.db.assignment.findUniqueOrThrow({ where: { id: offer.id } })).status).toBe('accepted');
-    expect((await t.db.leadEvent.findMany({ where: { leadId: id, type: 'assignment_accepted' } })).length).toBe(1);
+    // The workflow's loop closes the offer and records the event in the database right after (activities).
+    await passUntil(env, async () => (await t.db.assignment.findUniqueOrThrow({ where: { id: offer.id } })).status === 'accepted' && (await t.db.leadEvent.count({ where: { leadId: id, type: 'assignment_accepted' } })) > 0, 'the offer closed as accepted');
+    expect(await t.db.leadEvent.count({ where: { leadId: id, type: 'assignment_accepted' } })).toBe(1);
 
     // Used: both of the offer's links now only say so (410), and nothing changes.
     for (const url of [links['Akceptuję'], links['Odeślij']]) {
@@ -206,7 +206,7 @@ test('Send back from the real mail: POST re-routes to the next manager at once (
     const rerouted = await until(h, (v) => v.assignment?.managerId === bob.id, 're-route to Bob');
     expect(rerouted).toMatchObject({ stage: 'handed_off', owner: bob.id });
     expect(rerouted.history.transitions.map((x) => x.reason)).toContainEqual(`sent back by ${anna.id}: re-routing`);
-    expect((await t.db.assignment.findUniqueOrThrow({ where: { id: offer.id } })).status).toBe('declined');
+    await passUntil(env, async () => (await t.db.assignment.findUniqueOrThrow({ where: { id: offer.id } })).status === 'declined', 'the offer closed as declined');
     expect((await t.db.manager.findUniqueOrThrow({ where: { id: anna.id } })).openLeads).toBe(0);
 
     // Bob's card: English, London time.
