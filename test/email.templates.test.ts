@@ -10,6 +10,7 @@ const sample: Record<string, string | number> = {
   firstName: 'Ola', company: 'Acme', holiday: 'Easter', offerTitle: 'Spring offer', offerText: '20% off', offerPath: '/spring',
   leadName: 'Ola Nowak', leadEmail: 'ola@x.test', source: 'web_form', score: 61, temperature: 'hot', bant: 'budget: yes', acceptBy: '2027-01-01T10:00:00Z', misses: 2, lastManager: 'anna@x.test',
   taskId: 'task-1', why: 'knew the lead before', refusal: 'no_budget (by sales, 2027-01-10)', behaviourSince: 'page viewed ×2',
+  leadId: 'lead-1', acceptUrl: 'https://x.test/handoff/a', sendBackUrl: 'https://x.test/handoff/b',
 };
 
 test('the shipped templates pass lint', async () => {

@@ -3,8 +3,8 @@
 // key header, so the page is fetched through the API and opened from a file; it is self-contained
 // (inline SVG and CSS, nothing to fetch), so the file renders exactly like the response.
 import type { Client } from '@temporalio/client';
-import { execFileSync, spawnSync } from 'child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'fs';
+import { execFileSync } from 'child_process';
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import path from 'path';
 import { createApiKey } from '../worker/api/auth';
@@ -12,21 +12,12 @@ import { kpiPlugin } from '../worker/api/kpi';
 import { buildApi } from '../worker/api/server';
 import { loadConfig } from '../worker/config';
 import { createTestDb } from './helpers/db';
+import { findChromium } from './support/chromium';
 import { KPI_RANGE, seedKpiFixture } from './support/kpi-fixture';
 
 const artifacts = path.join(__dirname, '..', 'test-artifacts');
 const WIDTH = 1200;
 const HEIGHT = 4400;
-
-/** CHROMIUM_PATH, else the first chromium-like binary on PATH. */
-function findChromium(): string | null {
-  if (process.env.CHROMIUM_PATH) return existsSync(process.env.CHROMIUM_PATH) ? process.env.CHROMIUM_PATH : null;
-  for (const name of ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable']) {
-    const r = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' });
-    if (r.status === 0 && r.stdout.trim()) return r.stdout.trim();
-  }
-  return null;
-}
 
 const chromium = findChromium();
 if (!chromium) console.warn('KPI page test skipped: no chromium binary on PATH (apt-get install chromium, or set CHROMIUM_PATH); .ci/run installs it');

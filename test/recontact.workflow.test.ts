@@ -113,7 +113,7 @@ test('re-qualified after a "later": the task\'s manager is mailed once, and gets
     expect(String(mails[0].variables.why)).toMatch(/tier 2/);
     // What the real send activity checks and renders: the variables fit the template, and the mail shows the task.
     expect(TEMPLATES['manager-recontact-task'].variables.safeParse(mails[0].variables).success).toBe(true);
-    const system = { companyName: 'Acme', companyAddress: '1 Main St', unsubscribeUrl: 'https://x.test/u', openUrl: 'https://x.test/o', ctaUrl: 'https://x.test/c', surveyUrl: 'https://x.test/s', locale: 'en' };
+    const system = { companyName: 'Acme', companyAddress: '1 Main St', unsubscribeUrl: 'https://x.test/u', openUrl: 'https://x.test/o', ctaUrl: 'https://x.test/c', surveyUrl: 'https://x.test/s', locale: 'en', leadId: 'RW1' };
     const rendered = await render('manager-recontact-task', 'en', { ...mails[0].variables, ...system });
     expect(rendered.subject).toBe('Re-contact Ola Nowak (Acme): said no before, worth a call now');
     for (const text of ['budget frozen until Q3', 'timing: in_3_months', '/blog/spring-news', `POST /tasks/${task.id}/close`]) expect(rendered.text).toContain(text);

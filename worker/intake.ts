@@ -8,6 +8,7 @@ import { emailHash } from '../activities/email/send';
 import type { LeadWorkflowInput } from '../workflows/lead/lifecycle';
 import { leadEventSignal, profileUpdatedSignal } from '../workflows/messages';
 import type { LeadEventSignal, LeadProfile } from '../workflows/types';
+import { fieldErrors, leadProfileFieldsSchema } from './lead-input';
 
 /** A person as intake sees them: a lead profile whose locale and timezone may still be unknown. */
 export type IntakeInput = Omit<LeadProfile, 'locale' | 'timezone'> & {
@@ -34,6 +35,14 @@ export class UnknownCampaignError extends Error {
   constructor(readonly campaignId: string) {
     super(`unknown campaign ${campaignId}`);
     this.name = 'UnknownCampaignError';
+  }
+}
+
+/** A profile field breaks the intake schema (e.g. a line break in a name): nothing is stored. */
+export class InvalidLeadError extends Error {
+  constructor(readonly errors: { field: string; message: string }[]) {
+    super(`invalid lead: ${errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`);
+    this.name = 'InvalidLeadError';
   }
 }
 
@@ -93,6 +102,10 @@ export async function signalLeadEvent(deps: { temporal: Client; taskQueue: strin
 
 export async function intakeLead(deps: { db: Db; temporal: Client; taskQueue: string }, input: IntakeInput): Promise<IntakeResult> {
   const { db } = deps;
+  // Every entrance, not only the API's body schema: a control character in a name would later break
+  // the manager's card and the mail subject of a lead already running.
+  const checked = leadProfileFieldsSchema.safeParse({ firstName: input.firstName, lastName: input.lastName, company: input.company, phone: input.phone, jobTitle: input.jobTitle, industry: input.industry, website: input.website });
+  if (!checked.success) throw new InvalidLeadError(fieldErrors(checked.error));
   const email = normaliseEmail(input.email);
   // Checked before any write: an erased or unsubscribed person is never stored or mailed again.
   const suppressed = await db.suppression.findUnique({ where: { emailHash: emailHash(email) }, select: { reason: true } });

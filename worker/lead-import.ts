@@ -8,7 +8,7 @@ import { createHash } from 'crypto';
 import type { Readable } from 'stream';
 import type { Db } from '../activities/db';
 import type { EmailVerifier } from './email-verification';
-import { intakeLead, normaliseEmail, SuppressedError, UnknownCampaignError } from './intake';
+import { intakeLead, InvalidLeadError, normaliseEmail, SuppressedError, UnknownCampaignError } from './intake';
 import { CHANNELS, CSV_COLUMNS, csvRowToBody, fieldErrors, leadBodySchema, toIntakeInput } from './lead-input';
 
 export interface BadRow {
@@ -123,6 +123,7 @@ export async function importLeads(deps: { db: Db; temporal: Client; taskQueue: s
           } catch (e) {
             if (e instanceof SuppressedError) summary.suppressed.push({ line, email: input.email });
             else if (e instanceof UnknownCampaignError) bad.push({ line, errors: [{ field: 'campaign', message: e.message }] });
+            else if (e instanceof InvalidLeadError) bad.push({ line, errors: e.errors });
             else throw e;
           }
         }

@@ -2,13 +2,20 @@
 // import and the OpenAPI document, so every entrance validates the same way and names the field.
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
+import { CONTROL_CHARACTERS } from '../workflows/one-line';
 import type { IntakeInput } from './intake';
 
 /** Where a lead came from; untracked sources would make the KPIs meaningless, so it is required. */
 export const CHANNELS = ['web_form', 'landing_page', 'chat', 'inbound_mail', 'event', 'import', 'third_party', 'referral', 'partner', 'api'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
-const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max);
+// Control characters are refused where they enter, never "repaired" later.
+export { CONTROL_CHARACTERS };
+export const CONTROL_CHARACTERS_MESSAGE = 'must not contain control characters (line breaks, tabs, ...)';
+/** One line of text: trimmed, non-empty, at most `max` characters, no control characters. */
+export const singleLine = (max: number) =>
+  z.string().trim().min(1, 'must not be empty').max(max).refine((v) => !CONTROL_CHARACTERS.test(v), CONTROL_CHARACTERS_MESSAGE);
+const text = singleLine;
 /** An address as forms send it: surrounding spaces tolerated, anything else must be an address. */
 export const emailField = z.string().trim().pipe(z.email('must be an e-mail address').max(254));
 
@@ -54,7 +61,8 @@ export const leadBodySchema = z
     jobTitle: text(200).optional(),
     /** Industry name or classification code (e.g. software, NACE 62.01); feeds profile scoring. */
     industry: text(100).optional(),
-    website: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).max(500).optional(),
+    // The URL parser drops tabs and line breaks silently: refuse them before it sees the value.
+    website: z.string().refine((v) => !CONTROL_CHARACTERS.test(v), CONTROL_CHARACTERS_MESSAGE).pipe(z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).max(500)).optional(),
     country: z.string().regex(/^[A-Za-z]{2}$/, 'must be an ISO 3166 two-letter code').optional(),
     locale: z.string().regex(/^[a-z]{2}(-[A-Za-z]{2})?$/, 'must be a language code like en or pl-PL').optional(),
     timezone: z.string().max(64).refine((tz) => IANAZone.isValidZone(tz), 'must be an IANA timezone like Europe/Warsaw').optional(),
@@ -65,6 +73,12 @@ export const leadBodySchema = z
   })
   .strict();
 export type LeadBody = z.infer<typeof leadBodySchema>;
+
+/**
+ * The one-line profile fields of a lead, as the intake core checks them for every entrance that does
+ * not come through `leadBodySchema` (inbound mail, seeds, scripts): the same rules, field by field.
+ */
+export const leadProfileFieldsSchema = leadBodySchema.pick({ firstName: true, lastName: true, company: true, phone: true, jobTitle: true, industry: true, website: true }).partial();
 
 /** The intake core's input from a validated body. */
 export function toIntakeInput(body: LeadBody): IntakeInput {

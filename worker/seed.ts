@@ -8,10 +8,10 @@ import { seedDeferredLead } from './seed-deferred';
 export const demoWorkingHours = { days: [1, 2, 3, 4, 5], start: '09:00', end: '17:00' };
 
 export const demoManagers = [
-  { name: 'Anna Kowalska', email: 'anna@sales.leadflow.local', languages: ['pl', 'en'], regions: ['PL'], tier: 1, conversionRate: 0.32, capacity: 8, timezone: 'Europe/Warsaw' },
-  { name: 'Nikos Papadopoulos', email: 'nikos@sales.leadflow.local', languages: ['el', 'en'], regions: ['GR', 'CY'], tier: 1, conversionRate: 0.28, capacity: 6, timezone: 'Europe/Athens' },
-  { name: 'Olga Ivanova', email: 'olga@sales.leadflow.local', languages: ['ru', 'en'], regions: [], tier: 2, conversionRate: 0.21, capacity: 10, timezone: 'Europe/Warsaw' },
-  { name: 'James Carter', email: 'james@sales.leadflow.local', languages: ['en'], regions: [], tier: 2, conversionRate: 0.19, capacity: 10, timezone: 'Europe/London' },
+  { name: 'Anna Kowalska', email: 'anna@sales.leadflow.local', languages: ['pl', 'en'], regions: ['PL'], tier: 1, conversionRate: 0.32, capacity: 8, timezone: 'Europe/Warsaw', locale: 'pl' },
+  { name: 'Nikos Papadopoulos', email: 'nikos@sales.leadflow.local', languages: ['el', 'en'], regions: ['GR', 'CY'], tier: 1, conversionRate: 0.28, capacity: 6, timezone: 'Europe/Athens', locale: 'el' },
+  { name: 'Olga Ivanova', email: 'olga@sales.leadflow.local', languages: ['ru', 'en'], regions: [], tier: 2, conversionRate: 0.21, capacity: 10, timezone: 'Europe/Warsaw', locale: 'ru' },
+  { name: 'James Carter', email: 'james@sales.leadflow.local', languages: ['en'], regions: [], tier: 2, conversionRate: 0.19, capacity: 10, timezone: 'Europe/London', locale: 'en-GB' },
   { name: 'Maria Schmidt', email: 'maria@sales.leadflow.local', languages: ['de', 'en'], regions: [], tier: 3, conversionRate: 0.12, capacity: 12, timezone: 'Europe/Berlin' },
   { name: 'Head of Sales', email: 'head@sales.leadflow.local', languages: [], regions: [], tier: 1, conversionRate: 0.35, capacity: 0, timezone: 'Europe/Warsaw', isHeadOfSales: true },
 ];

@@ -254,6 +254,10 @@ export async function previewSequence(opts: PreviewOptions): Promise<PreviewResu
       openUrl: 'data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7',
       ctaUrl: `${site}${(req.variables.offerPath as string | undefined) ?? spec.ctaPath ?? '/'}`,
       surveyUrl: `${config.PUBLIC_BASE_URL}/survey/preview`,
+      // The stand-in manager's card: its Accept / Send back links lead nowhere in a preview.
+      acceptUrl: `${config.PUBLIC_BASE_URL}/handoff/preview-accept`,
+      sendBackUrl: `${config.PUBLIC_BASE_URL}/handoff/preview-send-back`,
+      leadId,
       locale: req.locale ?? profile.locale,
     });
     const subject = req.subject ?? mail.subject;

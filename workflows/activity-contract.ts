@@ -164,7 +164,7 @@ export interface LeadActivities {
   sendEmail(req: SendEmailRequest): Promise<SendEmailResult>;
   nextCalendarTime(rule: CalendarRule, timezone: string, after: string): Promise<string>;
   routeLead(req: RouteLeadRequest): Promise<RouteLeadResult>;
-  closeAssignment(assignmentId: string, status: 'accepted' | 'missed' | 'released' | 'won' | 'lost' | 'nurture'): Promise<void>;
+  closeAssignment(assignmentId: string, status: 'accepted' | 'declined' | 'missed' | 'released' | 'won' | 'lost' | 'nurture'): Promise<void>;
   createClient(leadId: string, deal: ClientDeal): Promise<{ clientId: string }>;
   nextHoliday(country: string, locale: string, timezone: string, after: string): Promise<HolidayOccurrence | null>;
   createRecontactTask(req: RecontactTaskRequest): Promise<RecontactTaskResult>;

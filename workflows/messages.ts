@@ -64,6 +64,14 @@ export interface ChangeOwnerInput {
 }
 export interface AcceptAssignmentInput {
   managerId: string;
+  /** The offer acted on (a signed link's): refused unless it is still the lead's open offer. */
+  assignmentId?: string;
+}
+/** The manager sends an offered (not yet accepted) lead back: it is re-routed to the next manager. */
+export interface DeclineAssignmentInput {
+  managerId: string;
+  assignmentId?: string;
+  reason?: string;
 }
 export interface RecordOutcomeInput {
   managerId: string;
@@ -82,6 +90,7 @@ export const resumeUpdate = defineUpdate<LeadView, [{ reason?: string }]>('resum
 export const changeOwnerUpdate = defineUpdate<LeadView, [ChangeOwnerInput]>('changeOwner');
 export const acceptAssignmentUpdate = defineUpdate<LeadView, [AcceptAssignmentInput]>('acceptAssignment');
 export const recordOutcomeUpdate = defineUpdate<LeadView, [RecordOutcomeInput]>('recordOutcome');
+export const declineAssignmentUpdate = defineUpdate<LeadView, [DeclineAssignmentInput]>('declineAssignment');
 
 export const stateQuery = defineQuery<LeadView>('state');
 
@@ -115,6 +124,8 @@ export interface LeadView {
   bant: Bant;
   bantGap: BantKey[];
   owner: string | null;
+  /** The lead's current offer to a manager: who, by when, and whether they accepted it. */
+  assignment: { id: string; managerId: string; offeredAt: string; acceptBy: string; accepted: boolean } | null;
   queue: 'awaiting_manager' | null;
   sequence: {
     id: string;

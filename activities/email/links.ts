@@ -5,7 +5,7 @@
 // and links already sent (unsubscribe links never expire) keep working while their key is listed.
 import { createHmac, timingSafeEqual } from 'crypto';
 
-export type LinkKind = 'u' | 'o' | 'c' | 'survey' | 'confirm';
+export type LinkKind = 'u' | 'o' | 'c' | 'survey' | 'confirm' | 'handoff';
 export type LinkPayload = Record<string, string | number>;
 
 export interface SigningKey {
@@ -86,7 +86,18 @@ export interface LinkBuilder {
   click(key: string, leadId: string, url: string): string;
   survey(leadId: string): string;
   confirm(leadId: string): string;
+  /** A manager's Accept / Send back on a lead offered to them (worker/api/handoff.ts), valid until `expiresAt`. */
+  handoff(action: HandoffAction, offer: HandoffOffer, expiresAt: Date): string;
 }
+
+export type HandoffAction = 'accept' | 'back';
+/** One offer of a lead to a manager (an Assignment row): the link acts on that offer only. */
+export interface HandoffOffer {
+  assignmentId: string;
+  leadId: string;
+  managerId: string;
+}
+export type HandoffPayload = { a: string; l: string; m: string; x: HandoffAction };
 
 export const SURVEY_TTL_MS = 60 * 86_400_000;
 export const CONFIRM_TTL_MS = 14 * 86_400_000;
@@ -99,6 +110,10 @@ export function linkBuilder(baseUrl: string, secret: LinkKeys, now = () => Date.
     click: (key, leadId, url) => `${base}/c/${signLink('c', { k: key, l: leadId, u: url }, secret)}`,
     survey: (leadId) => `${base}/survey/${signLink('survey', { l: leadId }, secret, SURVEY_TTL_MS, now())}`,
     confirm: (leadId) => `${base}/confirm/${signLink('confirm', { l: leadId }, secret, CONFIRM_TTL_MS, now())}`,
+    handoff: (action, o, expiresAt) => {
+      const payload: HandoffPayload = { a: o.assignmentId, l: o.leadId, m: o.managerId, x: action };
+      return `${base}/handoff/${signLink('handoff', payload, secret, Math.max(1, expiresAt.getTime() - now()), now())}`;
+    },
   };
 }
 

@@ -28,7 +28,7 @@ export async function lintTemplates(specs: Record<string, TemplateSpec> = TEMPLA
         const c = await compile(id, locale);
         for (const name of c.placeholders) {
           used.add(name);
-          if (!declared.has(name) && !system.has(name)) problems.push(`${id}/${locale}: uses {{${name}}}, which the template does not declare`);
+          if (!declared.has(name) && !system.has(name) && !spec.provided?.includes(name)) problems.push(`${id}/${locale}: uses {{${name}}}, which the template does not declare`);
           else if (declared.has(name) && c.required.has(name) && mayBeEmpty(spec, name)) {
             problems.push(`${id}/${locale}: uses {{${name}}} without a fallback, but the variable is optional (write {{${name}|fallback}} or require it)`);
           }

@@ -167,6 +167,10 @@ export function toText(html: string, wordwrap: number | false = 78): string {
       { selector: 'img', format: 'skip' },
       { selector: 'a', options: { hideLinkHrefIfSameAsText: true } },
       { selector: 'title', format: 'skip' },
+      // A manager card's label/value rows stay rows in the text part ("Lead   Ola Nowak <...>"). The
+      // card tables are marked by cellpadding="4" (mj-table passes no class to the table itself;
+      // the cells' own padding wins in HTML), so MJML's layout tables stay plain blocks.
+      { selector: 'table[cellpadding="4"]', format: 'dataTable', options: { uppercaseHeaderCells: false, maxColumnWidth: 100 } },
     ],
   });
 }

@@ -13,6 +13,7 @@ import type { SendEmailRequest, SendEmailResult } from '../../workflows/activity
 import { leadEventSignal } from '../../workflows/messages';
 import type { LeadEventSignal } from '../../workflows/types';
 import type { Db } from '../db';
+import { handoffParts, HANDOFF_TEMPLATES } from './handoff';
 import { createLedger } from './ledger';
 import { linkBuilder, trackClicks, type LinkKeys } from './links';
 import { consentDecision, capUntil, quietUntil, type QuietHours } from './policy';
@@ -183,7 +184,10 @@ export function createEmailActivities(deps: EmailDeps): EmailActivities {
       }
     }
 
-    const locale = req.locale ?? ctx.locale;
+    // A lead offered to a manager: their language, the deadline in their zone, the offer's own links.
+    const handoff = !toLead && HANDOFF_TEMPLATES.has(req.template) ? await handoffParts(db, links, ctx.id, to) : undefined;
+    if (handoff === null) return skip(`no offer of this lead to ${to}`, to);
+    const locale = handoff?.locale ?? req.locale ?? ctx.locale;
     // Internal mails (to a manager) must not act on the lead: no lead unsubscribe, no lead tracking.
     const unsubscribeUrl = toLead ? links.unsubscribe(ctx.id) : internalUnsubscribe;
     const offerPath = (vars.data as { offerPath?: string }).offerPath;
@@ -194,6 +198,8 @@ export function createEmailActivities(deps: EmailDeps): EmailActivities {
       const uses = (await compile(req.template, locale)).placeholders;
       mail = await render(req.template, locale, {
         ...vars.data,
+        ...handoff?.variables,
+        leadId: ctx.id,
         companyName: config.companyName,
         companyAddress: config.companyAddress,
         unsubscribeUrl,

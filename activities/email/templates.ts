@@ -1,27 +1,32 @@
 // The mail catalogue: every message, who it is for, and the variables it takes (zod). The MJML
 // structure lives in templates/messages/<id>.mjml, the words in templates/locales/<locale>.json.
 import { z } from 'zod';
+import { CARD_LIMITS } from '../../workflows/handoff/card';
 
 export const LOCALES = ['en', 'pl', 'ru', 'el'] as const;
 export type Locale = (typeof LOCALES)[number];
 export const FALLBACK_LOCALE: Locale = 'en';
 
 const name = z.string().max(200).nullable().optional();
+// The card's limits are the ones workflows/lead-card.ts clips to: one source for both.
+const cardField = z.string().max(CARD_LIMITS.field).nullable().optional();
 const cardVars = {
-  leadName: z.string().min(1).max(300),
-  leadEmail: z.string().min(1).max(320),
-  company: name,
-  jobTitle: name,
-  phone: name,
-  source: z.string().min(1).max(100),
+  leadName: z.string().min(1).max(CARD_LIMITS.leadName),
+  leadEmail: z.string().min(1).max(CARD_LIMITS.leadEmail),
+  company: cardField,
+  jobTitle: cardField,
+  phone: cardField,
+  source: z.string().min(1).max(CARD_LIMITS.source),
   score: z.number(),
   temperature: z.string().min(1).max(10),
-  scoreBreakdown: z.string().max(2000).optional(),
-  activity: z.string().max(2000).optional(),
-  bant: z.string().min(1).max(500),
+  scoreBreakdown: z.string().max(CARD_LIMITS.list).optional(),
+  activity: z.string().max(CARD_LIMITS.list).optional(),
+  bant: z.string().min(1).max(CARD_LIMITS.bant),
 };
 const lead = { firstName: name, company: name };
-const managerCard = z.object({ ...cardVars, acceptBy: z.string().min(1).max(40) });
+/** What the send activity adds to a mail offering a lead to a manager (activities/email/handoff.ts). */
+export const HANDOFF_VARIABLES = ['acceptUrl', 'sendBackUrl'] as const;
+const managerCard = z.object({ ...cardVars, acceptBy: z.string().min(1).max(80) });
 
 export interface TemplateSpec {
   kind: 'marketing' | 'transactional';
@@ -31,6 +36,8 @@ export interface TemplateSpec {
   ctaPath?: string;
   /** Variables the send activity consumes itself instead of the MJML (offerPath -> ctaUrl). */
   consumed?: readonly string[];
+  /** Variables the send activity adds for this template only (a hand-off's Accept / Send back links). */
+  provided?: readonly string[];
 }
 
 export const TEMPLATES = {
@@ -47,8 +54,8 @@ export const TEMPLATES = {
   'holiday-greeting': { kind: 'marketing', variables: z.object({ ...lead, holiday: z.string().min(1).max(120) }), ctaPath: '/' },
   offer: { kind: 'marketing', variables: z.object({ ...lead, offerTitle: z.string().min(1).max(150), offerText: z.string().min(1).max(2000), offerPath: z.string().startsWith('/').max(300) }), consumed: ['offerPath'] },
   'double-opt-in': { kind: 'transactional', variables: z.object(lead) },
-  'manager-new-lead': { kind: 'transactional', variables: managerCard },
-  'manager-sla-reminder': { kind: 'transactional', variables: managerCard },
+  'manager-new-lead': { kind: 'transactional', variables: managerCard, provided: HANDOFF_VARIABLES },
+  'manager-sla-reminder': { kind: 'transactional', variables: managerCard, provided: HANDOFF_VARIABLES },
   'manager-recontact-task': {
     kind: 'transactional',
     variables: z.object({
@@ -68,7 +75,7 @@ export type TemplateId = keyof typeof TEMPLATES;
 export const TEMPLATE_IDS = Object.keys(TEMPLATES) as TemplateId[];
 
 /** Variables the send activity supplies to every mail. */
-export const SYSTEM_VARIABLES = ['companyName', 'companyAddress', 'unsubscribeUrl', 'openUrl', 'ctaUrl', 'surveyUrl', 'locale', 'subject'] as const;
+export const SYSTEM_VARIABLES = ['companyName', 'companyAddress', 'unsubscribeUrl', 'openUrl', 'ctaUrl', 'surveyUrl', 'locale', 'subject', 'leadId'] as const;
 
 export const isTemplateId = (id: string): id is TemplateId => Object.hasOwn(TEMPLATES, id);
 

@@ -13,8 +13,8 @@ import { LEAD_EVENT_TYPES, type LeadEventSignal } from '../../workflows/types';
 import { isUniqueViolation } from '../../activities/db';
 import { createEmailVerifier, type EmailVerifier } from '../email-verification';
 import { judgeInbound } from '../inbound-trust';
-import { intakeLead, normaliseEmail, signalLeadEvent, SuppressedError, UnknownCampaignError, type IntakeInput } from '../intake';
-import { emailField, leadBodySchema, toIntakeInput } from '../lead-input';
+import { intakeLead, InvalidLeadError, normaliseEmail, signalLeadEvent, SuppressedError, UnknownCampaignError, type IntakeInput } from '../intake';
+import { CONTROL_CHARACTERS, emailField, leadBodySchema, toIntakeInput } from '../lead-input';
 import { guarded } from './auth';
 import { gdprPlugin } from './gdpr';
 import { errorBody, type ApiDeps, type ApiPlugin } from './server';
@@ -73,6 +73,10 @@ async function admit(deps: ApiDeps, reply: FastifyReply, input: IntakeInput) {
     }
     if (e instanceof UnknownCampaignError) {
       await invalid(reply, 'source.campaign', e.message);
+      return null;
+    }
+    if (e instanceof InvalidLeadError) {
+      await reply.code(400).send({ error: 'invalid request', errors: e.errors });
       return null;
     }
     throw e;
@@ -163,7 +167,10 @@ export function createIntakePlugin(opts: IntakePluginOptions = {}): ApiPlugin {
           }
           const check = await verifier.verify(address);
           if (!check.ok) return invalid(reply, 'from', check.reason);
-          const [first, ...rest] = (from?.name || address.split('@')[0]).trim().split(/\s+/);
+          // A display name is what the sender's client wrote, not what a person typed into our form:
+          // control characters in it become spaces instead of refusing the mail.
+          const display = (from?.name ?? '').replace(new RegExp(CONTROL_CHARACTERS.source, 'g'), ' ').trim();
+          const [first, ...rest] = (display || address.split('@')[0]).split(/\s+/);
           const r = await admit(deps, reply, {
             email: address,
             firstName: first.slice(0, 100),

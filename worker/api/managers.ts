@@ -42,6 +42,8 @@ const fields = {
   /** Max open leads (offered or accepted). */
   capacity: z.number().int().min(0).max(10_000),
   timezone: z.string().max(64).refine((tz) => IANAZone.isValidZone(tz), 'must be an IANA timezone like Europe/Warsaw'),
+  /** Language (and region) of the mails and pages the manager gets: deadlines are written in it; untranslated words fall back to English. */
+  locale: z.string().regex(/^[a-z]{2}(-[A-Z]{2})?$/, 'must be a language code like pl or en-GB'),
   workingHours: workingHoursSchema,
   outOfOffice: z.array(outOfOfficeSchema).max(100),
   /** Gets SLA escalations, never leads. */
@@ -57,6 +59,7 @@ const createSchema = z
     conversionRate: fields.conversionRate.optional(),
     capacity: fields.capacity.optional(),
     timezone: fields.timezone.optional(),
+    locale: fields.locale.optional(),
     workingHours: fields.workingHours.optional(),
     outOfOffice: fields.outOfOffice.optional(),
     isHeadOfSales: fields.isHeadOfSales.optional(),
@@ -68,7 +71,7 @@ const updateSchema = z
   .partial()
   .strict()
   .refine((u) => Object.keys(u).length > 0, 'nothing to change');
-const DEFAULTS = { languages: [], regions: [], tier: 2, conversionRate: 0, capacity: 10, timezone: 'UTC', workingHours: { days: [1, 2, 3, 4, 5], start: '09:00', end: '17:00' }, outOfOffice: [], isHeadOfSales: false, active: true };
+const DEFAULTS = { languages: [], regions: [], tier: 2, conversionRate: 0, capacity: 10, timezone: 'UTC', locale: 'en', workingHours: { days: [1, 2, 3, 4, 5], start: '09:00', end: '17:00' }, outOfOffice: [], isHeadOfSales: false, active: true };
 
 const params = z.object({ id: z.string().min(1).max(100) });
 const errorBody = z.object({ error: z.string(), errors: z.array(z.object({ field: z.string(), message: z.string() })).optional() });
@@ -85,6 +88,7 @@ const managerView = z.object({
   openLeads: z.number(),
   freeSlots: z.number(),
   timezone: z.string(),
+  locale: z.string(),
   workingHours: z.object({ days: z.array(z.number()), start: z.string(), end: z.string() }),
   outOfOffice: z.array(z.object({ from: z.string(), to: z.string(), note: z.string().optional() })),
   isHeadOfSales: z.boolean(),
@@ -115,6 +119,7 @@ function view(m: Manager, at = new Date()): ManagerView {
     openLeads: m.openLeads,
     freeSlots: Math.max(0, m.capacity - m.openLeads),
     timezone: m.timezone,
+    locale: m.locale,
     workingHours: json(m.workingHours, DEFAULTS.workingHours),
     outOfOffice: json(m.outOfOffice, []),
     isHeadOfSales: m.isHeadOfSales,

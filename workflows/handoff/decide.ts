@@ -2,7 +2,7 @@
 // the next one (the second miss escalates to the head of sales); a lead nobody can take waits in the
 // queue and is routed again by this loop. Outcomes (won, lost, back to nurturing) close the assignment.
 import type { RouteLeadResult } from '../activity-contract';
-import type { AcceptAssignmentInput, RecordOutcomeInput } from '../messages';
+import type { AcceptAssignmentInput, DeclineAssignmentInput, RecordOutcomeInput } from '../messages';
 import { decided, type Command, type Decision, type Performed } from '../lead/commands';
 import { draft, leaveSequence, record, transition, type LeadState } from '../lead/state';
 import { reject } from '../deferred/reject';
@@ -14,6 +14,8 @@ export const ROUTE_RETRY_MS = 15 * 60_000;
 export type HandoffMessage =
   | { kind: 'tick' }
   | { kind: 'accept'; input: AcceptAssignmentInput }
+  /** "Send back" on the card: the next eligible manager gets the lead at once; not an SLA miss. */
+  | { kind: 'decline'; input: DeclineAssignmentInput }
   | { kind: 'outcome'; input: RecordOutcomeInput }
   /** A manager's capacity freed: a queued lead routes at once. */
   | { kind: 'capacityFreed' }
@@ -30,6 +32,17 @@ export function decide(state: LeadState, m: HandoffMessage, now: number): Decisi
       s.owner = m.input.managerId;
       s.pendingAssignmentClose = [...s.pendingAssignmentClose, { id: a.id, status: 'accepted' }];
       record(s, 'assignment_accepted', now, { payload: { managerId: m.input.managerId, assignmentId: a.id, withinSla: now <= a.slaDueAt } });
+      return decided(s);
+    }
+    case 'decline': {
+      // The manager stays in triedManagers, so routing passes over them this round.
+      const a = s.assignment!;
+      s.pendingAssignmentClose = [...s.pendingAssignmentClose, { id: a.id, status: 'declined' }];
+      s.assignment = null;
+      s.owner = null;
+      s.nextRouteAt = null;
+      record(s, 'assignment_declined', now, { reason: m.input.reason?.trim() || 'sent back by the manager', payload: { managerId: m.input.managerId, assignmentId: a.id } });
+      transition(s, 'sql', `sent back by ${m.input.managerId}: re-routing`, now);
       return decided(s);
     }
     case 'outcome':

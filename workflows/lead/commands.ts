@@ -5,7 +5,7 @@ import type { HolidayOccurrence, RecontactTaskRequest, RecontactTaskResult, Rout
 import type { ClientDeal } from '../types';
 import type { LeadState } from './state';
 
-export type AssignmentStatus = 'accepted' | 'missed' | 'released' | 'won' | 'lost' | 'nurture';
+export type AssignmentStatus = 'accepted' | 'declined' | 'missed' | 'released' | 'won' | 'lost' | 'nurture';
 
 /** A mail without the fields the shell fills in (lead id, its locale unless given, workflow time). */
 export type MailRequest = Omit<SendEmailRequest, 'leadId' | 'locale' | 'now'> & { locale?: string };

@@ -203,6 +203,7 @@ export async function leadLifecycle(input: LeadWorkflowInput): Promise<LeadOutco
     { validator: (i) => V.validateChangeOwner(s, i) },
   );
   wf.setHandler(M.acceptAssignmentUpdate, (i) => answer(handoff(s, { kind: 'accept', input: i }, now())), { validator: (i) => V.validateAccept(s, i) });
+  wf.setHandler(M.declineAssignmentUpdate, (i) => answer(handoff(s, { kind: 'decline', input: i }, now())), { validator: (i) => V.validateDecline(s, i) });
   wf.setHandler(
     M.recordOutcomeUpdate,
     async (o) => {

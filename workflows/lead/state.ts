@@ -71,7 +71,7 @@ export interface LeadState {
   holiday: { next: HolidayOccurrence | null; lookedUpAt: number | null; sent: string[] };
   clientId: string | null;
   pendingDeal: ClientDeal | null;
-  pendingAssignmentClose: { id: string; status: 'accepted' | 'missed' | 'released' | 'won' | 'lost' | 'nurture' }[];
+  pendingAssignmentClose: { id: string; status: 'accepted' | 'declined' | 'missed' | 'released' | 'won' | 'lost' | 'nurture' }[];
   transitions: Transition[];
   eventsReceived: number;
   duplicatesIgnored: number;

@@ -1,6 +1,6 @@
 // Update validators: a bad call is refused with a reason before anything is recorded. Pure checks
 // over the state (they throw; the SDK turns that into the caller's error).
-import type { AcceptAssignmentInput, ChangeOwnerInput, RecordBantInput, RecordOutcomeInput, RejectInput } from '../messages';
+import type { AcceptAssignmentInput, ChangeOwnerInput, DeclineAssignmentInput, RecordBantInput, RecordOutcomeInput, RejectInput } from '../messages';
 import { BANT_KEYS, REJECTION_REASONS, type ClientDeal, type RejectionReason } from '../types';
 import { isFinal, type LeadState } from './state';
 
@@ -60,9 +60,20 @@ function requireAssignee(s: LeadState, managerId: string): void {
   if (s.assignment.managerId !== managerId) throw new Error(`managerId: the lead is assigned to another manager`);
 }
 
-export function validateAccept(s: LeadState, { managerId }: AcceptAssignmentInput): void {
+/** An offer still open to `managerId`; with `assignmentId` (a signed link's), that very offer. */
+function requireOpenOffer(s: LeadState, managerId: string, assignmentId: string | undefined): void {
   requireAssignee(s, managerId);
+  if (assignmentId !== undefined && s.assignment!.id !== assignmentId) throw new Error('assignmentId: this offer is closed (the lead was offered again since)');
   if (s.assignment!.accepted) throw new Error('assignment already accepted');
+}
+
+export function validateAccept(s: LeadState, { managerId, assignmentId }: AcceptAssignmentInput): void {
+  requireOpenOffer(s, managerId, assignmentId);
+}
+
+export function validateDecline(s: LeadState, { managerId, assignmentId, reason }: DeclineAssignmentInput): void {
+  requireOpenOffer(s, managerId, assignmentId);
+  if (reason !== undefined && (typeof reason !== 'string' || reason.length > 500)) throw new Error('reason: text of at most 500 characters');
 }
 
 export function validateOutcome(s: LeadState, o: RecordOutcomeInput): void {

@@ -26,6 +26,7 @@ export function view(s: LeadState, rules: ScoringRules | null, now: number): Lea
     bant: s.bant,
     bantGap: bantGap(s.bant),
     owner: s.owner,
+    assignment: s.assignment ? { id: s.assignment.id, managerId: s.assignment.managerId, offeredAt: new Date(s.assignment.offeredAt).toISOString(), acceptBy: new Date(s.assignment.slaDueAt).toISOString(), accepted: s.assignment.accepted } : null,
     queue: s.queue,
     sequence: s.seq
       ? {

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "Manager" ADD COLUMN     "locale" TEXT NOT NULL DEFAULT 'en';
