@@ -194,7 +194,7 @@ describe('intake on a real Temporal', () => {
         return { v, n: v.history.eventsReceived + v.history.duplicatesIgnored };
       };
       let { v: view, n } = await seen();
-      for (const until = Date.now() + 10_000; n < 20 && Date.now() < until; ({ v: view, n } = await seen())) await new Promise((r) => setTimeout(r, 100));
+      for (const until = Date.now() + 30_000; n < 20 && Date.now() < until; ({ v: view, n } = await seen())) await new Promise((r) => setTimeout(r, 100));
       expect(n).toBeGreaterThanOrEqual(20);
       expect(view.score.events.filter((e) => e.type === 'form_submitted')).toHaveLength(1);
       expect(lead).toMatchObject({ source: 'web_form', country: 'PL', consentStatus: 'confirmed', consentTextVersion: 'tos-2026-01', consentSource: 'web_form', utm: { source: 'google', medium: 'cpc', campaign: 'spring' } });

@@ -2,13 +2,14 @@
 // migrations (prisma/migrations) are applied by Prisma's own `migrate deploy` when some are not yet.
 // Any failure is one line saying what is wrong, not a driver's stack trace.
 import { execFile } from 'child_process';
-import { readdirSync } from 'fs';
+import { existsSync, readdirSync } from 'fs';
 import path from 'path';
 import pg from 'pg';
 import { promisify } from 'util';
 import { isPostgresUrl } from '../activities/db';
 
-const root = path.join(__dirname, '..');
+// The repository (or image) root: one level up from worker/ under tsx, two from dist/worker/ compiled.
+const root = [path.join(__dirname, '..'), path.join(__dirname, '..', '..')].find((d) => existsSync(path.join(d, 'prisma', 'migrations'))) ?? path.join(__dirname, '..');
 const MIGRATIONS = path.join(root, 'prisma', 'migrations');
 
 export class DatabaseError extends Error {}
