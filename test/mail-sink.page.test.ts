@@ -70,7 +70,8 @@ test('the mail as sent carries the open pixel and click redirects (what the page
 });
 
 test('the page shows the mail without the pixel, with links to their real targets, under a CSP that blocks scripts and forms', async () => {
-  const r = await app.inject({ url: `/mail/${original().id}` });
+  // The sink's pages need its per-start token (or an admin key): the cookie the token is traded for.
+  const r = await app.inject({ url: `/mail/${original().id}`, headers: { cookie: `leadflow_sink=${sink.viewToken}` } });
   expect(r.statusCode).toBe(200);
   expect(r.headers['content-security-policy']).toBe(MAIL_VIEW_CSP);
   expect(r.body).not.toContain(`${base}/o/`);
@@ -86,7 +87,7 @@ test('the page shows the mail without the pixel, with links to their real target
   const profile = mkdtempSync(path.join(tmpdir(), 'leadflow-chromium-sink-'));
   try {
     // Async: the API answering Chromium runs in this process.
-    const { stdout } = await promisify(execFile)(chromium!, ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-dev-shm-usage', `--user-data-dir=${profile}`, '--virtual-time-budget=5000', '--dump-dom', `${base}/mail/${original().id}`], { timeout: 90_000 });
+    const { stdout } = await promisify(execFile)(chromium!, ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-dev-shm-usage', `--user-data-dir=${profile}`, '--virtual-time-budget=5000', '--dump-dom', `${base}/mail/${original().id}?token=${sink.viewToken}`], { timeout: 90_000 });
     expect(stdout).toContain('<iframe');
     expect(signals.filter((s) => s.type === 'email_opened' || s.type === 'email_clicked')).toEqual([]);
 
