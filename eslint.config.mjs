@@ -16,7 +16,7 @@ export default tseslint.config(
     // The workflow bundle must stay deterministic and small: no I/O, zod, Prisma or wall clock.
     files: ['workflows/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: ['zod', '@prisma/*', 'fs', 'node:*', 'luxon', 'nodemailer', 'mjml', '../activities/*', '../worker/*'] }],
+      'no-restricted-imports': ['error', { patterns: ['zod', '@prisma/*', 'fs', 'node:*', 'luxon', 'nodemailer', 'mjml', '**/activities/**', '**/domain/**', '**/api/**', '**/worker/**', '**/cli/**', '**/dev/**', '**/runtime/**', '**/content/**'] }],
       'no-restricted-properties': ['error', { object: 'Date', property: 'now', message: 'read time through now() in lead-lifecycle.ts, the one clock' }],
     },
   },
