@@ -7,11 +7,10 @@ import { createHash } from 'crypto';
 import { escape } from 'html-escaper';
 import { z } from 'zod';
 import { LINK_TOKEN_PATTERN, verifyLink, type LinkKind } from '../domain/mail/links';
-import { emailHash } from '../activities/email/send';
-import { leadEventSignal } from '../workflows/lead/messages';
-import type { LeadEventSignal } from '../workflows/types';
+import { emailHash } from '../domain/mail/email-hash';
+import { signalLead } from '../domain/lead-signal';
 import { linkLimited } from './limits';
-import { htmlPage, type ApiDeps, type ApiPlugin } from './server';
+import { htmlPage, type ApiPlugin } from './server';
 
 const GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
 const tokenParams = z.object({ token: z.string().min(10).max(4000).regex(LINK_TOKEN_PATTERN, 'must be a link token') });
@@ -22,14 +21,6 @@ const token = linkRoute('A page for a signed link', { 200: htmlPage('The page'),
 
 const page = (title: string, body: string): string =>
   `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${escape(title)}</title><style>body{font:16px system-ui;max-width:36rem;margin:3rem auto;padding:0 1rem}button{font-size:1rem;padding:.5rem 1rem}</style></head><body><h1>${escape(title)}</h1>${body}</body></html>`;
-
-export async function signalLead(deps: Pick<ApiDeps, 'temporal'>, leadId: string, e: LeadEventSignal): Promise<void> {
-  try {
-    await deps.temporal.workflow.getHandle(`lead-${leadId}`).signal(leadEventSignal, e);
-  } catch {
-    // A finished lead workflow (client, erased) takes no more events; the database keeps the fact.
-  }
-}
 
 export const linksPlugin: ApiPlugin = async (app, deps) => {
   await app.register(formbody);

@@ -12,11 +12,11 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { escape } from 'html-escaper';
 import { z } from 'zod';
 import { LINK_TOKEN_PATTERN, SURVEY_TTL_MS, verifyLink } from '../domain/mail/links';
-import { emailHash } from '../activities/email/send';
+import { emailHash } from '../domain/mail/email-hash';
 import { resolveLocale, type Locale } from '../domain/mail/templates';
 import type { EventData } from '../workflows/types';
 import { linkLimited } from './limits';
-import { signalLead } from './links';
+import { signalLead } from '../domain/lead-signal';
 import type { ApiPlugin } from './server';
 import { SURVEY_BRING_BACK, SURVEY_BUDGETS, SURVEY_REASONS, SURVEY_TIMINGS, SURVEY_WORDS, TIMING_MONTHS, type SurveyWords } from './survey-words';
 

@@ -10,8 +10,8 @@ import { mkdirSync, rmSync, writeFileSync } from 'fs';
 import os from 'os';
 import path from 'path';
 import { performance } from 'perf_hooks';
-import { readJsonInput } from '../domain/json-input';
-import { previewLeadSchema, previewScriptSchema, previewSequence } from '../domain/content/sequence-preview';
+import { readJsonInput } from '../cli/json-input';
+import { previewLeadSchema, previewScriptSchema, previewSequence } from '../cli/sequence-preview';
 import { createTimeSkippingEnv } from '../dev/time-skipping';
 import { findShippedSequence as findSequence } from '../content/sequences';
 

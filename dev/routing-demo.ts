@@ -5,7 +5,8 @@
 // 10:00 in Warsaw), so every run prints the same assignments.
 import { DateTime } from 'luxon';
 import type { Db } from '../domain/db';
-import { createRoutingActivities, wakeQueuedLeads, whyNot, type CapacitySignaller } from '../activities/sales/routing';
+import { createRoutingActivities } from '../activities/sales/routing';
+import { wakeQueuedLeads, whyNot, type CapacitySignaller } from '../domain/sales/routing';
 import { createTestDb, stopOwnTestServer } from '../test/helpers/db';
 import type { RouteLeadRequest, RouteLeadResult } from '../workflows/activity-contract';
 import type { Temperature } from '../workflows/types';

@@ -4,7 +4,7 @@
 // only as a SHA-256 in Suppression, so it is never mailed or taken in again.
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { Prisma, type Db } from './db';
-import { emailHash } from '../activities/email/send';
+import { emailHash } from './mail/email-hash';
 
 export async function exportLead(db: Db, leadId: string) {
   const lead = await db.lead.findUnique({

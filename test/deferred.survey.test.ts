@@ -5,7 +5,7 @@
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { linkBuilder, signLink, SURVEY_TTL_MS } from '../domain/mail/links';
-import { emailHash } from '../activities/email/send';
+import { emailHash } from '../domain/mail/email-hash';
 import { loadConfig } from '../runtime/config';
 import { buildApi } from '../api/server';
 import { surveyPlugin } from '../api/survey';

@@ -2,7 +2,8 @@
 // ledger on PostgreSQL.
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { verifyLink } from '../domain/mail/links';
-import { createEmailActivities, emailHash, type EmailConfig } from '../activities/email/send';
+import { createEmailActivities, type EmailConfig } from '../activities/email/send';
+import { emailHash } from '../domain/mail/email-hash';
 import type { Db } from '../domain/db';
 import type { SendEmailRequest } from '../workflows/activity-contract';
 import type { LeadEventSignal } from '../workflows/types';

@@ -6,7 +6,8 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createClientActivities, clientWithHistory } from '../activities/leads/clients';
 import { createLeadStoreActivities } from '../activities/leads/lead-store';
-import { addWorkingMinutes, createRoutingActivities, SLA_WORKING_MINUTES } from '../activities/sales/routing';
+import { createRoutingActivities } from '../activities/sales/routing';
+import { addWorkingMinutes, SLA_WORKING_MINUTES } from '../domain/sales/routing';
 import type { LeadActivities } from '../workflows/activity-contract';
 import { acceptAssignmentUpdate, leadEventSignal, recordOutcomeUpdate, stateQuery, type LeadView } from '../workflows/lead/messages';
 import { LeadQueue } from '../workflows/search-attributes';

@@ -3,7 +3,7 @@
 // the lead read-out and the OpenAPI document.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import fc from 'fast-check';
-import { emailHash } from '../activities/email/send';
+import { emailHash } from '../domain/mail/email-hash';
 import { createApiKey } from '../api/auth';
 import { createIntakePlugin } from '../api/intake';
 import { buildApi } from '../api/server';

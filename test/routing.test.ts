@@ -1,7 +1,8 @@
 // Routing on a real database (PostgreSQL): race-free capacity, tiers, fair rotation, skipping, language/region, working-hours SLA, and the
 // queue's wake-up when capacity frees.
 import { createPrisma } from '../domain/db';
-import { createRoutingActivities, rankManagers, whyNot, type CapacitySignaller } from '../activities/sales/routing';
+import { createRoutingActivities } from '../activities/sales/routing';
+import { rankManagers, whyNot, type CapacitySignaller } from '../domain/sales/routing';
 import type { RouteLeadRequest } from '../workflows/activity-contract';
 import type { Db } from '../domain/db';
 import { createTestDb, type TestDb } from './helpers/db';

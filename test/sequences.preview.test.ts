@@ -5,8 +5,8 @@ import { spawnSync } from 'child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import path from 'path';
-import { parseJsonInput, readJsonInput } from '../domain/json-input';
-import { formatPreview, previewLeadSchema, previewScriptSchema, previewSequence } from '../domain/content/sequence-preview';
+import { parseJsonInput, readJsonInput } from '../cli/json-input';
+import { formatPreview, previewLeadSchema, previewScriptSchema, previewSequence } from '../cli/sequence-preview';
 import { createTimeSkippingEnv } from '../dev/time-skipping';
 import { findShippedSequence as findSequence } from '../content/sequences';
 

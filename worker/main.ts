@@ -6,7 +6,7 @@ import type { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { Db } from '../domain/db';
 import type { EmailConfig } from '../activities/email/send';
-import { signalLead } from '../api/links';
+import { signalLead } from '../domain/lead-signal';
 import type { WorkerQueue, WorkersConfig } from '../runtime/config';
 import { createWorkers } from './worker';
 

@@ -16,6 +16,7 @@ import type { Db } from '../../domain/db';
 import { handoffParts, HANDOFF_TEMPLATES } from '../../domain/mail/handoff';
 import { createLedger } from './ledger';
 import { linkBuilder, trackClicks, type LinkKeys } from '../../domain/mail/links';
+import { emailHash } from '../../domain/mail/email-hash';
 import { consentDecision, capUntil, quietUntil, type QuietHours } from '../../domain/mail/policy';
 import { compile, render, TemplateError, type RenderedMail } from '../../domain/mail/render';
 import { TEMPLATES, isTemplateId, type TemplateSpec } from '../../domain/mail/templates';
@@ -86,8 +87,6 @@ const requestSchema = z.object({
   to: z.string().max(320).refine(noLineBreak, { message: 'must not contain line breaks' }).optional(),
   now: z.iso.datetime({ offset: true }).optional(),
 });
-
-export const emailHash = (email: string): string => createHash('sha256').update(email.trim().toLowerCase()).digest('hex');
 
 /**
  * nodemailer's options for our SMTP server. Certificates are verified for implicit TLS and for

@@ -1,12 +1,10 @@
 // Manager tasks that are not hand-offs. "Re-contact": a deferred lead's re-qualification date came and
 // it is worth a call (score high enough, or its survey said "later"). The task carries everything a
 // manager needs without digging: why it said no, its survey answers, what it did since.
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { LeadActivities, RecontactSummary, RecontactTaskRequest, RecontactTaskResult } from '../../workflows/activity-contract';
-import { recontactTaskClosedSignal } from '../../workflows/lead/messages';
 import type { Task } from '../../generated/prisma/client';
 import { isUniqueViolation, type Db } from '../../domain/db';
-import { rankManagers } from './routing';
+import { rankManagers } from '../../domain/sales/routing';
 
 /** Behaviour worth telling a manager about (lifecycle records are left out). */
 const BEHAVIOUR = ['email_opened', 'email_clicked', 'page_viewed', 'document_downloaded', 'form_submitted', 'webinar_attended', 'demo_booked', 'replied'];
@@ -106,36 +104,4 @@ export function createTaskActivities(deps: { db: Db }): Pick<LeadActivities, 'cr
       }
     },
   };
-}
-
-export const TASK_STATUSES = ['open', 'done', 'cancelled'] as const;
-export type TaskStatus = (typeof TASK_STATUSES)[number];
-
-/** A manager's tasks, oldest due first; null when the manager does not exist. */
-export async function listManagerTasks(db: Db, managerId: string, status?: TaskStatus): Promise<Task[] | null> {
-  const m = await db.manager.findUnique({ where: { id: managerId }, select: { id: true } });
-  if (!m) return null;
-  return db.task.findMany({ where: { managerId, ...(status ? { status } : {}) }, orderBy: [{ dueAt: 'asc' }, { createdAt: 'asc' }] });
-}
-
-export type CloseTaskResult = { closed: true; task: Task } | { closed: false; reason: 'not_found' } | { closed: false; reason: 'already_closed'; task: Task };
-
-/** Closes an open task once: the status guard makes two concurrent closes end with one winner. */
-export async function closeTask(db: Db, id: string, status: Exclude<TaskStatus, 'open'>, at = new Date()): Promise<CloseTaskResult> {
-  const r = await db.task.updateMany({ where: { id, status: 'open' }, data: { status, closedAt: at } });
-  const task = await db.task.findUnique({ where: { id } });
-  if (!task) return { closed: false, reason: 'not_found' };
-  return r.count === 1 ? { closed: true, task } : { closed: false, reason: 'already_closed', task };
-}
-
-/** Tells the lead's workflow its re-contact task closed: the lead is no longer held for that manager. */
-export async function signalTaskClosed(db: Db, client: Client, task: Task, status: Exclude<TaskStatus, 'open'>): Promise<void> {
-  const lead = await db.lead.findUnique({ where: { id: task.leadId }, select: { workflowId: true } });
-  if (!lead) return;
-  try {
-    await client.workflow.getHandle(lead.workflowId).signal(recontactTaskClosedSignal, { taskId: task.id, status });
-  } catch (e) {
-    // The lead ended meanwhile (client, erased): nothing holds it any more.
-    if (!(e instanceof WorkflowNotFoundError)) throw e;
-  }
 }

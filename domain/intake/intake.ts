@@ -4,7 +4,7 @@
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { randomUUID } from 'crypto';
 import { isUniqueViolation, type Db } from '../db';
-import { emailHash } from '../../activities/email/send';
+import { emailHash } from '../mail/email-hash';
 import type { LeadWorkflowInput } from '../../workflows/lead/lifecycle';
 import { leadEventSignal, profileUpdatedSignal } from '../../workflows/lead/messages';
 import type { LeadEventSignal, LeadProfile } from '../../workflows/types';

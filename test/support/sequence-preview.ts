@@ -2,7 +2,7 @@
 // lead and script given as loose objects and validated by the same schemas the CLI uses.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DateTime } from 'luxon';
-import { previewLeadSchema, previewScriptSchema, previewSequence, type PreviewResult } from '../../domain/content/sequence-preview';
+import { previewLeadSchema, previewScriptSchema, previewSequence, type PreviewResult } from '../../cli/sequence-preview';
 import { findShippedSequence as findSequence, sequenceModules } from '../../content/sequences';
 
 export const WARSAW = 'Europe/Warsaw';

@@ -12,25 +12,25 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import path from 'path';
 import { escape } from 'html-escaper';
 import { z } from 'zod';
-import { nextCalendarTime, nextHoliday } from '../../activities/calendar';
-import { createContentActivities } from '../../activities/content';
-import { chooseSequence, contentHash } from './catalogue';
-import { memoryContentStore } from './memory-store';
-import { publishShipped } from './shipped';
-import { capUntil, consentDecision, quietUntil } from '../mail/policy';
-import { render } from '../mail/render';
-import { TEMPLATES, isTemplateId, type TemplateSpec } from '../mail/templates';
-import type { LeadActivities, LeadEventRecord, SendEmailRequest, SendEmailResult } from '../../workflows/activity-contract';
-import type { LeadWorkflowInput } from '../../workflows/lead/lifecycle';
-import { initialState } from '../../workflows/lead/state';
-import { computeScore, emptyBehaviour } from '../../workflows/qualification/scoring';
-import { scoringRules } from '../../content/scoring-rules';
-import { acceptAssignmentUpdate, leadEventSignal, profileUpdatedSignal, stateQuery, type LeadView } from '../../workflows/lead/messages';
-import type { Condition, SequenceDefinition, Step } from '../../workflows/sequences/dsl';
-import { startState, stepAt, type Path } from '../../workflows/sequences/interpreter';
-import { FINAL_STAGES, LEAD_EVENT_TYPES, STAGES, type LeadProfile, type Stage } from '../../workflows/types';
-import { frequencyCap, loadConfig, quietHours } from '../../runtime/config';
-import { InputError } from '../json-input';
+import { nextCalendarTime, nextHoliday } from '../activities/calendar';
+import { createContentActivities } from '../activities/content';
+import { chooseSequence, contentHash } from '../domain/content/catalogue';
+import { memoryContentStore } from '../domain/content/memory-store';
+import { publishShipped } from '../domain/content/shipped';
+import { capUntil, consentDecision, quietUntil } from '../domain/mail/policy';
+import { render } from '../domain/mail/render';
+import { TEMPLATES, isTemplateId, type TemplateSpec } from '../domain/mail/templates';
+import type { LeadActivities, LeadEventRecord, SendEmailRequest, SendEmailResult } from '../workflows/activity-contract';
+import type { LeadWorkflowInput } from '../workflows/lead/lifecycle';
+import { initialState } from '../workflows/lead/state';
+import { computeScore, emptyBehaviour } from '../workflows/qualification/scoring';
+import { scoringRules } from '../content/scoring-rules';
+import { acceptAssignmentUpdate, leadEventSignal, profileUpdatedSignal, stateQuery, type LeadView } from '../workflows/lead/messages';
+import type { Condition, SequenceDefinition, Step } from '../workflows/sequences/dsl';
+import { startState, stepAt, type Path } from '../workflows/sequences/interpreter';
+import { FINAL_STAGES, LEAD_EVENT_TYPES, STAGES, type LeadProfile, type Stage } from '../workflows/types';
+import { frequencyCap, loadConfig, quietHours } from '../runtime/config';
+import { InputError } from './json-input';
 
 const DAY = 86_400_000;
 /** Past each wake-up: the test server only moves its clock on once the work due then is done. */
@@ -162,7 +162,7 @@ export interface PreviewOptions {
   bundleCacheDir?: string;
 }
 
-const WORKFLOWS_DIR = path.join(__dirname, '..', '..', 'workflows');
+const WORKFLOWS_DIR = path.join(__dirname, '..', 'workflows');
 let bundle: Promise<{ code: string }> | undefined;
 
 /** Everything the workflow bundle is made of: the workflow sources and the locked dependencies. */
@@ -170,7 +170,7 @@ function bundleKey(): string {
   const hash = createHash('sha256');
   const files = (readdirSync(WORKFLOWS_DIR, { recursive: true }) as string[]).filter((f) => f.endsWith('.ts')).sort();
   for (const f of files) hash.update(f).update(readFileSync(path.join(WORKFLOWS_DIR, f)));
-  const lock = path.join(__dirname, '..', '..', 'package-lock.json');
+  const lock = path.join(__dirname, '..', 'package-lock.json');
   if (existsSync(lock)) hash.update(readFileSync(lock));
   return hash.digest('hex').slice(0, 24);
 }
@@ -184,7 +184,7 @@ function workflowBundle(cacheDir?: string): Promise<{ code: string }> {
     const file = cacheDir ? path.join(cacheDir, `workflows-${bundleKey()}.js`) : undefined;
     if (file && existsSync(file)) return { code: readFileSync(file, 'utf8') };
     const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
-    const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quiet as never });
+    const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: quiet as never });
     if (file) {
       mkdirSync(cacheDir!, { recursive: true });
       writeFileSync(file, code);
