@@ -31,6 +31,7 @@ import { startState, stepAt, type Path } from '../workflows/sequences/interprete
 import { FINAL_STAGES, LEAD_EVENT_TYPES, STAGES, type LeadProfile, type Stage } from '../workflows/types';
 import { frequencyCap, loadConfig, quietHours } from '../runtime/config';
 import { InputError } from './json-input';
+import { emailTaskQueue } from '../workflows/task-queues';
 
 const DAY = 86_400_000;
 /** Past each wake-up: the test server only moves its clock on once the work due then is done. */
@@ -311,7 +312,7 @@ export async function previewSequence(opts: PreviewOptions): Promise<PreviewResu
 
   const taskQueue = `preview-${leadId}-${process.pid}-${Date.now()}`;
   const main = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(opts.bundleCacheDir), activities });
-  const email = await Worker.create({ connection: env.nativeConnection, taskQueue: `${taskQueue}-email`, activities: { sendEmail } });
+  const email = await Worker.create({ connection: env.nativeConnection, taskQueue: emailTaskQueue(taskQueue), activities: { sendEmail } });
 
   const timeline: TimelineEntry[] = [];
   let start = 0;

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { parseLinkKeys, type LinkKeys } from '../domain/mail/links';
 import type { EmailConfig } from '../activities/email/send';
 import { DEFAULT_EMBEDDED_PORT, embeddedUrl } from '../dev/embedded-url';
+import { emailTaskQueue } from '../workflows/task-queues';
 
 const port = (fallback: number) => z.coerce.number().int().min(1, 'must be a port 1-65535').max(65535, 'must be a port 1-65535').default(fallback);
 const bool = (fallback: boolean) =>
@@ -127,8 +128,6 @@ function linkKeysAndRules(c: Partial<Pick<z.infer<typeof schema>, 'NODE_ENV' | '
   if (production && c.SMTP_TLS_INSECURE) problems.push('SMTP_TLS_INSECURE: not allowed in production (NODE_ENV=production): it turns off SMTP certificate checks; use SMTP_TLS_CA_FILE for a private CA');
   return keys;
 }
-// The workflow sends through `<its task queue>-email`; see workflows/lead/effects.ts.
-const emailTaskQueue = (taskQueue: string): string => `${taskQueue}-email`;
 
 /** Everything, with the embedded stack's defaults: `npm start` (dev server, SMTP sink, data folder). */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {

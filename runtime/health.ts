@@ -5,6 +5,7 @@ import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { hostname } from 'os';
 import type { TemporalConfig, WorkerQueue } from './config';
+import { emailTaskQueue } from '../workflows/task-queues';
 
 /** The identity the worker role polls with: Temporal's usual pid@host, set explicitly because the check relies on it. */
 export const workerIdentity = (): string => `${process.pid}@${hostname()}`;
@@ -26,7 +27,7 @@ export function polledQueues(config: Pick<TemporalConfig, 'TASK_QUEUE'>, queues:
           { name: config.TASK_QUEUE, type: 'workflow' as const },
           { name: config.TASK_QUEUE, type: 'activity' as const },
         ]
-      : [{ name: `${config.TASK_QUEUE}-email`, type: 'activity' as const }],
+      : [{ name: emailTaskQueue(config.TASK_QUEUE), type: 'activity' as const }],
   );
 }
 
