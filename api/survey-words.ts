@@ -1,8 +1,8 @@
 // The farewell survey's words per locale (en is the fallback), next to the answer lists they label.
 // The answer codes are what is stored and what the lead workflow reads (workflows/deferred/decide.ts).
 import type { Locale } from '../domain/mail/templates';
+import type { SurveyReason } from '../workflows/types';
 
-export const SURVEY_REASONS = ['no_budget', 'bad_timing', 'chose_competitor', 'not_relevant', 'no_authority', 'other'] as const;
 export const SURVEY_TIMINGS = ['in_3_months', 'in_6_months', 'in_12_months', 'not_sure'] as const;
 export const SURVEY_BUDGETS = ['none', 'small', 'medium', 'large'] as const;
 export const SURVEY_BRING_BACK = ['lower_price', 'missing_feature', 'better_timing', 'more_proof', 'nothing'] as const;
@@ -14,7 +14,7 @@ export interface SurveyWords {
   title: string;
   intro: string;
   again: string;
-  reason: { legend: string } & Record<(typeof SURVEY_REASONS)[number], string>;
+  reason: { legend: string } & Record<SurveyReason, string>;
   timing: { legend: string } & Record<(typeof SURVEY_TIMINGS)[number], string>;
   budget: { legend: string } & Record<(typeof SURVEY_BUDGETS)[number], string>;
   bringBack: { legend: string } & Record<(typeof SURVEY_BRING_BACK)[number], string>;

@@ -14,11 +14,11 @@ import { z } from 'zod';
 import { LINK_TOKEN_PATTERN, SURVEY_TTL_MS, verifyLink } from '../domain/mail/links';
 import { emailHash } from '../domain/mail/email-hash';
 import { resolveLocale, type Locale } from '../domain/mail/templates';
-import type { EventData } from '../workflows/types';
+import { SURVEY_REASONS, type EventData } from '../workflows/types';
 import { linkLimited } from './limits';
 import { signalLead } from '../domain/lead-signal';
 import type { ApiPlugin } from './server';
-import { SURVEY_BRING_BACK, SURVEY_BUDGETS, SURVEY_REASONS, SURVEY_TIMINGS, SURVEY_WORDS, TIMING_MONTHS, type SurveyWords } from './survey-words';
+import { SURVEY_BRING_BACK, SURVEY_BUDGETS, SURVEY_TIMINGS, SURVEY_WORDS, TIMING_MONTHS, type SurveyWords } from './survey-words';
 
 const asList = (v: unknown): unknown => (v === undefined || v === '' ? [] : Array.isArray(v) ? v : [v]);
 const blankToUndefined = (v: unknown): unknown => (v === '' ? undefined : v);
