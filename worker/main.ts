@@ -48,7 +48,7 @@ export async function runWorkers(opts: {
   const { close, ...activities } = createActivities({
     db,
     email: opts.email ?? NOT_SENDING,
-    signalBounce: (leadId, key, error) => signalLead({ temporal }, leadId, { id: `bounce:${key}`, type: 'bounced', data: { error } }),
+    signalBounce: async (leadId, key, error) => void (await signalLead({ temporal }, leadId, { id: `bounce:${key}`, type: 'bounced', data: { error } })),
   });
   const workers = await createWorkers({ connection: opts.connection, config: opts.config, activities, queues, ...(opts.identity ? { identity: opts.identity } : {}) });
   const running = workers.run();

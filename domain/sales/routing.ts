@@ -10,7 +10,8 @@
 // wakeQueuedLeads signals the longest-waiting queued leads that manager could take, as many as it has
 // free slots, so they route at once; the workflow's 15-minute retry stays as the safety net (e.g. an
 // absence that simply runs out).
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
+import { signalWorkflow } from '../lead-signal';
 import { DateTime } from 'luxon';
 import type { RouteLeadRequest } from '../../workflows/activity-contract';
 import { managerCapacityFreedSignal } from '../../workflows/lead/messages';
@@ -127,14 +128,8 @@ export function rankManagers(managers: Manager[], req: RankRequest, at: Date): {
 export type CapacitySignaller = (workflowId: string, signal: { managerId: string; reason: string }) => Promise<void>;
 
 export function signalThroughTemporal(client: Client): CapacitySignaller {
-  return async (workflowId, signal) => {
-    try {
-      await client.workflow.getHandle(workflowId).signal(managerCapacityFreedSignal, signal);
-    } catch (e) {
-      // The lead ended meanwhile (client, erased): nothing is waiting any more.
-      if (!(e instanceof WorkflowNotFoundError)) throw e;
-    }
-  };
+  // A lead that ended meanwhile (client, erased) has nothing waiting any more: signalWorkflow's false.
+  return async (workflowId, signal) => void (await signalWorkflow(client, workflowId, managerCapacityFreedSignal, signal));
 }
 
 export interface QueuedLead {

@@ -1,6 +1,7 @@
 // Manager tasks as the manager API sees them: list, close once, and tell the lead's workflow.
 // The re-contact task activity that creates them is activities/sales/tasks.ts.
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
+import { signalWorkflow } from '../lead-signal';
 import { recontactTaskClosedSignal } from '../../workflows/lead/messages';
 import type { Task } from '../../generated/prisma/client';
 import type { Db } from '../db';
@@ -29,10 +30,6 @@ export async function closeTask(db: Db, id: string, status: Exclude<TaskStatus, 
 export async function signalTaskClosed(db: Db, client: Client, task: Task, status: Exclude<TaskStatus, 'open'>): Promise<void> {
   const lead = await db.lead.findUnique({ where: { id: task.leadId }, select: { workflowId: true } });
   if (!lead) return;
-  try {
-    await client.workflow.getHandle(lead.workflowId).signal(recontactTaskClosedSignal, { taskId: task.id, status });
-  } catch (e) {
-    // The lead ended meanwhile (client, erased): nothing holds it any more.
-    if (!(e instanceof WorkflowNotFoundError)) throw e;
-  }
+  // A lead that ended meanwhile (client, erased) is held by nothing any more: signalWorkflow's false.
+  await signalWorkflow(client, lead.workflowId, recontactTaskClosedSignal, { taskId: task.id, status });
 }
