@@ -72,9 +72,13 @@ async function main(): Promise<void> {
     email: { ...emailConfig(config), smtp: { host: config.SMTP_HOST, port: config.SMTP_PORT, secure: false, pool: true, maxConnections: 5 } },
   });
   // Bench sequences are content like any other: published next to the shipped ones.
-  const content = prismaContentStore(db);
-  await publishShipped(content);
-  for (const m of benchSequenceModules) await publishSequence(content, m);
+  // LEADFLOW_SKIP_PUBLISH=1: content was published by an earlier worker (the chaos suite starts one
+  // while the database is down, which a publishing start cannot).
+  if (process.env.LEADFLOW_SKIP_PUBLISH !== '1') {
+    const content = prismaContentStore(db);
+    await publishShipped(content);
+    for (const m of benchSequenceModules) await publishSequence(content, m);
+  }
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS ?? '127.0.0.1:7233' });
   const workers = await createWorkers({
     connection,
