@@ -41,6 +41,13 @@ export interface ClaimRow {
   at: Date;
 }
 
+/** Who holds a claim and until when (the worker's clock); renewed while its SMTP transaction runs. */
+export interface Lease {
+  attemptId: string;
+  until: Date;
+  now: Date;
+}
+
 export interface Ledger {
   /**
    * The lead, this key's ledger row and the lead's marketing sends after `recentSince` (the
@@ -49,14 +56,17 @@ export interface Ledger {
   readSendContext(leadId: string, key: string, recentSince: Date): Promise<SendContext | null>;
   suppressionReason(emailHash: string): Promise<string | null>;
   /**
-   * Claims the key before any SMTP traffic. `priorAttempts` null = no row yet (insert); otherwise
-   * the row's attempt count, which fences concurrent retries: exactly one of them moves it on.
-   * False means another attempt holds the claim right now.
+   * Claims the key before any SMTP traffic, under `lease`. `priorAttempts` null = no row yet
+   * (insert); otherwise the row's attempt count, which fences concurrent retries: exactly one of
+   * them moves it on, and only once the previous holder's lease has run out (or it let go). False
+   * means another attempt holds the claim right now (it may still be sending after its timeout).
    */
-  claim(row: ClaimRow, priorAttempts: number | null): Promise<boolean>;
+  claim(row: ClaimRow, priorAttempts: number | null, lease: Lease): Promise<boolean>;
+  /** Extends the lease while its holder is still in SMTP; false when it is no longer the holder. */
+  renew(key: string, attemptId: string, until: Date): Promise<boolean>;
   markSent(key: string, at: Date): Promise<void>;
-  /** A temporary failure: the row stays claimed for the retry, with the reason for operators. */
-  markFailed(key: string, error: string): Promise<void>;
+  /** A temporary failure: the row stays claimed for the retry, with the reason for operators, and the holder lets go of its lease. */
+  markFailed(key: string, attemptId: string, error: string): Promise<void>;
   /** A permanent rejection: the row is bounced and the address suppressed, together. */
   markBounced(key: string, emailHash: string, error: string): Promise<void>;
   /** Records that a key was not sent and why (suppressed, unsubscribed, erased, no address). */
@@ -76,13 +86,17 @@ const CONTEXT_SQL = `
   WHERE l."id" = $3`;
 const SUPPRESSION_SQL = `SELECT "reason" FROM "Suppression" WHERE "emailHash" = $1`;
 const INSERT_CLAIM_SQL = `
-  INSERT INTO "EmailLog" ("id", "idempotencyKey", "leadId", "sequenceId", "sequenceVersion", "step", "template", "locale", "kind", "toAddress", "subject", "status", "messageId", "attempts", "createdAt")
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'claimed', $12, 1, $13)
+  INSERT INTO "EmailLog" ("id", "idempotencyKey", "leadId", "sequenceId", "sequenceVersion", "step", "template", "locale", "kind", "toAddress", "subject", "status", "messageId", "attempts", "createdAt", "attemptId", "leaseUntil")
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'claimed', $12, 1, $13, $14, $15)
   ON CONFLICT ("idempotencyKey") DO NOTHING`;
+// A row whose holder still has a lease is not taken over: that attempt may be inside SMTP's DATA
+// phase after Temporal timed it out, and a second sender would make a second mail.
 const RECLAIM_SQL = `
-  UPDATE "EmailLog" SET "status" = 'claimed', "attempts" = "attempts" + 1, "toAddress" = $1, "subject" = $2, "messageId" = $3
-  WHERE "idempotencyKey" = $4 AND "attempts" = $5 AND "status" <> 'sent'`;
-const SENT_SQL = `UPDATE "EmailLog" SET "status" = 'sent', "sentAt" = $1, "error" = NULL WHERE "idempotencyKey" = $2`;
+  UPDATE "EmailLog" SET "status" = 'claimed', "attempts" = "attempts" + 1, "toAddress" = $1, "subject" = $2, "messageId" = $3, "attemptId" = $6, "leaseUntil" = $7
+  WHERE "idempotencyKey" = $4 AND "attempts" = $5 AND "status" <> 'sent' AND ("leaseUntil" IS NULL OR "leaseUntil" <= $8)`;
+const RENEW_SQL = `UPDATE "EmailLog" SET "leaseUntil" = $1 WHERE "idempotencyKey" = $2 AND "attemptId" = $3 AND "status" = 'claimed'`;
+const SENT_SQL = `UPDATE "EmailLog" SET "status" = 'sent', "sentAt" = $1, "error" = NULL, "leaseUntil" = NULL WHERE "idempotencyKey" = $2`;
+const FAILED_SQL = `UPDATE "EmailLog" SET "error" = $1, "leaseUntil" = NULL WHERE "idempotencyKey" = $2 AND "attemptId" = $3`;
 
 /** The ledger on `db`: the hot queries as SQL, the rare ones through the ORM. */
 export function createLedger(db: Db): Ledger {
@@ -102,18 +116,21 @@ export function createLedger(db: Db): Ledger {
     async suppressionReason(emailHash) {
       return (await sql.rows<{ reason: string }>(SUPPRESSION_SQL, [emailHash]))[0]?.reason ?? null;
     },
-    async claim(row, priorAttempts) {
+    async claim(row, priorAttempts, lease) {
       const n =
         priorAttempts === null
-          ? await sql.count(INSERT_CLAIM_SQL, [randomUUID(), row.key, row.leadId, row.sequence?.id ?? null, row.sequence?.version ?? null, row.sequence?.step ?? null, row.template, row.locale, row.kind, row.to, row.subject, row.messageId, row.at])
-          : await sql.count(RECLAIM_SQL, [row.to, row.subject, row.messageId, row.key, priorAttempts]);
+          ? await sql.count(INSERT_CLAIM_SQL, [randomUUID(), row.key, row.leadId, row.sequence?.id ?? null, row.sequence?.version ?? null, row.sequence?.step ?? null, row.template, row.locale, row.kind, row.to, row.subject, row.messageId, row.at, lease.attemptId, lease.until])
+          : await sql.count(RECLAIM_SQL, [row.to, row.subject, row.messageId, row.key, priorAttempts, lease.attemptId, lease.until, lease.now]);
       return n === 1;
+    },
+    async renew(key, attemptId, until) {
+      return (await sql.count(RENEW_SQL, [until, key, attemptId])) === 1;
     },
     async markSent(key, at) {
       await sql.count(SENT_SQL, [at, key]);
     },
-    async markFailed(key, error) {
-      await db.emailLog.update({ where: { idempotencyKey: key }, data: { error }, select: { id: true } });
+    async markFailed(key, attemptId, error) {
+      await sql.count(FAILED_SQL, [error, key, attemptId]);
     },
     async markBounced(key, emailHash, error) {
       await db.$transaction([
