@@ -2,7 +2,8 @@
 // ledger on PostgreSQL.
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { verifyLink } from '../activities/email/links';
-import { createEmailActivities, emailHash, type EmailConfig } from '../activities/email/send';
+import { addressHash, suppressionOf } from '../activities/address-hash';
+import { createEmailActivities, type EmailConfig } from '../activities/email/send';
 import type { Db } from '../activities/db';
 import type { SendEmailRequest } from '../workflows/activity-contract';
 import type { LeadEventSignal } from '../workflows/types';
@@ -170,7 +171,7 @@ test('a 550 marks the mail bounced, suppresses the address, tells the workflow, 
   expect(signals).toContainEqual({ workflowId: `lead-${id}`, event: { id: `bounce:${id}:k550`, type: 'bounced', data: { error: expect.stringContaining('550') } } });
   expect(await db.emailLog.findUniqueOrThrow({ where: { idempotencyKey: `${id}:k550` } })).toMatchObject({ status: 'bounced', attempts: 1 });
   const l = await db.lead.findUniqueOrThrow({ where: { id } });
-  expect(await db.suppression.findUnique({ where: { emailHash: emailHash(l.email) } })).toMatchObject({ reason: 'bounced' });
+  expect(await suppressionOf(db, l.email)).toMatchObject({ reason: 'bounced' });
   expect((await mail.sendEmail(req(id, `${id}:k550`))).status).toBe('bounced');
   expect((await mail.sendEmail(req(id, `${id}:next`))).status).toBe('suppressed');
   expect(sink.received).toHaveLength(0);
@@ -180,7 +181,7 @@ test('a 550 marks the mail bounced, suppresses the address, tells the workflow, 
 test('suppressed, unsubscribed or unconfirmed leads get no marketing mail; transactional mail is exempt from consent', async () => {
   const sup = await lead();
   const l = await db.lead.findUniqueOrThrow({ where: { id: sup } });
-  await db.suppression.create({ data: { emailHash: emailHash(l.email.toUpperCase()), reason: 'erased' } });
+  await db.suppression.create({ data: { emailHash: await addressHash(db, l.email.toUpperCase()), keyed: true, reason: 'erased' } });
   expect(await mail.sendEmail(req(sup, `${sup}:a`))).toEqual({ status: 'suppressed', reason: 'suppressed (erased)' });
   const unsub = await lead({ unsubscribedAt: new Date() });
   expect((await mail.sendEmail(req(unsub, `${unsub}:a`))).status).toBe('suppressed');

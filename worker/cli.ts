@@ -11,6 +11,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { existsSync } from 'fs';
 import path from 'path';
 import { parseArgs } from 'util';
+import { rekeySuppressions } from '../activities/address-hash';
 import { createPrisma } from '../activities/db';
 import { ConfigError, emailConfig, loadApiAddress, loadApiConfig, loadSchedulesConfig, loadTemporalConfig, loadWorkerConfig, parseQueues, WORKER_QUEUES, type TemporalConfig } from './config';
 import { DatabaseError, prepareDatabase } from './database';
@@ -93,6 +94,8 @@ async function worker(queues: string | undefined, health: boolean, life: Lifecyc
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   life.defer(() => connection.close());
   await publishShippedContent(db);
+  // Suppressions stored before the privacy key: keyed now (lookups match both meanwhile).
+  await rekeySuppressions(db);
   const identity = workerIdentity();
   const workers = await runWorkers({ db, temporal, connection, config, queues: q, identity, ...(config.email ? { email: emailConfig(config.email) } : {}) });
   life.defer(() => workers.stop());

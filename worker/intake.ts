@@ -4,7 +4,7 @@
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { randomUUID } from 'crypto';
 import { isUniqueViolation, type Db } from '../activities/db';
-import { emailHash } from '../activities/email/send';
+import { suppressionOf } from '../activities/address-hash';
 import type { LeadWorkflowInput } from '../workflows/lead/lifecycle';
 import { leadEventSignal, profileUpdatedSignal } from '../workflows/messages';
 import type { LeadEventSignal, LeadProfile } from '../workflows/types';
@@ -18,8 +18,11 @@ export type IntakeInput = Omit<LeadProfile, 'locale' | 'timezone'> & {
   consentTextVersion?: string;
   /** Where consent was given (form, page); defaults to `source`. */
   consentSource?: string;
-  /** The event that brought the person in (form_submitted by default), with its idempotency id. */
-  event?: LeadEventSignal;
+  /**
+   * The event that brought the person in (form_submitted by default), with its idempotency id; or
+   * made from the lead's id (ids must not carry the address: they become keys in histories and rows).
+   */
+  event?: LeadEventSignal | ((leadId: string) => LeadEventSignal);
 };
 
 /** The address asked not to be contacted (unsubscribed, bounced, erased): nothing is stored. */
@@ -108,7 +111,7 @@ export async function intakeLead(deps: { db: Db; temporal: Client; taskQueue: st
   if (!checked.success) throw new InvalidLeadError(fieldErrors(checked.error));
   const email = normaliseEmail(input.email);
   // Checked before any write: an erased or unsubscribed person is never stored or mailed again.
-  const suppressed = await db.suppression.findUnique({ where: { emailHash: emailHash(email) }, select: { reason: true } });
+  const suppressed = await suppressionOf(db, email);
   if (suppressed) throw new SuppressedError(suppressed.reason);
   if (input.campaignId && !(await db.campaign.findUnique({ where: { id: input.campaignId }, select: { id: true } }))) throw new UnknownCampaignError(input.campaignId);
   const fields = {
@@ -165,7 +168,9 @@ export async function intakeLead(deps: { db: Db; temporal: Client; taskQueue: st
     });
   }
 
-  const event: LeadEventSignal = input.event ?? { id: `intake:${input.source}:${email}`, type: 'form_submitted', data: { source: input.source } };
+  // Keyed by the lead, never the address: event ids become dedup keys in the history and the database.
+  const given = typeof input.event === 'function' ? input.event(lead.id) : input.event;
+  const event: LeadEventSignal = given ?? { id: `intake:${input.source}:${lead.id}`, type: 'form_submitted', data: { source: input.source } };
   const handle = await signalLeadEvent(deps, lead, event);
   if (!handle) return { leadId: lead.id, created, workflowId: lead.workflowId, closed: true };
   if (!created && Object.keys(changes).length) await handle.signal(profileUpdatedSignal, { id: `${event.id}:profile`, changes });

@@ -54,7 +54,8 @@ export interface Ledger {
    * frequency cap's window), in one query. Null when the lead is unknown.
    */
   readSendContext(leadId: string, key: string, recentSince: Date): Promise<SendContext | null>;
-  suppressionReason(emailHash: string): Promise<string | null>;
+  /** The suppression of an address by its keyed hash, or by its plain one on a row not yet re-keyed. */
+  suppressionReason(hashes: { keyed: string; legacy: string }): Promise<string | null>;
   /**
    * Claims the key before any SMTP traffic, under `lease`. `priorAttempts` null = no row yet
    * (insert); otherwise the row's attempt count, which fences concurrent retries: exactly one of
@@ -68,7 +69,7 @@ export interface Ledger {
   /** A temporary failure: the row stays claimed for the retry, with the reason for operators, and the holder lets go of its lease. */
   markFailed(key: string, attemptId: string, error: string): Promise<void>;
   /** A permanent rejection: the row is bounced and the address suppressed, together. */
-  markBounced(key: string, emailHash: string, error: string): Promise<void>;
+  markBounced(key: string, emailHash: string, error: string): Promise<void>; // emailHash: the keyed one
   /** Records that a key was not sent and why (suppressed, unsubscribed, erased, no address). */
   markSkipped(s: { key: string; leadId: string | null; template: string; locale: string; kind: string; to: string; reason: string }): Promise<void>;
 }
@@ -84,7 +85,7 @@ const CONTEXT_SQL = `
   LEFT JOIN "EmailLog" e ON e."idempotencyKey" = $1
   LEFT JOIN "EmailLog" r ON r."leadId" = l."id" AND r."sentAt" > $2 AND r."kind" = 'marketing' AND r."status" = 'sent' AND r."idempotencyKey" <> $1
   WHERE l."id" = $3`;
-const SUPPRESSION_SQL = `SELECT "reason" FROM "Suppression" WHERE "emailHash" = $1`;
+const SUPPRESSION_SQL = `SELECT "reason" FROM "Suppression" WHERE "emailHash" = $1 OR ("emailHash" = $2 AND NOT "keyed")`;
 const INSERT_CLAIM_SQL = `
   INSERT INTO "EmailLog" ("id", "idempotencyKey", "leadId", "sequenceId", "sequenceVersion", "step", "template", "locale", "kind", "toAddress", "subject", "status", "messageId", "attempts", "createdAt", "attemptId", "leaseUntil")
   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'claimed', $12, 1, $13, $14, $15)
@@ -113,8 +114,8 @@ export function createLedger(db: Db): Ledger {
         recentMarketing: rows.flatMap((x) => (x.recentAt === null ? [] : [x.recentAt])),
       };
     },
-    async suppressionReason(emailHash) {
-      return (await sql.rows<{ reason: string }>(SUPPRESSION_SQL, [emailHash]))[0]?.reason ?? null;
+    async suppressionReason(h) {
+      return (await sql.rows<{ reason: string }>(SUPPRESSION_SQL, [h.keyed, h.legacy]))[0]?.reason ?? null;
     },
     async claim(row, priorAttempts, lease) {
       const n =
@@ -135,7 +136,7 @@ export function createLedger(db: Db): Ledger {
     async markBounced(key, emailHash, error) {
       await db.$transaction([
         db.emailLog.update({ where: { idempotencyKey: key }, data: { status: 'bounced', error }, select: { id: true } }),
-        db.suppression.upsert({ where: { emailHash }, create: { emailHash, reason: 'bounced' }, update: {}, select: { id: true } }),
+        db.suppression.upsert({ where: { emailHash }, create: { emailHash, keyed: true, reason: 'bounced' }, update: {}, select: { id: true } }),
       ]);
     },
     async markSkipped(s) {

@@ -14,6 +14,7 @@ import { z } from 'zod';
 import type { SendEmailRequest, SendEmailResult } from '../../workflows/activity-contract';
 import { leadEventSignal } from '../../workflows/messages';
 import type { LeadEventSignal } from '../../workflows/types';
+import { addressHashes } from '../address-hash';
 import type { Db } from '../db';
 import { handoffParts, HANDOFF_TEMPLATES } from './handoff';
 import { createLedger } from './ledger';
@@ -99,8 +100,6 @@ const requestSchema = z.object({
   to: z.string().max(320).refine(noLineBreak, { message: 'must not contain line breaks' }).optional(),
   now: z.iso.datetime({ offset: true }).optional(),
 });
-
-export const emailHash = (email: string): string => createHash('sha256').update(email.trim().toLowerCase()).digest('hex');
 
 /**
  * nodemailer's options for our SMTP server. Certificates are verified for implicit TLS and for
@@ -190,7 +189,7 @@ export function createEmailActivities(deps: EmailDeps): EmailActivities {
     if (!to) return skip(`no address for ${req.to}`, '');
 
     if (toLead) {
-      const suppressed = await ledger.suppressionReason(emailHash(to));
+      const suppressed = await ledger.suppressionReason(await addressHashes(db, to));
       if (suppressed) return skip(`suppressed (${suppressed})`, to);
       if (kind === 'marketing') {
         if (ctx.unsubscribedAt) return skip('unsubscribed', to);
@@ -264,7 +263,7 @@ export function createEmailActivities(deps: EmailDeps): EmailActivities {
       const message = (err.message ?? String(e)).slice(0, 500);
       if (err.responseCode && err.responseCode >= 500) {
         // Permanent: record, suppress, tell the lead's workflow; no retry storm.
-        await ledger.markBounced(key, emailHash(to), message);
+        await ledger.markBounced(key, (await addressHashes(db, to)).keyed, message);
         if (toLead) await signalBounce(ctx.id, key, message);
         return { status: 'bounced', error: message };
       }

@@ -7,7 +7,7 @@ import { createHash } from 'crypto';
 import { escape } from 'html-escaper';
 import { z } from 'zod';
 import { LINK_TOKEN_PATTERN, verifyLink, type LinkKind } from '../../activities/email/links';
-import { emailHash } from '../../activities/email/send';
+import { addressHash, suppressRow } from '../../activities/address-hash';
 import { leadEventSignal } from '../../workflows/messages';
 import type { LeadEventSignal } from '../../workflows/types';
 import { linkLimited } from './limits';
@@ -49,9 +49,10 @@ export const linksPlugin: ApiPlugin = async (app, deps) => {
     const leadId = v.payload.l;
     const lead = await deps.db.lead.findUnique({ where: { id: leadId } });
     if (lead) {
+      const hash = await addressHash(deps.db, lead.email);
       await deps.db.$transaction([
         deps.db.lead.update({ where: { id: leadId }, data: { unsubscribedAt: lead.unsubscribedAt ?? new Date(), consentStatus: 'withdrawn' } }),
-        deps.db.suppression.upsert({ where: { emailHash: emailHash(lead.email) }, create: { emailHash: emailHash(lead.email), reason: 'unsubscribed' }, update: {} }),
+        suppressRow(deps.db, hash, 'unsubscribed'),
       ]);
       await signalLead(deps, leadId, { id: `unsubscribe:${leadId}`, type: 'unsubscribed' });
     }
