@@ -25,8 +25,9 @@ async function gone(temporal: Client, workflowId: string): Promise<boolean> {
 
 /**
  * Deletes every run of `workflowId` (continue-as-new makes several) and waits up to `waitMs` for the
- * server to have removed them (deletion is asynchronous). True when none is left; false when one
- * still is, or the server could not be asked (then the caller must retry, never report done).
+ * server to have removed them. True when none is left; false when one still is, or the server could
+ * not be asked (then the caller must retry, never report done). A running workflow is terminated and
+ * deleted at once; the server removes closed runs later (about 20 s on the dev server).
  */
 export async function deleteWorkflowHistories(temporal: Client, workflowId: string, waitMs = 3_000): Promise<boolean> {
   try {

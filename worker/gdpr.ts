@@ -79,13 +79,23 @@ export async function eraseLead(deps: EraseDeps, leadId: string, requestedBy = '
   const lead = await db.lead.findUnique({ where: { id: leadId } });
   if (!lead) return null;
   let workflow: EraseResult['workflow'] = 'not_running';
+  const handle = temporal.workflow.getHandle(lead.workflowId);
   try {
-    await temporal.workflow.getHandle(lead.workflowId).terminate(`GDPR erasure (${requestedBy})`);
-    workflow = 'terminated';
+    if ((await handle.describe()).status.name === 'RUNNING') workflow = 'terminated';
   } catch (e) {
-    if (!isNotFound(e) && !/already completed|not running/i.test(String((e as Error).message))) workflow = 'error';
+    if (!isNotFound(e)) workflow = 'error';
   }
+  // Deleting a running workflow stops it and removes its history at once (a closed one the server
+  // removes later); where the server cannot delete, it is at least stopped.
   const historyGone = await deleteWorkflowHistories(temporal, lead.workflowId);
+  if (workflow !== 'not_running' && !historyGone) {
+    try {
+      await handle.terminate(`GDPR erasure (${requestedBy})`);
+      workflow = 'terminated';
+    } catch (e) {
+      if (!isNotFound(e) && !/already completed|not running/i.test(String((e as Error).message))) workflow = 'error';
+    }
+  }
   const history = { leadId, workflowId: lead.workflowId };
   if (!historyGone) await retryLater(deps, history);
   const pending = historyGone ? [] : [HISTORY_PENDING];
