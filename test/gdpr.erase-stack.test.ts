@@ -234,3 +234,32 @@ test('after erase, the marker is nowhere: every table and column, the sink files
   expect(await db.task.findFirstOrThrow({ where: { leadId } })).toMatchObject({ status: 'cancelled', details: { erased: true } });
   expect(await db.lead.findUniqueOrThrow({ where: { id: leadId } })).toMatchObject({ stage: 'erased', erasurePending: [] });
 }, 300_000);
+
+test('a history the server has not removed yet is reported pending, kept on the row, and finished by the eraseLeadHistory workflow', async () => {
+  const db = t.db;
+  const marker = `${M}later`;
+  const created = await api.inject({ method: 'POST', url: '/leads', headers: auth.intake, payload: validLead({ email: `${marker}@${marker}-firma.test`, firstName: `Jan${marker}`, lastName: 'Nowak', company: `${marker} Ltd`, phone: '+48 22 555 01 01' }) });
+  expect(created.statusCode).toBe(201);
+  const { leadId, workflowId } = created.json() as { leadId: string; workflowId: string };
+  await waitUntil(async () => sink.mails().some((m) => m.to.includes(`${marker}@${marker}-firma.test`)), 'its first mail');
+  // One-click unsubscribe from that mail: the lead's workflow ends (a closed run the server deletes later).
+  const mail = sink.mails().find((m) => m.to.includes(`${marker}@${marker}-firma.test`))!;
+  const rawHeaders = String(sink.raw(mail.id)).split(/\r?\n\r?\n/)[0].replace(/\r?\n[ \t]+/g, ' ');
+  const unsubscribe = /^List-Unsubscribe: <([^>]+)>$/m.exec(rawHeaders)![1];
+  expect((await api.inject({ method: 'POST', url: new URL(unsubscribe).pathname, payload: 'List-Unsubscribe=One-Click', headers: { 'content-type': 'application/x-www-form-urlencoded' } })).statusCode).toBe(200);
+  await client.workflow.getHandle(workflowId).result();
+
+  const erased = await api.inject({ method: 'POST', url: `/leads/${leadId}/erase`, headers: auth.admin });
+  expect(erased.json()).toMatchObject({ leadId, erased: true, workflow: 'not_running', pending: ['temporal_history'] });
+  expect(await db.lead.findUniqueOrThrow({ where: { id: leadId } })).toMatchObject({ stage: 'erased', erasurePending: ['temporal_history'] });
+  // Asked again meanwhile: still pending, never "done" before it is.
+  const again = (await api.inject({ method: 'POST', url: `/leads/${leadId}/erase`, headers: auth.admin })).json();
+  expect(again.erased).toBe(false);
+  // The retry workflow on the real worker confirms the deletion and clears the row.
+  await waitUntil(async () => (await db.lead.findUniqueOrThrow({ where: { id: leadId } })).erasurePending.length === 0, 'the history deletion retried to its end', 120_000);
+  expect(await db.leadEvent.count({ where: { leadId, type: 'erasure_completed', reason: 'temporal_history' } })).toBe(1);
+  await expect(client.workflow.getHandle(workflowId).describe()).rejects.toThrow(/not found/i);
+  const leaks = (await temporalDump()).filter((d) => d.text.toLowerCase().includes(marker)).map((d) => d.where);
+  expect(leaks).toEqual([]);
+  expect((await client.workflow.getHandle(`erase-${leadId}`).describe()).status.name).toBe('COMPLETED');
+}, 180_000);
