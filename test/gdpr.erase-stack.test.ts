@@ -188,7 +188,7 @@ test('after erase, the marker is nowhere: every table and column, the sink files
   await waitUntil(async () => mailsTo('anna@sales.test').length >= 1, "the manager's lead card");
 
   // Rejection with a note, the farewell mail, the survey answered through its link with a comment.
-  await handle.executeUpdate(rejectUpdate, { args: [{ reason: 'bad_timing', by: 'sales', note: `budget frozen, ask ${PERSON.firstName} again` }] });
+  await handle.executeUpdate(rejectUpdate, { args: [{ reason: 'bad_timing', by: 'sales', note: `budget frozen until Q3 (${M}-note)` }] });
   // The farewell's survey button, followed as a person does: the click link redirects to the survey.
   await waitUntil(async () => (await db.emailLog.count({ where: { leadId, template: 'farewell', status: 'sent' } })) === 1, 'the farewell mail');
   await waitUntil(async () => sink.mails().some((m) => m.headers['x-leadflow-key']?.startsWith(`${leadId}:farewell-survey:`)), 'the farewell at the sink');
@@ -198,7 +198,7 @@ test('after erase, the marker is nowhere: every table and column, the sink files
   const surveyUrl = redirects.map((r) => String(r.headers.location ?? '')).find((l) => l.includes('/survey/'))!;
   expect(surveyUrl).toBeTruthy();
   const surveyPath = new URL(surveyUrl).pathname;
-  const answered = await api.inject({ method: 'POST', url: surveyPath, payload: new URLSearchParams({ reason: 'bad_timing', timing: 'in_3_months', comment: `please call ${PERSON.lastName} at ${PERSON.phone}` }).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  const answered = await api.inject({ method: 'POST', url: surveyPath, payload: new URLSearchParams({ reason: 'bad_timing', timing: 'in_3_months', comment: `call after Q3 (${M}-comment)` }).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
   expect(answered.statusCode).toBe(200);
   await waitUntil(async () => (await handle.query(stateQuery)).stage === 'deferred', 'deferred after the survey');
 
@@ -213,6 +213,19 @@ test('after erase, the marker is nowhere: every table and column, the sink files
   }
   await waitUntil(async () => (await db.assignment.count({ where: { leadId, status: 'offered' } })) === 1, 'the second offer');
   expect((await db.manager.findUniqueOrThrow({ where: { id: manager.id } })).openLeads).toBe(1);
+
+  // No contact data in the workflow (issue 18): not in its input, not in any activity it scheduled
+  // (mails, routing, tasks: the activities read the row), not in its state query.
+  const contact = [PERSON.email, PERSON.firstName, PERSON.lastName, PERSON.company, PHONE_DIGITS].map((x) => x.toLowerCase());
+  const leadHistory = await handle.fetchHistory();
+  const carried: string[] = [];
+  for (const e of leadHistory.events ?? []) texts([e.workflowExecutionStartedEventAttributes?.input, e.activityTaskScheduledEventAttributes?.input, e.workflowExecutionContinuedAsNewEventAttributes?.input, e.markerRecordedEventAttributes?.details], carried);
+  texts(JSON.stringify(await handle.query(stateQuery)), carried);
+  expect(carried.length).toBeGreaterThan(10);
+  expect(contact.filter((c) => carried.some((x) => x.toLowerCase().includes(c)))).toEqual([]);
+  // ... yet every mail greeted the person by name, and the manager's cards named them (read from the row).
+  expect(sink.mails().filter((m) => m.to.includes('anna@sales.test')).every((m) => m.text.includes(PERSON.email.toLowerCase()) && m.text.includes(PERSON.company))).toBe(true);
+  expect(mailsTo(PERSON.email.toLowerCase()).every((m) => m.text.includes(PERSON.firstName))).toBe(true);
 
   // The searches see the person before the erasure (so they would see a leak after it).
   const before = { db: hits(await databaseDump()), sink: hits(await sinkDump()), temporal: hits(await temporalDump()) };

@@ -9,7 +9,7 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { addressHash, suppressionOf, suppressRow } from '../activities/address-hash';
 import { Prisma, type Db } from '../activities/db';
-import { deleteWorkflowHistories, HISTORY_PENDING } from '../activities/erasure';
+import { deleteWorkflowHistories, erasureDone, HISTORY_PENDING } from '../activities/erasure';
 import type { EraseHistoryRequest } from '../workflows/activity-contract';
 
 export async function exportLead(db: Db, leadId: string) {
@@ -101,7 +101,7 @@ export async function eraseLead(deps: EraseDeps, leadId: string, requestedBy = '
   const pending = historyGone ? [] : [HISTORY_PENDING];
   if (lead.erasedAt) {
     // Asked again: the row says what is still pending; what is gone now is marked so.
-    if (historyGone && lead.erasurePending.includes(HISTORY_PENDING)) await db.$executeRaw`UPDATE "Lead" SET "erasurePending" = array_remove("erasurePending", ${HISTORY_PENDING}) WHERE "id" = ${leadId}`;
+    if (historyGone && lead.erasurePending.includes(HISTORY_PENDING)) await erasureDone(db, leadId, HISTORY_PENDING);
     return { leadId, erased: false, workflow, pending, assignmentsReleased: 0, sinkMailsRemoved: 0 };
   }
   // An activity a worker was already running when the workflow was terminated still finishes (the

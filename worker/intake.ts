@@ -5,6 +5,7 @@ import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle 
 import { randomUUID } from 'crypto';
 import { isUniqueViolation, type Db } from '../activities/db';
 import { suppressionOf } from '../activities/address-hash';
+import { featureChanges, featuresOf } from '../workflows/features';
 import type { LeadWorkflowInput } from '../workflows/lead/lifecycle';
 import { leadEventSignal, profileUpdatedSignal } from '../workflows/messages';
 import type { LeadEventSignal, LeadProfile } from '../workflows/types';
@@ -92,7 +93,8 @@ export async function signalLeadEvent(deps: { temporal: Client; taskQueue: strin
     return await deps.temporal.workflow.signalWithStart('leadLifecycle', {
       workflowId: lead.workflowId,
       taskQueue: deps.taskQueue,
-      args: [{ leadId: lead.id, profile: profileOf(lead) } satisfies LeadWorkflowInput],
+      // Features only: the workflow's input is in its history; contact data stays in the database.
+      args: [{ leadId: lead.id, features: featuresOf(profileOf(lead)) } satisfies LeadWorkflowInput],
       signal: leadEventSignal,
       signalArgs: [event],
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
@@ -173,6 +175,6 @@ export async function intakeLead(deps: { db: Db; temporal: Client; taskQueue: st
   const event: LeadEventSignal = given ?? { id: `intake:${input.source}:${lead.id}`, type: 'form_submitted', data: { source: input.source } };
   const handle = await signalLeadEvent(deps, lead, event);
   if (!handle) return { leadId: lead.id, created, workflowId: lead.workflowId, closed: true };
-  if (!created && Object.keys(changes).length) await handle.signal(profileUpdatedSignal, { id: `${event.id}:profile`, changes });
+  if (!created && Object.keys(changes).length) await handle.signal(profileUpdatedSignal, { id: `${event.id}:profile`, changes: featureChanges(changes) });
   return { leadId: lead.id, created, workflowId: lead.workflowId };
 }

@@ -9,6 +9,11 @@ import { sqlOf } from '../sql';
 export interface SendContext {
   id: string;
   email: string;
+  /** Who the lead is, for the mail's greeting and a manager's card (never carried by the workflow). */
+  firstName: string | null;
+  lastName: string | null;
+  company: string | null;
+  phone: string | null;
   locale: string;
   timezone: string;
   consentStatus: string;
@@ -78,7 +83,7 @@ export interface Ledger {
 // or one row with recentAt null. A plain range join on (leadId, sentAt): no sorted, materialized
 // subquery per mail.
 const CONTEXT_SQL = `
-  SELECT l."id", l."email", l."locale", l."timezone", l."consentStatus", l."unsubscribedAt", l."erasedAt",
+  SELECT l."id", l."email", l."firstName", l."lastName", l."company", l."phone", l."locale", l."timezone", l."consentStatus", l."unsubscribedAt", l."erasedAt",
          e."status" AS "priorStatus", e."messageId" AS "priorMessageId", e."error" AS "priorError", e."attempts" AS "priorAttempts",
          r."sentAt" AS "recentAt"
   FROM "Lead" l

@@ -16,6 +16,7 @@ import { leadEventSignal } from '../../workflows/messages';
 import type { LeadEventSignal } from '../../workflows/types';
 import { addressHashes } from '../address-hash';
 import type { Db } from '../db';
+import { contactVariables } from '../../workflows/handoff/card';
 import { handoffParts, HANDOFF_TEMPLATES } from './handoff';
 import { createLedger } from './ledger';
 import { linkBuilder, trackClicks, type LinkKeys } from './links';
@@ -164,14 +165,16 @@ export function createEmailActivities(deps: EmailDeps): EmailActivities {
     if (!parsed.success) throw invalid('sendEmail', parsed.error.issues, 'InvalidEmailRequest');
     const req = parsed.data;
     const spec: TemplateSpec = TEMPLATES[req.template as keyof typeof TEMPLATES];
-    const vars = spec.variables.safeParse(req.variables);
-    if (!vars.success) throw invalid(`sendEmail ${req.template}`, vars.error.issues, 'InvalidTemplateVariables');
     // A mail is marketing if either the caller or the template says so: no way to bypass consent.
     const kind = req.kind === 'marketing' || spec.kind === 'marketing' ? 'marketing' : 'transactional';
     const at = req.now ? new Date(req.now) : clock();
     const key = req.idempotencyKey;
 
     const ctx = await ledger.readSendContext(req.leadId, key, new Date(at.getTime() - config.cap.days * DAY_MS));
+    // Who the lead is comes from its row (the workflow holds no contact data); a lead erased or
+    // unknown is skipped below, so a stand-in keeps the variables checkable.
+    const vars = spec.variables.safeParse({ ...req.variables, ...contactVariables(ctx && !ctx.erasedAt ? ctx : { email: 'erased' }) });
+    if (!vars.success) throw invalid(`sendEmail ${req.template}`, vars.error.issues, 'InvalidTemplateVariables');
     if (ctx?.prior?.status === 'sent') return { status: 'already_sent', messageId: ctx.prior.messageId ?? messageIdFor(key, config.from) };
     if (ctx?.prior?.status === 'bounced') return { status: 'bounced', error: ctx.prior.error ?? 'bounced' };
     const skip = async (reason: string, to: string): Promise<SendEmailResult> => {
