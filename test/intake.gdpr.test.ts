@@ -3,9 +3,9 @@
 // and a later intake (API or CSV import) of the same address is refused.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createHash } from 'crypto';
-import { addressHash } from '../activities/address-hash';
-import { createEmailVerifier } from '../worker/email-verification';
-import { importLeads } from '../worker/lead-import';
+import { addressHash } from '../domain/mail/email-hash';
+import { createEmailVerifier } from '../domain/intake/email-verification';
+import { importLeads } from '../domain/intake/lead-import';
 import { createTestDb, type TestDb } from './helpers/db';
 import { createTimeSkippingEnv } from './helpers/temporal';
 import { fakeResolver, intakeApi, validLead, type IntakeApi } from './intake.helpers';

@@ -1,9 +1,9 @@
 // Suppression keeps a keyed hash (HMAC under the server's PrivacyKey), never a plain SHA-256 that a
 // list of addresses reverses; rows stored before the key match until they are re-keyed at start.
 import { createHash } from 'crypto';
-import { addressHash, rekeySuppressions, suppressionOf } from '../activities/address-hash';
+import { addressHash, rekeySuppressions, suppressionOf } from '../domain/mail/email-hash';
 import { createLedger } from '../activities/email/ledger';
-import { addressHashes } from '../activities/address-hash';
+import { addressHashes } from '../domain/mail/email-hash';
 import { createTestDb, type TestDb } from './helpers/db';
 
 let t: TestDb;

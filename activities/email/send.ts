@@ -12,17 +12,17 @@ import nodemailer, { type Transporter } from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool';
 import { z } from 'zod';
 import type { SendEmailRequest, SendEmailResult } from '../../workflows/activity-contract';
-import { leadEventSignal } from '../../workflows/messages';
+import { leadEventSignal } from '../../workflows/lead/messages';
 import type { LeadEventSignal } from '../../workflows/types';
-import { addressHashes } from '../address-hash';
-import type { Db } from '../db';
+import type { Db } from '../../domain/db';
+import { addressHashes } from '../../domain/mail/email-hash';
+import { handoffParts, HANDOFF_TEMPLATES } from '../../domain/mail/handoff';
 import { contactVariables } from '../../workflows/handoff/card';
-import { handoffParts, HANDOFF_TEMPLATES } from './handoff';
 import { createLedger } from './ledger';
-import { linkBuilder, trackClicks, type LinkKeys } from './links';
-import { consentDecision, capUntil, quietUntil, type QuietHours } from './policy';
-import { compile, render, TemplateError, type RenderedMail } from './render';
-import { TEMPLATES, isTemplateId, type TemplateSpec } from './templates';
+import { linkBuilder, trackClicks, type LinkKeys } from '../../domain/mail/links';
+import { consentDecision, capUntil, quietUntil, type QuietHours } from '../../domain/mail/policy';
+import { compile, render, TemplateError, type RenderedMail } from '../../domain/mail/render';
+import { TEMPLATES, isTemplateId, type TemplateSpec } from '../../domain/mail/templates';
 
 export interface SmtpConfig {
   host: string;

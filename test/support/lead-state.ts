@@ -2,7 +2,7 @@
 // that changed its input (instead of returning a new state) fails the test.
 import { featuresOf } from '../../workflows/features';
 import { initialState, type LeadState } from '../../workflows/lead/state';
-import { scoringRules } from '../../workflows/scoring-rules';
+import { scoringRules } from '../../content/scoring-rules';
 import { baseProfile } from './lead-harness';
 
 export const T0 = Date.parse('2027-03-01T09:00:00Z');
