@@ -1,7 +1,7 @@
 // Every activity the workers register, built from one set of dependencies. The object satisfies
 // the workflow's contract (workflows/activity-contract.ts), so a missing or mistyped activity fails
 // the type check, not a lead.
-import type { LeadActivities, OfferCampaignActivities } from '../workflows/activity-contract';
+import type { ErasureActivities, LeadActivities, OfferCampaignActivities } from '../workflows/activity-contract';
 import { createCalendarActivities } from './calendar';
 import { createClientActivities } from './leads/clients';
 import { createContentActivities } from './content';
@@ -9,6 +9,7 @@ import { prismaContentStore } from '../domain/content/prisma-store';
 import { publishShipped } from '../domain/content/shipped';
 import type { Db } from '../domain/db';
 import { createEmailActivities, type EmailConfig } from './email/send';
+import { createErasureActivities } from './erasure';
 import { createLeadStoreActivities } from './leads/lead-store';
 import { createOfferAudienceActivities } from './offers/audience';
 import { createRoutingActivities } from './sales/routing';
@@ -20,7 +21,7 @@ export interface ActivityDeps {
   signalBounce?: (leadId: string, key: string, error: string) => Promise<void>;
 }
 
-export function createActivities(deps: ActivityDeps): LeadActivities & OfferCampaignActivities & { close(): void } {
+export function createActivities(deps: ActivityDeps): LeadActivities & OfferCampaignActivities & ErasureActivities & { close(): void } {
   const routing = createRoutingActivities({ db: deps.db });
   const content = prismaContentStore(deps.db);
   const email = createEmailActivities({ db: deps.db, config: deps.email, resolveRecipient: routing.resolveRecipient, ...(deps.signalBounce ? { signalBounce: deps.signalBounce } : {}) });
@@ -30,6 +31,7 @@ export function createActivities(deps: ActivityDeps): LeadActivities & OfferCamp
     ...createClientActivities({ db: deps.db }),
     ...createTaskActivities({ db: deps.db }),
     ...createOfferAudienceActivities({ db: deps.db }),
+    ...createErasureActivities({ db: deps.db }),
     // Marketing content: its published versions, read through the database. What this process
     // ships is published (idempotently) before the first read.
     ...createContentActivities(content, () => publishShipped(content)),

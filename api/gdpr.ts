@@ -9,6 +9,14 @@ import { errorBody, type ApiPlugin } from './server';
 
 const leadParams = z.object({ id: z.string().min(1).max(100) });
 const anyObject = z.record(z.string(), z.unknown());
+const eraseReply = z.object({
+  leadId: z.string(),
+  erased: z.boolean().describe('false when the lead had been erased before'),
+  workflow: z.enum(['terminated', 'not_running', 'error']),
+  pending: z.array(z.string()).describe('what is not removed yet (temporal_history): retried until gone; empty when nothing is left'),
+  assignmentsReleased: z.number().int(),
+  sinkMailsRemoved: z.number().int(),
+});
 
 export const gdprPlugin: ApiPlugin = async (plain, deps) => {
   const app = plain.withTypeProvider<ZodTypeProvider>();
@@ -28,8 +36,8 @@ export const gdprPlugin: ApiPlugin = async (plain, deps) => {
     return reply.header('content-disposition', `attachment; filename="lead-${req.params.id}.json"`).send(data);
   });
 
-  app.post('/leads/:id/erase', { ...guarded(deps, 'admin'), schema: { summary: 'Erase a lead (GDPR): anonymise, stop its workflow, keep only a suppression hash', params: leadParams, response: { 200: anyObject, 404: errorBody } } }, async (req, reply) => {
-    const r = await eraseLead({ db: deps.db, temporal: deps.temporal }, req.params.id, `api key ${req.apiKey?.name ?? '?'}`);
+  app.post('/leads/:id/erase', { ...guarded(deps, 'admin'), schema: { summary: 'Erase a lead (GDPR): anonymise, stop its workflow, delete its histories, keep only a keyed suppression hash; says what is still pending', params: leadParams, response: { 200: eraseReply, 404: errorBody } } }, async (req, reply) => {
+    const r = await eraseLead({ db: deps.db, temporal: deps.temporal, taskQueue: deps.config.TASK_QUEUE, ...(deps.sink ? { sink: deps.sink } : {}) }, req.params.id, `api key ${req.apiKey?.name ?? '?'}`);
     return r ? reply.send({ ...r }) : reply.code(404).send({ error: 'lead not found' });
   });
 };

@@ -7,7 +7,7 @@ import { createHash } from 'crypto';
 import { escape } from 'html-escaper';
 import { z } from 'zod';
 import { LINK_TOKEN_PATTERN, verifyLink, type LinkKind } from '../domain/mail/links';
-import { emailHash } from '../domain/mail/email-hash';
+import { addressHash, suppressRow } from '../domain/mail/email-hash';
 import { signalLead } from '../domain/lead-signal';
 import { linkLimited } from './limits';
 import { htmlPage, type ApiPlugin } from './server';
@@ -40,9 +40,10 @@ export const linksPlugin: ApiPlugin = async (app, deps) => {
     const leadId = v.payload.l;
     const lead = await deps.db.lead.findUnique({ where: { id: leadId } });
     if (lead) {
+      const hash = await addressHash(deps.db, lead.email);
       await deps.db.$transaction([
         deps.db.lead.update({ where: { id: leadId }, data: { unsubscribedAt: lead.unsubscribedAt ?? new Date(), consentStatus: 'withdrawn' } }),
-        deps.db.suppression.upsert({ where: { emailHash: emailHash(lead.email) }, create: { emailHash: emailHash(lead.email), reason: 'unsubscribed' }, update: {} }),
+        suppressRow(deps.db, hash, 'unsubscribed'),
       ]);
       await signalLead(deps, leadId, { id: `unsubscribe:${leadId}`, type: 'unsubscribed' });
     }

@@ -100,7 +100,10 @@ export async function buildApi(deps: ApiDeps, plugins: ApiPlugin[] = []): Promis
   // for any string the schemas describe (astral characters count twice in the router, and take 12
   // bytes percent-encoded against Node's 16 KB header default), so a bad one gets the documented
   // 400, not a bare 414 or 431.
-  const app = Fastify({ logger: false, bodyLimit: 256 * 1024, routerOptions: { maxParamLength: 16 * 1024 }, http: { maxHeaderSize: 64 * 1024 } }).withTypeProvider<ZodTypeProvider>();
+  // X-Forwarded-For counts only when the peer is a configured proxy: otherwise any client could name
+  // a fresh address per request and dodge the per-address limit.
+  const trustProxy = deps.config.API_TRUSTED_PROXIES?.length ? deps.config.API_TRUSTED_PROXIES : false;
+  const app = Fastify({ logger: false, trustProxy, bodyLimit: 256 * 1024, routerOptions: { maxParamLength: 16 * 1024 }, http: { maxHeaderSize: 64 * 1024 } }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.removeContentTypeParser('application/json');

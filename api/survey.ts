@@ -12,7 +12,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { escape } from 'html-escaper';
 import { z } from 'zod';
 import { LINK_TOKEN_PATTERN, SURVEY_TTL_MS, verifyLink } from '../domain/mail/links';
-import { emailHash } from '../domain/mail/email-hash';
+import { addressHash, suppressRow } from '../domain/mail/email-hash';
 import { resolveLocale, type Locale } from '../domain/mail/templates';
 import { SURVEY_REASONS, type EventData } from '../workflows/types';
 import { linkLimited } from './limits';
@@ -139,13 +139,14 @@ export const surveyPlugin: ApiPlugin = async (plain, deps) => {
     const { lead } = o;
     // One transaction: the new answer becomes the current one, earlier ones stay for the log; "not
     // relevant" also ends marketing mail (the suppression outlives even an erasure). The lead row stays.
+    const hash = answers.reason === 'not_relevant' ? await addressHash(deps.db, lead.email) : '';
     const [, created] = await deps.db.$transaction([
       deps.db.surveyResponse.updateMany({ where: { leadId: lead.id, current: true }, data: { current: false } }),
       deps.db.surveyResponse.create({ data: { leadId: lead.id, answers: { ...answers, locale: o.locale } as never, current: true } }),
       ...(answers.reason === 'not_relevant'
         ? [
             deps.db.lead.update({ where: { id: lead.id }, data: { unsubscribedAt: lead.unsubscribedAt ?? new Date() } }),
-            deps.db.suppression.upsert({ where: { emailHash: emailHash(lead.email) }, create: { emailHash: emailHash(lead.email), reason: 'not_relevant' }, update: {} }),
+            suppressRow(deps.db, hash, 'not_relevant'),
           ]
         : []),
     ]);

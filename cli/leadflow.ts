@@ -12,6 +12,7 @@ import { existsSync } from 'fs';
 import path from 'path';
 import { parseArgs } from 'util';
 import { createPrisma } from '../domain/db';
+import { rekeySuppressions } from '../domain/mail/email-hash';
 import { ConfigError, emailConfig, loadApiAddress, loadApiConfig, loadSchedulesConfig, loadTemporalConfig, loadWorkerConfig, parseQueues, WORKER_QUEUES, type TemporalConfig } from '../runtime/config';
 import { DatabaseError, prepareDatabase } from '../domain/database';
 import { DefinitionError, validateDefinitions } from '../domain/content/definitions';
@@ -93,6 +94,8 @@ async function worker(queues: string | undefined, health: boolean, life: Lifecyc
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   life.defer(() => connection.close());
   await publishShippedContent(db);
+  // Suppressions stored before the privacy key: keyed now (lookups match both meanwhile).
+  await rekeySuppressions(db);
   const identity = workerIdentity();
   const workers = await runWorkers({ db, temporal, connection, config, queues: q, identity, ...(config.email ? { email: emailConfig(config.email) } : {}) });
   life.defer(() => workers.stop());

@@ -23,6 +23,8 @@ import { TEMPLATES, isTemplateId, type TemplateSpec } from '../domain/mail/templ
 import type { LeadActivities, LeadEventRecord, SendEmailRequest, SendEmailResult } from '../workflows/activity-contract';
 import type { LeadWorkflowInput } from '../workflows/lead/lifecycle';
 import { initialState } from '../workflows/lead/state';
+import { featuresOf } from '../workflows/features';
+import { contactVariables } from '../workflows/handoff/card';
 import { computeScore, emptyBehaviour } from '../workflows/qualification/scoring';
 import { scoringRules } from '../content/scoring-rules';
 import { acceptAssignmentUpdate, leadEventSignal, profileUpdatedSignal, stateQuery, type LeadView } from '../workflows/lead/messages';
@@ -248,6 +250,8 @@ export async function previewSequence(opts: PreviewOptions): Promise<PreviewResu
     }
     const n = mails.length + 1;
     const mail = await render(req.template, req.locale, {
+      // What the real send activity reads from the lead's row.
+      ...contactVariables(profile),
       ...req.variables,
       companyName: config.COMPANY_NAME,
       companyAddress: config.COMPANY_ADDRESS,
@@ -336,7 +340,7 @@ export async function previewSequence(opts: PreviewOptions): Promise<PreviewResu
 
       // The lead enters the sequence exactly as the workflow would have put it there: its state
       // carried in (as continue-as-new does), in the entry stage, at the sequence's first step.
-      const carried = initialState(leadId, profile, start);
+      const carried = initialState(leadId, featuresOf(profile), start);
       carried.stage = stage;
       carried.sequenceEntries = { [def.id]: 1 };
       carried.seq = startState(def, start, 1);

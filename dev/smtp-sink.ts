@@ -3,7 +3,7 @@
 // can make it answer with an error code (421 temporary, 550 permanent) for the next N mails.
 import { simpleParser, type AddressObject } from 'mailparser';
 import { randomBytes } from 'crypto';
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'fs';
 import path from 'path';
 import { SMTPServer } from 'smtp-server';
 
@@ -28,6 +28,8 @@ export interface SmtpSink {
   raw(id: string): Buffer | undefined;
   waitFor(count: number, timeoutMs?: number): Promise<SinkMail[]>;
   failNext(code: 421 | 450 | 550 | 554, count?: number): void;
+  /** Forgets the mails with these Message-IDs, files included (a lead's erasure); returns how many. */
+  removeByMessageId(messageIds: string[]): number;
   clear(): void;
   stop(): Promise<void>;
 }
@@ -119,6 +121,19 @@ export async function startSmtpSink(opts: { port: number; host?: string; dir?: s
         });
       }
       return [...store];
+    },
+    removeByMessageId(messageIds) {
+      const ids = new Set(messageIds);
+      let n = 0;
+      for (let i = store.length - 1; i >= 0; i--) {
+        const m = store[i];
+        if (!m.messageId || !ids.has(m.messageId)) continue;
+        store.splice(i, 1);
+        raws.delete(m.id);
+        if (opts.dir) for (const ext of ['eml', 'json']) rmSync(path.join(opts.dir, `${m.id}.${ext}`), { force: true });
+        n++;
+      }
+      return n;
     },
     failNext(code, count = 1) {
       for (let i = 0; i < count; i++) failures.push(code);

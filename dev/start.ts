@@ -4,6 +4,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import path from 'path';
 import { createPrisma } from '../domain/db';
+import { rekeySuppressions } from '../domain/mail/email-hash';
 import { devApiKey } from '../api/auth';
 import { emailConfig, loadConfig } from '../runtime/config';
 import { prepareDatabase, redactUrl } from '../domain/database';
@@ -68,6 +69,8 @@ export async function runStart(life: Lifecycle): Promise<void> {
   life.defer(() => api.close());
 
   const offers = await publishShippedContent(db);
+  // Suppressions stored before the privacy key: keyed now (lookups match both meanwhile).
+  await rekeySuppressions(db);
   const workerConnection = await NativeConnection.connect({ address });
   life.defer(() => workerConnection.close());
   const workers = await runWorkers({ db, temporal, connection: workerConnection, config, queues: ['lead', 'email'], email: emailConfig(config) });

@@ -22,6 +22,18 @@ const ipList = z
   .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
   .refine((ips) => ips.every((ip) => isIP(ip) !== 0), 'must be a comma-separated list of IP addresses');
 
+// An address or a CIDR block (10.0.0.0/8, fd00::/8): the reverse proxies the API sits behind.
+const isCidr = (s: string): boolean => {
+  const [ip, bits, ...more] = s.split('/');
+  const v = isIP(ip ?? '');
+  if (!v || more.length) return false;
+  return bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (v === 4 ? 32 : 128));
+};
+const proxyList = z
+  .string()
+  .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+  .refine((list) => list.every(isCidr), 'must be a comma-separated list of IP addresses or CIDR blocks (10.0.0.0/8)');
+
 const schema = z.object({
   // production: no generated link secret, no unverified SMTP TLS.
   NODE_ENV: z.string().optional(),
@@ -41,6 +53,9 @@ const schema = z.object({
   API_HOST: z.string().default('127.0.0.1'),
   API_PORT: port(3000),
   PUBLIC_BASE_URL: z.string().url('must be a URL like https://leads.example.com').optional(),
+  // The reverse proxies in front of the API: only their X-Forwarded-For names the client (per-address
+  // limit, inbound relays); unset, the socket's address is the client and the header is ignored.
+  API_TRUSTED_PROXIES: proxyList.optional(),
   // Per API key, after the key is known.
   API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive('must be > 0').default(600),
   // Per client address, before any key lookup (strangers with made-up keys count here).
@@ -162,7 +177,7 @@ const GROUPS = {
   database: ['DATABASE_URL'],
   // Links in mails are made by the email worker and followed on the API.
   links: ['PUBLIC_BASE_URL', 'LINK_SIGNING_SECRET', 'LINK_SIGNING_KEYS'],
-  api: ['API_HOST', 'API_PORT', 'API_RATE_LIMIT_PER_MINUTE', 'API_RATE_LIMIT_PER_IP_PER_MINUTE', 'LINK_RATE_LIMIT_PER_MINUTE', 'INBOUND_AUTHSERV_ID', 'INBOUND_TRUSTED_RELAYS'],
+  api: ['API_HOST', 'API_PORT', 'API_TRUSTED_PROXIES', 'API_RATE_LIMIT_PER_MINUTE', 'API_RATE_LIMIT_PER_IP_PER_MINUTE', 'LINK_RATE_LIMIT_PER_MINUTE', 'INBOUND_AUTHSERV_ID', 'INBOUND_TRUSTED_RELAYS'],
   email: ['SMTP_HOST', 'SMTP_PORT', 'SMTP_SECURE', 'SMTP_TLS_INSECURE', 'SMTP_TLS_CA_FILE', 'SMTP_USER', 'SMTP_PASS', 'EMAIL_RATE_PER_SECOND', 'MAIL_FROM', 'COMPANY_NAME', 'SITE_URL', 'COMPANY_ADDRESS', 'QUIET_HOURS', 'FREQUENCY_CAP'],
   worker: ['WORKFLOW_BUNDLE', 'WORKER_MAX_CACHED_WORKFLOWS'],
 } as const satisfies Record<string, readonly Key[]>;

@@ -5,7 +5,7 @@
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { linkBuilder, signLink, SURVEY_TTL_MS } from '../domain/mail/links';
-import { emailHash } from '../domain/mail/email-hash';
+import { suppressionOf } from '../domain/mail/email-hash';
 import { loadConfig } from '../runtime/config';
 import { buildApi } from '../api/server';
 import { surveyPlugin } from '../api/survey';
@@ -96,7 +96,7 @@ test('"not relevant" unsubscribes from marketing and suppresses the address, kee
   expect(await res.text()).toContain('We will not send you marketing mail any more.');
   const row = await t.db.lead.findUniqueOrThrow({ where: { id: 'S3' } });
   expect(row.unsubscribedAt).not.toBeNull();
-  expect(await t.db.suppression.findUnique({ where: { emailHash: emailHash('S3@acme.test') } })).toMatchObject({ reason: 'not_relevant' });
+  expect(await suppressionOf(t.db, 'S3@acme.test')).toMatchObject({ reason: 'not_relevant' });
   expect(signals[0].event.data).toMatchObject({ reason: 'not_relevant' });
   expect(signals[0].event.data).not.toHaveProperty('revisitMonths');
 });

@@ -81,7 +81,13 @@ test('bad rows are reported with line numbers and fields; good rows imported; a 
 
   // The workflow counted the import once, however often the file was run.
   await (await startWorkers(env, taskQueue, fakeWorld().activities)).run(async () => {
-    const v = await env.client.workflow.getHandle(anna.workflowId).query(stateQuery);
+    // The score lines show once the workflow has pinned its scoring rules (a recorded activity).
+    const handle = env.client.workflow.getHandle(anna.workflowId);
+    let v = await handle.query(stateQuery);
+    for (let i = 0; i < 100 && !v.content.rules; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      v = await handle.query(stateQuery);
+    }
     expect(v.score.events.filter((e) => e.type === 'form_submitted')).toHaveLength(1);
   });
 });

@@ -119,6 +119,25 @@ describe('rate limits', () => {
     }
   });
 
+  test('X-Forwarded-For counts only from a trusted proxy (API_TRUSTED_PROXIES)', async () => {
+    const clientsBehind = async (app: FastifyInstance, peer: string): Promise<number[]> => {
+      const codes: number[] = [];
+      // Two people behind the proxy, three requests each, against a limit of 3 per address.
+      for (const who of ['203.0.113.1', '203.0.113.2']) for (let i = 0; i < 3; i++) codes.push((await app.inject({ url: '/managers', headers: { authorization: 'Bearer lf_nope', 'x-forwarded-for': who }, remoteAddress: peer })).statusCode);
+      return codes;
+    };
+    const limits = { API_RATE_LIMIT_PER_IP_PER_MINUTE: '3', API_RATE_LIMIT_PER_MINUTE: '100' };
+    // Behind our proxy: each client has its own bucket, the proxy is not one big client.
+    const proxied = await api({ ...limits, API_TRUSTED_PROXIES: '10.0.0.0/8, 192.0.2.10' }, [managersPlugin]);
+    expect(await clientsBehind(proxied, '10.1.2.3')).toEqual([401, 401, 401, 401, 401, 401]);
+    // A stranger sending the header from outside: its own address counts, made-up forwards dodge nothing.
+    expect(await clientsBehind(proxied, '198.51.100.77')).toEqual([401, 401, 401, 429, 429, 429]);
+    // No proxies configured: the header is ignored.
+    const direct = await api(limits, [managersPlugin]);
+    expect(await clientsBehind(direct, '198.51.100.78')).toEqual([401, 401, 401, 429, 429, 429]);
+    expect(() => loadConfig({ API_TRUSTED_PROXIES: '10.0.0.0/99' })).toThrow(/API_TRUSTED_PROXIES: must be a comma-separated list of IP addresses or CIDR blocks/);
+  });
+
   test('per signed-link token: a forwarded unsubscribe link is limited, other links are not', async () => {
     const app = await api({ LINK_RATE_LIMIT_PER_MINUTE: '3' }, [linksPlugin]);
     const id = await lead('limit@acme.test');

@@ -193,3 +193,17 @@ export interface OfferCampaignActivities {
   loadOfferCampaign(id: string): Promise<OfferCampaign | null>;
   listOfferAudience(audience: OfferAudience, after: string | null, limit: number): Promise<OfferAudiencePage>;
 }
+
+/** A lead's Temporal histories, removed after its erasure (workflows/erasure.ts). */
+export interface EraseHistoryRequest {
+  leadId: string;
+  /** The lead workflow's id (`lead-<leadId>`): every run of it goes. */
+  workflowId: string;
+}
+export interface ErasureActivities {
+  /**
+   * Deletes every run of the lead's workflow; fails (retryably) while any is still there. Once all
+   * are gone the lead row's `erasurePending` loses `temporal_history` and an event says so.
+   */
+  deleteLeadHistory(req: EraseHistoryRequest): Promise<void>;
+}

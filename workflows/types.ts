@@ -85,6 +85,16 @@ export interface LeadProfile {
   consent: 'unknown' | 'pending' | 'confirmed' | 'withdrawn' | 'not_required';
 }
 
+/** Contact data: read from the database by the activities that need it, never held by a workflow. */
+export const CONTACT_FIELDS = ['email', 'firstName', 'lastName', 'company', 'phone', 'website'] as const;
+export type ContactField = (typeof CONTACT_FIELDS)[number];
+
+/**
+ * What the lead workflow knows of a person: the features scoring, routing and sequences use, and
+ * which profile fields were given (`filled`, for the completeness rules), but no contact data.
+ */
+export type LeadFeatures = Omit<LeadProfile, ContactField> & { filled: (keyof LeadProfile)[] };
+
 export const BANT_KEYS = ['budget', 'authority', 'need', 'timing'] as const;
 export type BantKey = (typeof BANT_KEYS)[number];
 export interface BantAnswer {

@@ -2,10 +2,12 @@
 // idempotency key is claimed before any SMTP traffic; a retry that finds it `sent` returns the same
 // Message-ID (derived from the key) without sending. Policy (suppression, unsubscribe, consent,
 // quiet hours, frequency cap) is checked at send time, not when the step was planned.
+// The claim carries a lease (attempt id, expiry, renewed while SMTP runs): an attempt that Temporal
+// timed out but that is still inside SMTP keeps the row, so its retry waits instead of sending too.
 // What remains is SMTP's own window: a crash after the server accepted the mail but before the row
 // says `sent` resends it on retry, with the same Message-ID, which receivers use to drop duplicates.
 import { ApplicationFailure } from '@temporalio/common';
-import { createHash } from 'crypto';
+import { createHash, randomUUID } from 'crypto';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool';
 import { z } from 'zod';
@@ -13,10 +15,11 @@ import type { SendEmailRequest, SendEmailResult } from '../../workflows/activity
 import { leadEventSignal } from '../../workflows/lead/messages';
 import type { LeadEventSignal } from '../../workflows/types';
 import type { Db } from '../../domain/db';
+import { addressHashes } from '../../domain/mail/email-hash';
 import { handoffParts, HANDOFF_TEMPLATES } from '../../domain/mail/handoff';
+import { contactVariables } from '../../workflows/handoff/card';
 import { createLedger } from './ledger';
 import { linkBuilder, trackClicks, type LinkKeys } from '../../domain/mail/links';
-import { emailHash } from '../../domain/mail/email-hash';
 import { consentDecision, capUntil, quietUntil, type QuietHours } from '../../domain/mail/policy';
 import { compile, render, TemplateError, type RenderedMail } from '../../domain/mail/render';
 import { TEMPLATES, isTemplateId, type TemplateSpec } from '../../domain/mail/templates';
@@ -34,6 +37,8 @@ export interface SmtpConfig {
   pass?: string;
   pool?: boolean;
   maxConnections?: number;
+  /** How long a silent SMTP server is waited for (default SMTP_SOCKET_TIMEOUT_MS). */
+  socketTimeoutMs?: number;
 }
 
 export interface EmailConfig {
@@ -66,7 +71,16 @@ export interface EmailDeps {
   resolveRecipient?: (to: string) => Promise<string | null>;
   /** Time when the request carries no workflow time. */
   clock?: () => Date;
+  /** The claim's lease: how long it holds without renewal, and how often it is renewed during SMTP. */
+  lease?: { ms: number; renewEveryMs: number };
 }
+
+/**
+ * A crashed worker's claim is free again after one lease; a live attempt renews it, and its SMTP
+ * connection gives up after SMTP_SOCKET_TIMEOUT_MS of silence (then it lets go of the claim).
+ */
+export const DEFAULT_LEASE = { ms: 60_000, renewEveryMs: 15_000 } as const;
+const SMTP_SOCKET_TIMEOUT_MS = 60_000;
 
 export interface EmailActivities {
   sendEmail(req: SendEmailRequest): Promise<SendEmailResult>;
@@ -101,6 +115,11 @@ export function smtpTransportOptions(smtp: SmtpConfig): SMTPPool.Options {
     secure: smtp.secure,
     pool: smtp.pool ?? true,
     maxConnections: smtp.maxConnections ?? 5,
+    // nodemailer waits 10 minutes for a silent server by default: a held DATA phase would keep the
+    // claim that long. Bounded, the attempt fails, lets go of its lease, and Temporal retries.
+    connectionTimeout: 30_000,
+    greetingTimeout: 30_000,
+    socketTimeout: smtp.socketTimeoutMs ?? SMTP_SOCKET_TIMEOUT_MS,
     ...(smtp.user ? { auth: { user: smtp.user, pass: smtp.pass ?? '' }, requireTLS: !smtp.secure && !smtp.tlsInsecure } : {}),
     tls: { rejectUnauthorized: !smtp.tlsInsecure, ...(smtp.ca ? { ca: smtp.ca } : {}) },
   };
@@ -123,6 +142,9 @@ function invalid(what: string, issues: z.core.$ZodIssue[], type: string): Applic
 export function createEmailActivities(deps: EmailDeps): EmailActivities {
   const { db, config } = deps;
   const clock = deps.clock ?? (() => new Date());
+  const leaseCfg = deps.lease ?? DEFAULT_LEASE;
+  // Leases run on this process's real clock (the request's `now` is workflow time, which can jump).
+  const leaseUntil = (): Date => new Date(Date.now() + leaseCfg.ms);
   const ledger = createLedger(db);
   const transport: Transporter = nodemailer.createTransport(smtpTransportOptions(config.smtp));
   const links = linkBuilder(config.publicBaseUrl, config.linkSecret, () => clock().getTime());
@@ -143,14 +165,16 @@ export function createEmailActivities(deps: EmailDeps): EmailActivities {
     if (!parsed.success) throw invalid('sendEmail', parsed.error.issues, 'InvalidEmailRequest');
     const req = parsed.data;
     const spec: TemplateSpec = TEMPLATES[req.template as keyof typeof TEMPLATES];
-    const vars = spec.variables.safeParse(req.variables);
-    if (!vars.success) throw invalid(`sendEmail ${req.template}`, vars.error.issues, 'InvalidTemplateVariables');
     // A mail is marketing if either the caller or the template says so: no way to bypass consent.
     const kind = req.kind === 'marketing' || spec.kind === 'marketing' ? 'marketing' : 'transactional';
     const at = req.now ? new Date(req.now) : clock();
     const key = req.idempotencyKey;
 
     const ctx = await ledger.readSendContext(req.leadId, key, new Date(at.getTime() - config.cap.days * DAY_MS));
+    // Who the lead is comes from its row (the workflow holds no contact data); a lead erased or
+    // unknown is skipped below, so a stand-in keeps the variables checkable.
+    const vars = spec.variables.safeParse({ ...req.variables, ...contactVariables(ctx && !ctx.erasedAt ? ctx : { email: 'erased' }) });
+    if (!vars.success) throw invalid(`sendEmail ${req.template}`, vars.error.issues, 'InvalidTemplateVariables');
     if (ctx?.prior?.status === 'sent') return { status: 'already_sent', messageId: ctx.prior.messageId ?? messageIdFor(key, config.from) };
     if (ctx?.prior?.status === 'bounced') return { status: 'bounced', error: ctx.prior.error ?? 'bounced' };
     const skip = async (reason: string, to: string): Promise<SendEmailResult> => {
@@ -168,7 +192,7 @@ export function createEmailActivities(deps: EmailDeps): EmailActivities {
     if (!to) return skip(`no address for ${req.to}`, '');
 
     if (toLead) {
-      const suppressed = await ledger.suppressionReason(emailHash(to));
+      const suppressed = await ledger.suppressionReason(await addressHashes(db, to));
       if (suppressed) return skip(`suppressed (${suppressed})`, to);
       if (kind === 'marketing') {
         if (ctx.unsubscribedAt) return skip('unsubscribed', to);
@@ -218,9 +242,11 @@ export function createEmailActivities(deps: EmailDeps): EmailActivities {
 
     // Claim before SMTP; a concurrent attempt that lost the claim lets Temporal retry it later, when
     // it will find the row sent (or take over a row whose attempt died).
-    const claimed = await ledger.claim({ key, leadId: ctx.id, sequence: req.sequence, template: req.template, locale: mail.locale, kind, to, subject, messageId, at }, ctx.prior?.attempts ?? null);
+    const attemptId = randomUUID();
+    const claimed = await ledger.claim({ key, leadId: ctx.id, sequence: req.sequence, template: req.template, locale: mail.locale, kind, to, subject, messageId, at }, ctx.prior?.attempts ?? null, { attemptId, until: leaseUntil(), now: new Date() });
     if (!claimed) throw ApplicationFailure.retryable(`sendEmail ${key}: another attempt holds the claim`, 'EmailClaimBusy');
 
+    const renewal = setInterval(() => void ledger.renew(key, attemptId, leaseUntil()).catch(() => undefined), leaseCfg.renewEveryMs);
     try {
       await transport.sendMail({
         from: config.from,
@@ -240,13 +266,15 @@ export function createEmailActivities(deps: EmailDeps): EmailActivities {
       const message = (err.message ?? String(e)).slice(0, 500);
       if (err.responseCode && err.responseCode >= 500) {
         // Permanent: record, suppress, tell the lead's workflow; no retry storm.
-        await ledger.markBounced(key, emailHash(to), message);
+        await ledger.markBounced(key, (await addressHashes(db, to)).keyed, message);
         if (toLead) await signalBounce(ctx.id, key, message);
         return { status: 'bounced', error: message };
       }
-      await ledger.markFailed(key, message);
+      await ledger.markFailed(key, attemptId, message);
       // 4xx or connection trouble: Temporal retries with backoff; the claim stays for that retry.
       throw ApplicationFailure.retryable(message, 'SmtpTransient', { responseCode: err.responseCode ?? null });
+    } finally {
+      clearInterval(renewal);
     }
     await ledger.markSent(key, at);
     return { status: 'sent', messageId };

@@ -4,7 +4,8 @@
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { randomUUID } from 'crypto';
 import { isUniqueViolation, type Db } from '../db';
-import { emailHash } from '../mail/email-hash';
+import { suppressionOf } from '../mail/email-hash';
+import { featureChanges, featuresOf } from '../../workflows/features';
 import type { LeadWorkflowInput } from '../../workflows/lead/lifecycle';
 import { leadEventSignal, profileUpdatedSignal } from '../../workflows/lead/messages';
 import type { LeadEventSignal, LeadProfile } from '../../workflows/types';
@@ -18,8 +19,11 @@ export type IntakeInput = Omit<LeadProfile, 'locale' | 'timezone'> & {
   consentTextVersion?: string;
   /** Where consent was given (form, page); defaults to `source`. */
   consentSource?: string;
-  /** The event that brought the person in (form_submitted by default), with its idempotency id. */
-  event?: LeadEventSignal;
+  /**
+   * The event that brought the person in (form_submitted by default), with its idempotency id; or
+   * made from the lead's id (ids must not carry the address: they become keys in histories and rows).
+   */
+  event?: LeadEventSignal | ((leadId: string) => LeadEventSignal);
 };
 
 /** The address asked not to be contacted (unsubscribed, bounced, erased): nothing is stored. */
@@ -89,7 +93,8 @@ export async function signalLeadEvent(deps: { temporal: Client; taskQueue: strin
     return await deps.temporal.workflow.signalWithStart('leadLifecycle', {
       workflowId: lead.workflowId,
       taskQueue: deps.taskQueue,
-      args: [{ leadId: lead.id, profile: profileOf(lead) } satisfies LeadWorkflowInput],
+      // Features only: the workflow's input is in its history; contact data stays in the database.
+      args: [{ leadId: lead.id, features: featuresOf(profileOf(lead)) } satisfies LeadWorkflowInput],
       signal: leadEventSignal,
       signalArgs: [event],
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
@@ -108,7 +113,7 @@ export async function intakeLead(deps: { db: Db; temporal: Client; taskQueue: st
   if (!checked.success) throw new InvalidLeadError(fieldErrors(checked.error));
   const email = normaliseEmail(input.email);
   // Checked before any write: an erased or unsubscribed person is never stored or mailed again.
-  const suppressed = await db.suppression.findUnique({ where: { emailHash: emailHash(email) }, select: { reason: true } });
+  const suppressed = await suppressionOf(db, email);
   if (suppressed) throw new SuppressedError(suppressed.reason);
   if (input.campaignId && !(await db.campaign.findUnique({ where: { id: input.campaignId }, select: { id: true } }))) throw new UnknownCampaignError(input.campaignId);
   const fields = {
@@ -165,9 +170,11 @@ export async function intakeLead(deps: { db: Db; temporal: Client; taskQueue: st
     });
   }
 
-  const event: LeadEventSignal = input.event ?? { id: `intake:${input.source}:${email}`, type: 'form_submitted', data: { source: input.source } };
+  // Keyed by the lead, never the address: event ids become dedup keys in the history and the database.
+  const given = typeof input.event === 'function' ? input.event(lead.id) : input.event;
+  const event: LeadEventSignal = given ?? { id: `intake:${input.source}:${lead.id}`, type: 'form_submitted', data: { source: input.source } };
   const handle = await signalLeadEvent(deps, lead, event);
   if (!handle) return { leadId: lead.id, created, workflowId: lead.workflowId, closed: true };
-  if (!created && Object.keys(changes).length) await handle.signal(profileUpdatedSignal, { id: `${event.id}:profile`, changes });
+  if (!created && Object.keys(changes).length) await handle.signal(profileUpdatedSignal, { id: `${event.id}:profile`, changes: featureChanges(changes) });
   return { leadId: lead.id, created, workflowId: lead.workflowId };
 }

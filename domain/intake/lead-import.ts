@@ -97,8 +97,7 @@ export async function importLeads(deps: { db: Db; temporal: Client; taskQueue: s
       bad.push({ line, errors: [{ field: 'email', message: check.reason }] });
       continue;
     }
-    const email = normaliseEmail(parsed.data.email);
-    good.push({ line, input: { ...toIntakeInput(parsed.data), event: { id: `import:${fileTag}:${email}`, type: 'form_submitted', data: { source: channel, file: fileTag } } } });
+    good.push({ line, input: { ...toIntakeInput(parsed.data), event: (leadId: string) => ({ id: `import:${fileTag}:${leadId}`, type: 'form_submitted', data: { source: channel, file: fileTag } }) } });
   }
 
   const size = Math.max(1, opts.batchSize ?? 50);

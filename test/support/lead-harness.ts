@@ -3,6 +3,7 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { LeadActivities } from '../../workflows/activity-contract';
+import { featuresOf } from '../../workflows/features';
 import type { LeadWorkflowInput } from '../../workflows/lead/lifecycle';
 import { leadEventSignal } from '../../workflows/lead/messages';
 import { createTimeSkippingEnv } from '../helpers/temporal';
@@ -77,7 +78,8 @@ export function signalLead(env: TestWorkflowEnvironment, taskQueue: string, lead
   return env.client.workflow.signalWithStart('leadLifecycle', {
     workflowId: `lead-${leadId}`,
     taskQueue,
-    args: [{ leadId, profile } satisfies LeadWorkflowInput],
+    // As intake starts a lead: its features, no contact data.
+    args: [{ leadId, features: featuresOf(profile) } satisfies LeadWorkflowInput],
     signal: leadEventSignal,
     signalArgs: [event],
   });

@@ -1,5 +1,6 @@
 // Lead states for the decide functions' unit tests: plain data, frozen deep so a decide function
 // that changed its input (instead of returning a new state) fails the test.
+import { featuresOf } from '../../workflows/features';
 import { initialState, type LeadState } from '../../workflows/lead/state';
 import { scoringRules } from '../../content/scoring-rules';
 import { baseProfile } from './lead-harness';
@@ -16,6 +17,6 @@ export function deepFreeze<T>(o: T): T {
 }
 
 export function leadState(over: Partial<LeadState> = {}): LeadState {
-  const s = initialState('U1', baseProfile(), T0);
+  const s = initialState('U1', featuresOf(baseProfile()), T0);
   return deepFreeze({ ...s, rules: { version: 1, hash: 'test', rules: scoringRules }, ...over });
 }

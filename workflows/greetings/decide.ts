@@ -49,7 +49,7 @@ function tick(s: LeadState, now: number): Command[] {
         {
           kind: 'sendEmail',
           purpose: { kind: 'greeting', occurrence: occ },
-          mail: { idempotencyKey: `${s.leadId}:holiday:${occ.key}`, template: 'holiday-greeting', kind: 'marketing', variables: { firstName: s.profile.firstName ?? null, holiday: occ.name } },
+          mail: { idempotencyKey: `${s.leadId}:holiday:${occ.key}`, template: 'holiday-greeting', kind: 'marketing', variables: { holiday: occ.name } },
         },
       ];
     }

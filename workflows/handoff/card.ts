@@ -1,5 +1,7 @@
-// The lead card a manager gets (hand-off, SLA escalation, re-contact task), built in the workflow from
-// the lead's state. Every field is made one line and clipped here, at its source, to what the mail templates
+// The lead card a manager gets (hand-off, SLA escalation, re-contact task): the workflow builds what it
+// knows (score, pages, BANT, title, source: `card`), the send activity adds who the lead is from the
+// database (`contactVariables`: name, address, company, phone), so no contact data rides in a workflow.
+// Every field is made one line and clipped here, at its source, to what the mail templates
 // accept (domain/mail/templates.ts takes its limits from CARD_LIMITS): long tracked URLs, many
 // score lines or a line break in a name stored before intake refused them can never fail the send.
 // Pure and deterministic (workflow code).
@@ -47,15 +49,38 @@ export function pageOf(url: string): string {
 
 export type CardVariables = Record<string, string | number | null>;
 
-export function leadCard(c: CardInput): CardVariables {
-  const p = c.profile;
-  const opt = (v: string | undefined): string | null => (v ? oneLine(v, CARD_LIMITS.field) || null : null);
+const opt = (v: string | null | undefined): string | null => (v ? oneLine(v, CARD_LIMITS.field) || null : null);
+
+/** A lead's contact data as mails show it (the card's fields, and the greeting's name and company). */
+export interface ContactRow {
+  email: string;
+  firstName?: string | null;
+  lastName?: string | null;
+  company?: string | null;
+  phone?: string | null;
+}
+
+/** What the send activity adds to every mail about a lead, from its row: never carried by a workflow. */
+export function contactVariables(p: ContactRow): CardVariables {
   return {
+    firstName: p.firstName ? oneLine(p.firstName, 200) : null,
     leadName: oneLine([p.firstName, p.lastName].filter(Boolean).join(' '), CARD_LIMITS.leadName) || oneLine(p.email, CARD_LIMITS.leadEmail),
     leadEmail: oneLine(p.email, CARD_LIMITS.leadEmail),
     company: opt(p.company),
-    jobTitle: opt(p.jobTitle),
     phone: opt(p.phone),
+  };
+}
+
+/** The whole card, contact data included (tests and previews; the workflow builds only `card`). */
+export function leadCard(c: CardInput): CardVariables {
+  const { firstName: _first, ...contact } = contactVariables(c.profile);
+  return { ...contact, ...cardFacts(c) };
+}
+
+function cardFacts(c: Omit<CardInput, 'profile'> & { profile: Pick<LeadProfile, 'jobTitle' | 'source'> }): CardVariables {
+  const p = c.profile;
+  return {
+    jobTitle: opt(p.jobTitle),
     source: oneLine(p.source, CARD_LIMITS.source),
     score: c.score,
     temperature: c.temperature,
@@ -77,5 +102,5 @@ export function leadCard(c: CardInput): CardVariables {
 /** The card of the lead in state `s` at `now`, as the manager-card templates take it. */
 export function card(s: LeadState, now: number): EmailVariables {
   const score = computeScore(s.profile, s.behaviour, now, rulesOf(s));
-  return leadCard({ profile: s.profile, score: s.score, temperature: s.temperature, scoreEvents: score.events, pageViews: s.pageViews, bant: s.bant });
+  return cardFacts({ profile: s.profile, score: s.score, temperature: s.temperature, scoreEvents: score.events, pageViews: s.pageViews, bant: s.bant });
 }

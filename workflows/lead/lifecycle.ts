@@ -12,7 +12,8 @@ import * as M from './messages';
 import { decide as offers, malformedOffer } from '../offers/decide';
 import { decide as qualification } from '../qualification/decide';
 import * as SA from '../search-attributes';
-import { LEAD_EVENT_TYPES, type LeadEventSignal, type LeadProfile, type Stage } from '../types';
+import { featureChanges, featuresOf, mergeFeatures } from '../features';
+import { LEAD_EVENT_TYPES, type LeadEventSignal, type LeadFeatures, type LeadProfile, type Stage } from '../types';
 import type { Command, Decision, MailRequest, Outcome, Performed } from './commands';
 import { effectBoundary, waitInAttention, type BoundaryHooks } from './effects';
 import { driveSequences, sequenceSeesEvent, situationKey } from './sequences';
@@ -23,7 +24,10 @@ import { nextWake } from './wake';
 
 export interface LeadWorkflowInput {
   leadId: string;
-  profile: LeadProfile;
+  /** What the workflow may know of the person (intake derives it; no contact data). */
+  features?: LeadFeatures;
+  /** The whole profile, as runs started before `features` got it: read as its features. */
+  profile?: LeadProfile;
   /** Complete state handed over by continue-as-new. */
   carried?: LeadState;
 }
@@ -42,7 +46,11 @@ const OUTBOX_KEPT = 2000;
 const now = (): number => Date.now();
 
 export async function leadLifecycle(input: LeadWorkflowInput): Promise<LeadOutcome> {
-  let s: LeadState = input.carried ? { ...input.carried, runs: input.carried.runs + 1, eventsThisRun: 0 } : initialState(input.leadId, input.profile, now());
+  // A state or input from before `features` held the whole profile: only its features are kept
+  // (deterministic, so a replay of such a history makes the same state).
+  let s: LeadState = input.carried
+    ? { ...input.carried, profile: featuresOf(input.carried.profile), runs: input.carried.runs + 1, eventsThisRun: 0 }
+    : initialState(input.leadId, featuresOf(input.features ?? input.profile!), now());
   let kick = false;
   let retryRequested = false;
   /** The loop's own changes. */
@@ -137,8 +145,8 @@ export async function leadLifecycle(input: LeadWorkflowInput): Promise<LeadOutco
   wf.setHandler(M.profileUpdatedSignal, ({ id, changes }) =>
     touchEdit((d) => {
       if (!markSeen(d, `profile:${id}`)) return;
-      d.profile = { ...d.profile, ...changes, email: d.profile.email };
-      record(d, 'profile_updated', now(), { payload: changes as Record<string, unknown> });
+      d.profile = mergeFeatures(d.profile, changes);
+      record(d, 'profile_updated', now(), { payload: featureChanges(changes as Partial<LeadProfile>) as Record<string, unknown> });
     }),
   );
   wf.setHandler(M.managerCapacityFreedSignal, () => touch(handoff(s, { kind: 'capacityFreed' }, now()).state));
@@ -293,7 +301,7 @@ export async function leadLifecycle(input: LeadWorkflowInput): Promise<LeadOutco
   // Double opt-in: the confirmation mail goes once, from here rather than the API, so an API crash
   // cannot lose it. Marketing mail waits (sendEmail defers consent_pending) until consent_confirmed.
   if (!input.carried && s.profile.consent === 'pending') {
-    const o = await mail({ idempotencyKey: `${s.leadId}:double-opt-in`, template: 'double-opt-in', kind: 'transactional', variables: { firstName: s.profile.firstName ?? null, company: s.profile.company ?? null } }, 'no confirmation mail; consent stays pending');
+    const o = await mail({ idempotencyKey: `${s.leadId}:double-opt-in`, template: 'double-opt-in', kind: 'transactional', variables: {} }, 'no confirmation mail; consent stays pending');
     edit((d) => record(d, 'double_opt_in_requested', now(), { reason: o.ok ? o.value.status : `failed: ${o.reason}` }));
   }
   for (;;) {
@@ -313,7 +321,7 @@ export async function leadLifecycle(input: LeadWorkflowInput): Promise<LeadOutco
       // state; events that arrive meanwhile sit in the carried inbox.
       await wf.condition(wf.allHandlersFinished);
       await flush();
-      await wf.continueAsNew<typeof leadLifecycle>({ leadId: s.leadId, profile: s.profile, carried: s });
+      await wf.continueAsNew<typeof leadLifecycle>({ leadId: s.leadId, features: s.profile, carried: s });
     }
     const wake = s.nextWake;
     if (wake) await wf.condition(() => kick || s.inbox.length > 0, Math.max(wake.at - now(), 1));

@@ -7,6 +7,7 @@ import type {
   ClientDeal,
   LeadEventSignal,
   LeadEventType,
+  LeadFeatures,
   LeadProfile,
   RejectionReason,
   Stage,
@@ -15,7 +16,8 @@ import type {
 
 export const leadEventSignal = defineSignal<[LeadEventSignal]>('leadEvent');
 /** Intake dedup merged new fields into a known lead. */
-export const profileUpdatedSignal = defineSignal<[{ id: string; changes: Partial<LeadProfile> }]>('profileUpdated');
+/** Changes of the person's features (intake sends no contact data; older senders' contact fields are dropped). */
+export const profileUpdatedSignal = defineSignal<[{ id: string; changes: Partial<LeadFeatures> | Partial<LeadProfile> }]>('profileUpdated');
 /**
  * A manager's capacity freed (an assignment closed, a manager added, given more room or back): a lead
  * waiting in the queue routes at once instead of at its next retry. Sent by activities/sales/routing.ts.
@@ -106,7 +108,8 @@ export interface ScoreLine {
 /** The answer to "why is this lead where it is?". */
 export interface LeadView {
   leadId: string;
-  email: string;
+  /** What the workflow knows of the person: features, no contact data (the lead row has that). */
+  features: LeadFeatures;
   stage: Stage;
   stageSince: string;
   temperature: Temperature;

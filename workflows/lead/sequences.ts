@@ -122,7 +122,8 @@ function effects(ctx: SequenceContext): Effects {
           kind: 'marketing',
           ...(step.locale ? { locale: step.locale } : {}),
           ...(step.subject ? { subject: step.subject[s.profile.locale] ?? step.subject['*'] } : {}),
-          variables: { firstName: s.profile.firstName ?? null, company: s.profile.company ?? null, ...(step.variables ?? {}) },
+          // The greeting's name and company are the send activity's to fill in, from the database.
+          variables: { ...(step.variables ?? {}) },
           sequence: { id: seq.id, version: seq.version, step: key },
         },
         `mail skipped, sequence goes on`,

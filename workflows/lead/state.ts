@@ -12,7 +12,7 @@ import {
   type ClientDeal,
   type LeadEventSignal,
   type LeadEventType,
-  type LeadProfile,
+  type LeadFeatures,
   type RejectionReason,
   type Stage,
   type Temperature,
@@ -36,7 +36,8 @@ export interface Assignment {
 
 export interface LeadState {
   leadId: string;
-  profile: LeadProfile;
+  /** The person's features (no contact data: activities read that from the database). */
+  profile: LeadFeatures;
   stage: Stage;
   stageSince: number;
   temperature: Temperature;
@@ -149,7 +150,7 @@ export const monthsMs = (months: number): number => Math.round(months * 30.44 * 
 
 export const isFinal = (stage: Stage): boolean => FINAL_STAGES.includes(stage);
 
-export function initialState(leadId: string, profile: LeadProfile, now: number): LeadState {
+export function initialState(leadId: string, profile: LeadFeatures, now: number): LeadState {
   return {
     leadId,
     profile,

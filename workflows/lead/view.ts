@@ -9,7 +9,7 @@ export function view(s: LeadState, rules: ScoringRules | null, now: number): Lea
   const sc = rules ? computeScore(s.profile, s.behaviour, now, rules) : { total: s.score, profile: 0, behaviour: 0, profileParts: [], events: [], foldedBehaviour: 0 };
   return {
     leadId: s.leadId,
-    email: s.profile.email,
+    features: s.profile,
     stage: s.stage,
     stageSince: new Date(s.stageSince).toISOString(),
     temperature: s.temperature,

@@ -59,7 +59,7 @@ function tick(s: LeadState, now: number): Command[] {
       commands.push({
         kind: 'sendEmail',
         purpose: { kind: 'offer', campaignId: o.campaignId, runId: o.runId },
-        mail: { idempotencyKey: `${s.leadId}:offer:${o.runId}`, template: 'offer', kind: 'marketing', variables: { firstName: s.profile.firstName ?? null, company: s.profile.company ?? null, offerTitle: c.title, offerText: c.text, offerPath: o.path } },
+        mail: { idempotencyKey: `${s.leadId}:offer:${o.runId}`, template: 'offer', kind: 'marketing', variables: { offerTitle: c.title, offerText: c.text, offerPath: o.path } },
       });
     }
   }

@@ -1,6 +1,6 @@
 // Lead scoring: profile points + behaviour points with exponential time decay. Pure and
 // deterministic (the workflow calls it with workflow time), so every number can be explained.
-import type { LeadEventSignal, LeadEventType, LeadProfile, Temperature } from '../types';
+import type { LeadEventSignal, LeadEventType, LeadFeatures, LeadProfile, Temperature } from '../types';
 
 export interface ScoringRules {
   /** Points per behaviour event type (negative allowed, e.g. unsubscribe). */
@@ -86,7 +86,7 @@ export function buyingSignal(event: Pick<LeadEventSignal, 'type' | 'data'>, rule
   return hit ? hit.label : null;
 }
 
-export function profileScore(profile: LeadProfile, rules: ScoringRules): { total: number; parts: { rule: string; points: number }[] } {
+export function profileScore(profile: LeadProfile | LeadFeatures, rules: ScoringRules): { total: number; parts: { rule: string; points: number }[] } {
   const parts: { rule: string; points: number }[] = [];
   const p = rules.profile;
   const title = (profile.jobTitle ?? '').toLowerCase();
@@ -100,7 +100,9 @@ export function profileScore(profile: LeadProfile, rules: ScoringRules): { total
   }
   const industry = profile.industry?.toLowerCase();
   if (industry && p.industries[industry] !== undefined) parts.push({ rule: `industry ${industry}`, points: p.industries[industry] });
-  const filled = (k: keyof LeadProfile): boolean => profile[k] !== undefined && profile[k] !== null && profile[k] !== '';
+  // A workflow's features carry which fields were given (contact data itself stays in the database).
+  const value = (k: keyof LeadProfile): unknown => (profile as Partial<Record<keyof LeadProfile, unknown>>)[k];
+  const filled = (k: keyof LeadProfile): boolean => ('filled' in profile && profile.filled.includes(k)) || (value(k) !== undefined && value(k) !== null && value(k) !== '');
   const missingRequired = p.requiredFields.filter((k) => !filled(k));
   if (missingRequired.length) parts.push({ rule: `missing required: ${missingRequired.join(', ')}`, points: -p.missingRequiredPenalty * missingRequired.length });
   const desired = p.desiredFields.filter(filled);
@@ -121,7 +123,7 @@ export function behaviourScore(b: Behaviour, now: number, rules: ScoringRules): 
   return { total, folded: round2(folded), lines };
 }
 
-export function computeScore(profile: LeadProfile, b: Behaviour, now: number, rules: ScoringRules): ScoreBreakdown {
+export function computeScore(profile: LeadProfile | LeadFeatures, b: Behaviour, now: number, rules: ScoringRules): ScoreBreakdown {
   const prof = profileScore(profile, rules);
   const beh = behaviourScore(b, now, rules);
   const total = round2(prof.total + beh.total);
@@ -155,7 +157,7 @@ export function addEvent(b: Behaviour, e: ScoredEvent, now: number, rules: Scori
  * threshold). All behaviour decays at one rate, so B(t) = B(now) * 2^(-(t-now)/h): closed form.
  * Returns null when the score never crosses (no positive behaviour to lose).
  */
-export function nextCooling(profile: LeadProfile, b: Behaviour, now: number, rules: ScoringRules): number | null {
+export function nextCooling(profile: LeadProfile | LeadFeatures, b: Behaviour, now: number, rules: ScoringRules): number | null {
   const s = computeScore(profile, b, now, rules);
   const lowerEdges = [rules.bands.hot, rules.bands.warm, rules.mqlThreshold].filter((edge) => edge <= s.total);
   if (!lowerEdges.length) return null;

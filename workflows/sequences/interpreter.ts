@@ -4,7 +4,7 @@
 import { msToNumber } from '@temporalio/common/lib/time';
 import type { CalendarRule, SendEmailResult } from '../activity-contract';
 import type { Condition, Duration, Goal, SendStep, SequenceDefinition, Step } from './dsl';
-import type { LeadEventSignal, LeadEventType, LeadProfile, Stage, Temperature } from '../types';
+import type { LeadEventSignal, LeadEventType, LeadFeatures, Stage, Temperature } from '../types';
 
 /** A position: indexes into nested step lists, with the branch taken ('then', 'else', 'onEvent', 'onTimeout', 'v:<name>'). */
 export type Path = (number | string)[];
@@ -25,7 +25,7 @@ export interface SequenceState {
 
 export interface LeadFacts {
   leadId: string;
-  profile: LeadProfile;
+  profile: LeadFeatures;
   stage: Stage;
   score: number;
   temperature: Temperature;
@@ -144,8 +144,9 @@ export function evaluate(c: Condition, facts: LeadFacts, now: number): boolean {
   if ('score' in c) return (c.score.gte === undefined || facts.score >= c.score.gte) && (c.score.lt === undefined || facts.score < c.score.lt);
   if ('temperature' in c) return c.temperature.includes(facts.temperature);
   if ('field' in c) {
-    const v = facts.profile[c.field];
-    const present = v !== undefined && v !== null && v !== '';
+    // Contact fields are not in the workflow: whether they were given is (`filled`); their values are not.
+    const v = (facts.profile as Partial<Record<string, unknown>>)[c.field];
+    const present = (v !== undefined && v !== null && v !== '') || facts.profile.filled.includes(c.field);
     if (c.exists !== undefined && present !== c.exists) return false;
     return c.equals === undefined || String(v).toLowerCase() === String(c.equals).toLowerCase();
   }
