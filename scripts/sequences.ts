@@ -7,6 +7,9 @@
 //                                          ruleset or an offer campaign as immutable content; running
 //                                          workers give it to new leads within a second, no restart
 //   published                              every published content version (kind, id, version, hash)
+//   test-send <template> --to <address> [--locale pl] [--lead <lead.json>] [--var name=value ...]
+//                                          one mail through the configured SMTP, marked "[TEST]" in the
+//                                          subject and X-Leadflow-Test: 1; no ledger row, no statistics
 // Exit codes: 0 fine, 1 lint findings, 2 bad usage or input.
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { parseArgs } from 'util';
@@ -15,7 +18,7 @@ import { lintTemplates } from '../activities/email/lint';
 import { listPublished, PublishError, publishOffer, publishRules, publishSequence, type Published } from '../activities/content/catalogue';
 import { prismaContentStore } from '../activities/content/prisma-store';
 import { createPrisma } from '../activities/db';
-import { loadConfig } from '../worker/config';
+import { emailConfig, loadConfig } from '../worker/config';
 import { lintOfferCampaigns } from '../worker/schedules';
 import type { ScoringRules } from '../workflows/scoring';
 import type { SequenceModule } from '../workflows/sequence-dsl';
@@ -25,6 +28,7 @@ import { definitionProblems } from '../worker/definitions';
 import { InputError, readJsonInput } from '../worker/json-input';
 import { formatPreview, previewLeadSchema, previewScriptSchema, previewSequence, type PreviewScript } from '../worker/sequence-preview';
 import { createTimeSkippingEnv } from '../worker/time-skipping';
+import { testSend, TestSendError } from '../worker/test-send';
 import { walk } from '../workflows/sequence-interpreter';
 import { findShippedSequence as findSequence, sequenceModules } from '../workflows/sequences';
 
@@ -34,6 +38,7 @@ const USAGE = `usage:
   npm run sequences -- preview <sequence-id> --lead <lead.json> [--script <script.json>] [--out <dir>] [--version <n>]
   npm run sequences -- publish <file.ts|file.json>
   npm run sequences -- published
+  npm run sequences -- test-send <template> --to <address> [--locale pl] [--lead <lead.json>] [--var name=value ...]
 example:
   npm run sequences -- preview cold-education --lead scripts/examples/lead.json --script scripts/examples/cold-six-months.json --out preview`;
 
@@ -160,6 +165,34 @@ async function published(): Promise<number> {
   }
 }
 
+async function testSendCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { to: { type: 'string' }, locale: { type: 'string' }, lead: { type: 'string' }, var: { type: 'string', multiple: true } },
+  });
+  const [template] = positionals;
+  if (!template || positionals.length > 1) throw new UsageError('test-send takes one template id');
+  if (!values.to) throw new UsageError('--to <address> is required');
+  const variables: Record<string, string> = {};
+  for (const v of values.var ?? []) {
+    const eq = v.indexOf('=');
+    if (eq < 1) throw new UsageError(`--var ${v}: write name=value`);
+    variables[v.slice(0, eq)] = v.slice(eq + 1);
+  }
+  const lead = values.lead ? readJsonInput(values.lead, previewLeadSchema) : undefined;
+  const config = loadConfig();
+  try {
+    const r = await testSend(emailConfig(config), { template, to: values.to, ...(values.locale ? { locale: values.locale } : {}), ...(lead ? { lead } : {}), variables });
+    console.log(`sent ${template}/${r.locale} to ${r.to} via ${config.SMTP_HOST}:${config.SMTP_PORT}: "${r.subject}" ${r.messageId}`);
+    return 0;
+  } catch (e) {
+    if (!(e instanceof TestSendError)) throw e;
+    console.error(`not sent: ${e.message}`);
+    return 2;
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
@@ -174,6 +207,8 @@ async function main(argv: string[]): Promise<number> {
         return await publish(rest);
       case 'published':
         return await published();
+      case 'test-send':
+        return await testSendCommand(rest);
       default:
         throw new UsageError(command ? `unknown command "${command}"` : 'no command');
     }

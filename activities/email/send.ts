@@ -114,7 +114,7 @@ export function messageIdFor(key: string, from: string): string {
 }
 
 /** A 1x1 transparent GIF inline: internal mails keep the layout's pixel without tracking anyone. */
-const BLANK_PIXEL = 'data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7';
+export const BLANK_PIXEL = 'data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7';
 const DAY_MS = 86_400_000;
 
 function invalid(what: string, issues: z.core.$ZodIssue[], type: string): ApplicationFailure {
