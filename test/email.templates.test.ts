@@ -70,3 +70,12 @@ test('lint reports an optional variable used without a fallback, and a required 
   expect(problems).toContain('cold-ebook: requires variable "coupon", which no locale uses');
   expect(problems).toHaveLength(5);
 });
+
+test('lint refuses a locale without its own words, unless the template declares the English fallback', async () => {
+  // sales-escalation has English words only; without its declared fallback each other locale is a finding.
+  const { fallback: _declared, ...undeclared } = TEMPLATES['sales-escalation'];
+  const problems = await lintTemplates({ 'sales-escalation': undeclared });
+  expect(problems).toHaveLength(3);
+  expect(problems[0]).toMatch(/^sales-escalation\/pl: no pl text for "heading", "body", .*"subject": a pl lead would get English words; write them in locales\/pl\.json or declare the fallback to en in the template$/);
+  expect(await lintTemplates({ 'sales-escalation': TEMPLATES['sales-escalation'] })).toEqual([]);
+});

@@ -32,13 +32,26 @@ interface StepBase {
 export interface SendStep extends StepBase {
   kind: 'send';
   template: string;
-  /** Overrides of the template's subject, per locale ('*' = any). */
+  /**
+   * Overrides of the template's subject, per locale ('*' = any), looked up like the words are:
+   * 'en-US', then 'en', then '*' (subjectFor). Placeholders render like the template's own.
+   */
   subject?: Record<string, string>;
   /** Forces a locale (else the lead's locale, falling back to en). */
   locale?: string;
   /** Extra template variables, constant per step. */
   variables?: Record<string, string>;
 }
+/** The subject override for a lead's locale: the exact tag, then its language, then '*'. */
+export function subjectFor(subject: Record<string, string>, locale: string): string | undefined {
+  const keys = Object.keys(subject);
+  const find = (tag: string): string | undefined => {
+    const k = keys.find((x) => x.toLowerCase() === tag.toLowerCase());
+    return k === undefined ? undefined : subject[k];
+  };
+  return find(locale) ?? find(locale.split(/[-_]/)[0]) ?? subject['*'];
+}
+
 export interface WaitStep extends StepBase { kind: 'wait'; duration: Duration }
 export interface WaitUntilStep extends StepBase { kind: 'waitUntil'; rule: CalendarRule }
 export interface WaitForStep extends StepBase {

@@ -207,13 +207,13 @@ export function createEmailActivities(deps: EmailDeps): EmailActivities {
         ctaUrl,
         ...(uses.has('surveyUrl') ? { surveyUrl: links.survey(ctx.id) } : {}),
         locale,
-      });
+      }, req.subject);
     } catch (e) {
       // The same request would fail the same way on every retry: no retry storm, nothing claimed.
       if (e instanceof TemplateError) throw ApplicationFailure.nonRetryable(`sendEmail ${req.template}: ${e.message}`, 'InvalidTemplateVariables');
       throw e;
     }
-    const subject = req.subject ?? mail.subject;
+    const subject = mail.subject;
     const tracked = kind === 'marketing' && toLead ? trackClicks(mail, (url) => links.click(key, ctx.id, url), [unsubscribeUrl]) : mail;
     const messageId = messageIdFor(key, config.from);
 

@@ -38,6 +38,8 @@ export interface TemplateSpec {
   consumed?: readonly string[];
   /** Variables the send activity adds for this template only (a hand-off's Accept / Send back links). */
   provided?: readonly string[];
+  /** A locale may send English words it lacks: declared per template, else lint refuses the gap. */
+  fallback?: typeof FALLBACK_LOCALE;
 }
 
 export const TEMPLATES = {
@@ -55,9 +57,11 @@ export const TEMPLATES = {
   offer: { kind: 'marketing', variables: z.object({ ...lead, offerTitle: z.string().min(1).max(150), offerText: z.string().min(1).max(2000), offerPath: z.string().startsWith('/').max(300) }), consumed: ['offerPath'] },
   'double-opt-in': { kind: 'transactional', variables: z.object(lead) },
   'manager-new-lead': { kind: 'transactional', variables: managerCard, provided: HANDOFF_VARIABLES },
-  'manager-sla-reminder': { kind: 'transactional', variables: managerCard, provided: HANDOFF_VARIABLES },
+  // Internal mails to the sales team: written in English only, on purpose.
+  'manager-sla-reminder': { kind: 'transactional', variables: managerCard, provided: HANDOFF_VARIABLES, fallback: 'en' },
   'manager-recontact-task': {
     kind: 'transactional',
+    fallback: 'en',
     variables: z.object({
       ...cardVars,
       taskId: z.string().min(1).max(100),
@@ -68,7 +72,7 @@ export const TEMPLATES = {
       behaviourSince: z.string().min(1).max(2000),
     }),
   },
-  'sales-escalation': { kind: 'transactional', variables: z.object({ ...cardVars, misses: z.number().int(), lastManager: z.string().min(1).max(320) }) },
+  'sales-escalation': { kind: 'transactional', variables: z.object({ ...cardVars, misses: z.number().int(), lastManager: z.string().min(1).max(320) }), fallback: 'en' },
 } satisfies Record<string, TemplateSpec>;
 
 export type TemplateId = keyof typeof TEMPLATES;

@@ -6,6 +6,7 @@ import type { ChooseSequenceRequest, SendEmailResult } from '../activity-contrac
 import { absorbEvent, draft, leaveSequence, record, rescore, rulesOf, transition, type LeadState } from './state';
 import { goalMet, notifyEvent, parsePosition, run, startState, stepAt, type Effects, type LeadFacts } from '../sequence-interpreter';
 import type { LeadEventSignal } from '../types';
+import { subjectFor } from '../sequence-dsl';
 import type { Outcome, MailRequest } from './commands';
 import type { Call } from './effects';
 
@@ -121,7 +122,7 @@ function effects(ctx: SequenceContext): Effects {
           template: step.template,
           kind: 'marketing',
           ...(step.locale ? { locale: step.locale } : {}),
-          ...(step.subject ? { subject: step.subject[s.profile.locale] ?? step.subject['*'] } : {}),
+          ...(step.subject && subjectFor(step.subject, step.locale ?? s.profile.locale) !== undefined ? { subject: subjectFor(step.subject, step.locale ?? s.profile.locale) } : {}),
           variables: { firstName: s.profile.firstName ?? null, company: s.profile.company ?? null, ...(step.variables ?? {}) },
           sequence: { id: seq.id, version: seq.version, step: key },
         },
