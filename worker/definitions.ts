@@ -58,9 +58,9 @@ const condition: z.ZodType = z.lazy(() =>
 
 const step: z.ZodType<Step> = z.lazy(() =>
   z.discriminatedUnion('kind', [
-    z.object({ kind: z.literal('send'), label: z.string().optional(), template: z.string().min(1), subject: z.record(z.string(), z.string().regex(/^[^\r\n]*$/, 'no line breaks in a subject')).optional(), locale: z.string().optional(), variables: z.record(z.string(), z.string()).optional() }),
-    z.object({ kind: z.literal('wait'), label: z.string().optional(), duration }),
-    z.object({ kind: z.literal('waitUntil'), label: z.string().optional(), rule: z.object({ weekdays: z.array(z.number().int().min(1).max(7)).optional(), time: hhmm, minDaysAhead: z.number().int().min(0).optional() }) }),
+    z.object({ kind: z.literal('send'), label: z.string().optional(), template: z.string().min(1), subject: z.record(z.string(), z.string().regex(/^[^\r\n]*$/, 'no line breaks in a subject')).optional(), locale: z.string().optional(), variables: z.record(z.string(), z.string()).optional(), businessDays: z.boolean().optional() }),
+    z.object({ kind: z.literal('wait'), label: z.string().optional(), duration, businessDays: z.boolean().optional() }),
+    z.object({ kind: z.literal('waitUntil'), label: z.string().optional(), rule: z.object({ weekdays: z.array(z.number().int().min(1).max(7)).optional(), time: hhmm, minDaysAhead: z.number().int().min(0).optional(), businessDays: z.boolean().optional() }) }),
     z.object({ kind: z.literal('waitFor'), label: z.string().optional(), events: z.array(eventType).min(1), urlPrefix: z.string().optional(), timeout: duration, onEvent: z.array(step), onTimeout: z.array(step) }),
     z.object({ kind: z.literal('branch'), label: z.string().optional(), when: condition, then: z.array(step), else: z.array(step) }),
     z.object({ kind: z.literal('split'), label: z.string().optional(), variants: z.array(z.object({ name: z.string().regex(/^\w+$/), percent: z.number().int().min(0).max(100), steps: z.array(step) })).min(2) }),

@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import path from 'path';
 import { escape } from 'html-escaper';
 import { z } from 'zod';
-import { nextCalendarTime, nextHoliday } from '../activities/calendar';
+import { businessTime, nextCalendarTime, nextHoliday } from '../activities/calendar';
 import { createContentActivities } from '../activities/content';
 import { chooseSequence, contentHash } from '../activities/content/catalogue';
 import { memoryContentStore } from '../activities/content/memory-store';
@@ -293,7 +293,8 @@ export async function previewSequence(opts: PreviewOptions): Promise<PreviewResu
       await activities.recordLeadEvents(leadId, events);
     },
     sendEmail,
-    nextCalendarTime: async (rule, tz, after) => nextCalendarTime(rule, tz, after),
+    nextCalendarTime: async (rule, tz, after, country) => nextCalendarTime(rule, tz, after, country),
+    businessTime: async (after, plusMs, tz, country) => businessTime(after, plusMs, tz, country),
     nextHoliday: async (country, locale, tz, after) => nextHoliday(country, locale, tz, after),
     // Sales is outside the preview: one stand-in manager takes every hand-off (and accepts it below).
     async routeLead(req) {

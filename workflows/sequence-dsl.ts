@@ -41,6 +41,8 @@ export interface SendStep extends StepBase {
   locale?: string;
   /** Extra template variables, constant per step. */
   variables?: Record<string, string>;
+  /** Held back from weekends and the lead's country's public holidays (its local dates) to the next business day, 09:00. */
+  businessDays?: boolean;
 }
 /** The subject override for a lead's locale: the exact tag, then its language, then '*'. */
 export function subjectFor(subject: Record<string, string>, locale: string): string | undefined {
@@ -52,7 +54,12 @@ export function subjectFor(subject: Record<string, string>, locale: string): str
   return find(locale) ?? find(locale.split(/[-_]/)[0]) ?? subject['*'];
 }
 
-export interface WaitStep extends StepBase { kind: 'wait'; duration: Duration }
+export interface WaitStep extends StepBase {
+  kind: 'wait';
+  duration: Duration;
+  /** Whole days count business days only (no weekends, no public holidays of the lead's country). */
+  businessDays?: boolean;
+}
 export interface WaitUntilStep extends StepBase { kind: 'waitUntil'; rule: CalendarRule }
 export interface WaitForStep extends StepBase {
   kind: 'waitFor';
@@ -116,7 +123,11 @@ export interface SequenceModule {
 
 // --- Builders: what a marketer types ---------------------------------------------------------------
 export const send = (template: string, options: Omit<SendStep, 'kind' | 'template'> = {}): SendStep => ({ kind: 'send', template, ...options });
-export const wait = (duration: Duration, label?: string): WaitStep => ({ kind: 'wait', duration, ...(label ? { label } : {}) });
+/** `wait('2 days', { businessDays: true })`: Friday -> Tuesday; a string second argument is the label. */
+export const wait = (duration: Duration, options?: string | { label?: string; businessDays?: boolean }): WaitStep => {
+  const o = typeof options === 'string' ? { label: options } : (options ?? {});
+  return { kind: 'wait', duration, ...(o.label ? { label: o.label } : {}), ...(o.businessDays ? { businessDays: true } : {}) };
+};
 export const waitUntil = (rule: CalendarRule, label?: string): WaitUntilStep => ({ kind: 'waitUntil', rule, ...(label ? { label } : {}) });
 export const waitFor = (
   events: LeadEventType[],

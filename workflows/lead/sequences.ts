@@ -133,11 +133,19 @@ function effects(ctx: SequenceContext): Effects {
     calendar: async (rule) => {
       const s = ctx.get();
       const after = ctx.now();
-      const o = await ctx.call('nextCalendarTime', [rule, s.profile.timezone, new Date(after).toISOString()], 'waits until the same time after the minimum days instead');
+      // The country only for business days: other rules keep their recorded inputs.
+      const iso = new Date(after).toISOString();
+      const o = await ctx.call('nextCalendarTime', rule.businessDays ? [rule, s.profile.timezone, iso, s.profile.country ?? null] : [rule, s.profile.timezone, iso], 'waits until the same time after the minimum days instead');
       if (o.ok) return Date.parse(o.value);
       const [h, m] = rule.time.split(':').map(Number);
       const d = new Date(after + Math.max(1, rule.minDaysAhead ?? 0) * 86_400_000);
       return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), h, m);
+    },
+    businessTime: async (plusMs) => {
+      const s = ctx.get();
+      const after = ctx.now();
+      const o = await ctx.call('businessTime', [new Date(after).toISOString(), plusMs, s.profile.timezone, s.profile.country ?? null], 'waits plain calendar time instead');
+      return o.ok ? Date.parse(o.value) : after + plusMs;
     },
     setStage: (stage, reason) => update((s) => void transition(s, stage, `sequence ${s.seq?.id}: ${reason}`, ctx.now())),
     addScore: (points, reason, key) =>
