@@ -10,9 +10,9 @@ import { convert } from 'html-to-text';
 import mjml2html from 'mjml';
 import { existsSync, readFileSync } from 'fs';
 import path from 'path';
-import { FALLBACK_LOCALE, LOCALES, TEMPLATES, isTemplateId, resolveLocale, type Locale, type TemplateId } from './templates';
+import { FALLBACK_LOCALE, LOCALES, TEMPLATES, TEMPLATES_DIR, isTemplateId, resolveLocale, withoutHeader, type Locale, type TemplateId } from './templates';
 
-export const TEMPLATES_DIR = path.join(__dirname, '..', '..', 'templates');
+export { TEMPLATES_DIR };
 const PLACEHOLDER = /\{\{( ?)([a-zA-Z][\w]*)(?:\|([^}]*))?\}\}/g;
 
 export type Vars = Record<string, string | number | boolean | null | undefined>;
@@ -84,7 +84,7 @@ function expand(template: string, locale: Locale, source: string, borrowed: Set<
     .replace(/\{\{>\s*([\w-]+)\s*\}\}/g, (_m, partial: string) => {
       const file = partial === 'content' ? path.join(TEMPLATES_DIR, 'messages', `${template}.mjml`) : path.join(TEMPLATES_DIR, 'partials', `${partial}.mjml`);
       if (!existsSync(file)) throw new TemplateError(`${template}: missing ${path.relative(TEMPLATES_DIR, file)}`);
-      return expand(template, locale, readFileSync(file, 'utf8'), borrowed);
+      return expand(template, locale, withoutHeader(readFileSync(file, 'utf8')), borrowed);
     })
     // Locale strings are escaped for HTML but may carry placeholders, which stay for per-mail work.
     .replace(/\{\{t:([\w.-]+)\}\}/g, (_m, key: string) => escape(translate(template, locale, key, borrowed)).replace(/&#39;/g, "'"));
