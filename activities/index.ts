@@ -11,6 +11,7 @@ import type { Db } from './db';
 import { createEmailActivities, type EmailConfig } from './email/send';
 import { createLeadStoreActivities } from './lead-store';
 import { createOfferAudienceActivities } from './offer-audience';
+import { isSegmentMember } from './segments';
 import { createRoutingActivities } from './routing';
 import { createTaskActivities } from './tasks';
 
@@ -29,10 +30,10 @@ export function createActivities(deps: ActivityDeps): LeadActivities & OfferCamp
     ...createCalendarActivities(),
     ...createClientActivities({ db: deps.db }),
     ...createTaskActivities({ db: deps.db }),
-    ...createOfferAudienceActivities({ db: deps.db }),
+    ...createOfferAudienceActivities({ db: deps.db, content }),
     // Marketing content: its published versions, read through the database. What this process
     // ships is published (idempotently) before the first read.
-    ...createContentActivities(content, () => publishShipped(content)),
+    ...createContentActivities(content, () => publishShipped(content), (segment, leadId) => isSegmentMember(deps.db, segment, leadId)),
     routeLead: routing.routeLead,
     closeAssignment: routing.closeAssignment,
     sendEmail: email.sendEmail,

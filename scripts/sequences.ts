@@ -4,7 +4,7 @@
 //   preview <id> --lead <lead.json> [--script <script.json>] [--out <dir>] [--version <n>]
 //                                          the timeline the engine would produce, mails rendered into <dir>
 //   publish <file>                         publishes a sequence (every version in the file), a scoring
-//                                          ruleset or an offer campaign as immutable content; running
+//                                          ruleset, an offer campaign or a segment as immutable content; running
 //                                          workers give it to new leads within a second, no restart
 //   published                              every published content version (kind, id, version, hash)
 //   test-send <template> --to <address> [--locale pl] [--lead <lead.json>] [--var name=value ...]
@@ -15,7 +15,10 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { parseArgs } from 'util';
 import path from 'path';
 import { lintTemplates } from '../activities/email/lint';
-import { listPublished, PublishError, publishOffer, publishRules, publishSequence, type Published } from '../activities/content/catalogue';
+import { listPublished, PublishError, publishOffer, publishRules, publishSegment, publishSequence, type Published } from '../activities/content/catalogue';
+import { segmentProblems } from '../worker/segment-definitions';
+import { segments } from '../workflows/segments';
+import type { SegmentDefinition } from '../workflows/segments/define';
 import { prismaContentStore } from '../activities/content/prisma-store';
 import { createPrisma } from '../activities/db';
 import { emailConfig, loadConfig } from '../worker/config';
@@ -54,7 +57,7 @@ function list(): number {
 }
 
 async function lint(): Promise<number> {
-  const problems = definitionProblems();
+  const problems = [...definitionProblems(), ...segmentProblems(segments)];
   // The templates the sequences send, compiled in every locale (placeholders, unsubscribe link).
   const used = new Set<string>();
   for (const m of sequenceModules) for (const d of [m.current, ...(m.previous ?? [])]) for (const { step } of walk(d.steps)) if (step.kind === 'send') used.add(step.template);
@@ -65,7 +68,7 @@ async function lint(): Promise<number> {
     return 1;
   }
   const versions = sequenceModules.reduce((n, m) => n + 1 + (m.previous?.length ?? 0), 0);
-  console.log(`OK: ${sequenceModules.length} sequences (${versions} versions), ${used.size} templates they send, scoring rules.`);
+  console.log(`OK: ${sequenceModules.length} sequences (${versions} versions), ${used.size} templates they send, scoring rules, ${segments.length} segments.`);
   return 0;
 }
 
@@ -106,7 +109,7 @@ async function preview(args: string[]): Promise<number> {
   return 0;
 }
 
-type Content = { kind: 'sequence'; module: SequenceModule } | { kind: 'scoring'; rules: ScoringRules } | { kind: 'offer'; campaign: OfferCampaign };
+type Content = { kind: 'sequence'; module: SequenceModule } | { kind: 'scoring'; rules: ScoringRules } | { kind: 'offer'; campaign: OfferCampaign } | { kind: 'segment'; segment: SegmentDefinition };
 
 /** What a content file holds: its default export or its one named export, by shape. */
 export function contentOf(file: string): Content {
@@ -122,8 +125,9 @@ export function contentOf(file: string): Content {
     else if ('steps' in o && 'entry' in o) found.push({ kind: 'sequence', module: { current: o as unknown as SequenceModule['current'] } });
     else if ('mqlThreshold' in o) found.push({ kind: 'scoring', rules: o as unknown as ScoringRules });
     else if ('offer' in o && 'schedule' in o) found.push({ kind: 'offer', campaign: o as unknown as OfferCampaign });
+    else if ('where' in o && 'version' in o) found.push({ kind: 'segment', segment: o as unknown as SegmentDefinition });
   }
-  if (found.length !== 1) throw new UsageError(`${file}: export one sequence (a SequenceModule or definition), scoring ruleset or offer campaign; found ${found.length}`);
+  if (found.length !== 1) throw new UsageError(`${file}: export one sequence (a SequenceModule or definition), scoring ruleset, offer campaign or segment; found ${found.length}`);
   return found[0];
 }
 
@@ -132,7 +136,13 @@ async function publish(args: string[]): Promise<number> {
   if (!file || extra.length) throw new UsageError('publish takes one file');
   const content = contentOf(file);
   const problems =
-    content.kind === 'sequence' ? definitionProblems(undefined, [content.module]) : content.kind === 'scoring' ? definitionProblems(content.rules, []) : lintOfferCampaigns([content.campaign]);
+    content.kind === 'sequence'
+      ? definitionProblems(undefined, [content.module])
+      : content.kind === 'scoring'
+        ? definitionProblems(content.rules, [])
+        : content.kind === 'segment'
+          ? segmentProblems([content.segment])
+          : lintOfferCampaigns([content.campaign]);
   if (problems.length) {
     console.error(`not published, ${problems.length} problem(s):\n${problems.map((p) => `  ${p}`).join('\n')}`);
     return 1;
@@ -142,7 +152,14 @@ async function publish(args: string[]): Promise<number> {
     const store = prismaContentStore(db);
     let out: Published[];
     try {
-      out = content.kind === 'sequence' ? await publishSequence(store, content.module) : content.kind === 'scoring' ? [await publishRules(store, content.rules)] : [await publishOffer(store, content.campaign)];
+      out =
+        content.kind === 'sequence'
+          ? await publishSequence(store, content.module)
+          : content.kind === 'scoring'
+            ? [await publishRules(store, content.rules)]
+            : content.kind === 'segment'
+              ? [await publishSegment(store, content.segment)]
+              : [await publishOffer(store, content.campaign)];
     } catch (e) {
       if (!(e instanceof PublishError)) throw e;
       console.error(`not published: ${e.message}`);

@@ -155,7 +155,7 @@ describe('npm run sequences', () => {
   test('lint passes on the shipped sequences', () => {
     const r = cli('lint');
     expect(r.stderr).toBe('');
-    expect(r.stdout).toMatch(/^OK: 5 sequences \(\d+ versions\), \d+ templates they send, scoring rules\.$/m);
+    expect(r.stdout).toMatch(/^OK: 5 sequences \(\d+ versions\), \d+ templates they send, scoring rules, \d+ segments\.$/m);
     expect(r.status).toBe(0);
   });
 

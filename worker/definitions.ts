@@ -9,6 +9,8 @@ import { pathKey, walk } from '../workflows/sequence-interpreter';
 import { sequenceModules } from '../workflows/sequences';
 import { LEAD_EVENT_TYPES, STAGES, TEMPERATURES } from '../workflows/types';
 import { lintSequence } from './sequence-lint';
+import { segments } from '../workflows/segments';
+import { segmentProblems } from './segment-definitions';
 
 export class DefinitionError extends Error {
   override name = 'DefinitionError';
@@ -77,7 +79,7 @@ const sequenceSchema = z.object({
   version: z.number().int().positive(),
   name: z.string().min(1),
   description: z.string(),
-  entry: z.object({ stages: z.array(stage).min(1), temperatures: z.array(z.enum(TEMPERATURES)).optional(), sources: z.array(z.string()).optional(), reentry: z.boolean(), priority: z.number().int() }),
+  entry: z.object({ stages: z.array(stage).min(1), temperatures: z.array(z.enum(TEMPERATURES)).optional(), sources: z.array(z.string()).optional(), segment: z.string().min(1).optional(), reentry: z.boolean(), priority: z.number().int() }),
   goals: z.array(
     z.discriminatedUnion('kind', [
       z.object({ kind: z.literal('stage'), stages: z.array(stage).min(1), label: z.string() }),
@@ -151,6 +153,7 @@ export function definitionProblems(rules: ScoringRules = scoringRules, modules: 
 }
 
 export function validateDefinitions(rules?: ScoringRules, modules?: SequenceModule[]): void {
-  const problems = definitionProblems(rules, modules);
+  // The shipped segments are checked with the sequences that name them.
+  const problems = [...definitionProblems(rules, modules), ...segmentProblems(segments)];
   if (problems.length) throw new DefinitionError(`Invalid definitions (the worker will not start):\n${problems.map((p) => `  ${p}`).join('\n')}`);
 }

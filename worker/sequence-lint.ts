@@ -5,6 +5,7 @@ import { placeholdersOf } from '../activities/email/render';
 import { LOCALES, SYSTEM_VARIABLES, TEMPLATES, isTemplateId } from '../activities/email/templates';
 import type { SequenceDefinition, Step } from '../workflows/sequence-dsl';
 import { advance, findLabel, pathKey, walk, type Path } from '../workflows/sequence-interpreter';
+import { segments } from '../workflows/segments';
 
 /**
  * Variables the lead workflow passes to every sequence send besides the step's own (fx.send in
@@ -224,6 +225,9 @@ export function lintSequence(def: SequenceDefinition, where = `sequence ${def.id
   const out: string[] = [];
   const at = (n: Node): string => `${where} step ${n}`;
   const labels = new Set<string>();
+  if (def.entry.segment && !segments.some((s) => s.id === def.entry.segment)) {
+    out.push(`${where}: entry segment "${def.entry.segment}" is not a segment in workflows/segments (known: ${segments.map((s) => s.id).join(', ')})`);
+  }
   for (const { path, step: s } of walk(def.steps)) {
     const here = at(pathKey(path));
     if (s.label) {

@@ -141,6 +141,8 @@ export interface PinnedSequence {
 
 /** What sequence choice looks at: the lead's situation, never its personal data. */
 export interface ChooseSequenceRequest {
+  /** For segment entry rules: membership is asked of the database by the activity, by lead id. */
+  leadId?: string;
   stage: Stage;
   temperature: Temperature;
   source: string;
@@ -187,6 +189,8 @@ import type { OfferCampaign } from './offers/define';
 export interface OfferAudience {
   countries?: string[];
   locales?: string[];
+  /** A published segment (workflows/segments): its newest version, evaluated in the database. */
+  segment?: string;
 }
 export interface OfferAudiencePage {
   leadIds: string[];

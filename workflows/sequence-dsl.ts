@@ -94,6 +94,8 @@ export interface SequenceEntry {
   stages: Stage[];
   temperatures?: Temperature[];
   sources?: string[];
+  /** Only leads in this published segment (workflows/segments), asked of the database at entry. */
+  segment?: string;
   /** May a lead that finished (or left) this sequence enter it again? */
   reentry: boolean;
   /** Higher wins when several sequences match. */

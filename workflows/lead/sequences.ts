@@ -58,7 +58,8 @@ export async function driveSequences(ctx: SequenceContext): Promise<void> {
   }
   if (!s.seq && s.seqNoneFor !== situationKey(s)) {
     const key = situationKey(s);
-    const chosen = await ctx.call('chooseSequence', [situation(s)], 'no sequence entered now; asked again when the lead moves');
+    // The lead id rides along for segment entry rules; the situation key stays as it was.
+    const chosen = await ctx.call('chooseSequence', [{ ...situation(s), leadId: s.leadId }], 'no sequence entered now; asked again when the lead moves');
     s = draft(ctx.get());
     if (chosen.ok && chosen.value && !s.seq) {
       const def = chosen.value.definition;
