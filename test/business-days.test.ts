@@ -4,10 +4,10 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DateTime } from 'luxon';
 import { businessTime, isBusinessDay, nextCalendarTime } from '../activities/calendar';
-import { publishSequence } from '../activities/content/catalogue';
-import { definitionProblems } from '../worker/definitions';
-import { scoringRules } from '../workflows/scoring-rules';
-import { defineSequence, send, wait, waitUntil, type SequenceDefinition } from '../workflows/sequence-dsl';
+import { publishSequence } from '../domain/content/catalogue';
+import { definitionProblems } from '../domain/content/definitions';
+import { scoringRules } from '../content/scoring-rules';
+import { defineSequence, send, wait, waitUntil, type SequenceDefinition } from '../workflows/sequences/dsl';
 import { fakeWorld } from './support/fake-activities';
 import { baseProfile, passUntil, signalLead, startWorkers, useTimeSkippingEnv } from './support/lead-harness';
 

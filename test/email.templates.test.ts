@@ -1,11 +1,11 @@
 // Templates: every template renders in every locale, variables are escaped, a missing variable is an
 // error, and lint catches a template that uses an undeclared variable.
 import { z } from 'zod';
-import { lintTemplates } from '../activities/email/lint';
-import { compile, render, TemplateError } from '../activities/email/render';
+import { lintTemplates } from '../domain/mail/lint';
+import { compile, render, TemplateError } from '../domain/mail/render';
 import { readdirSync } from 'fs';
 import path from 'path';
-import { LOCALES, TEMPLATES, TEMPLATE_IDS, TEMPLATES_DIR, templateSpecOf, withoutHeader } from '../activities/email/templates';
+import { LOCALES, TEMPLATES, TEMPLATE_IDS, TEMPLATES_DIR, templateSpecOf, withoutHeader } from '../domain/mail/templates';
 
 const system = { companyName: 'Acme', companyAddress: '1 Main St', unsubscribeUrl: 'https://x.test/u/t', openUrl: 'https://x.test/o/t', ctaUrl: 'https://x.test/go', surveyUrl: 'https://x.test/s', locale: 'en' };
 const sample: Record<string, string | number> = {

@@ -5,15 +5,15 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { spawn } from 'child_process';
 import path from 'path';
 import { createContentActivities } from '../activities/content';
-import { chooseSequence, currentSegment, publishSegment, publishSequence, PublishError } from '../activities/content/catalogue';
-import { memoryContentStore } from '../activities/content/memory-store';
-import { createOfferAudienceActivities } from '../activities/offer-audience';
-import { countSegment, isSegmentMember } from '../activities/segments';
-import { createEmailVerifier } from '../worker/email-verification';
-import { importLeads } from '../worker/lead-import';
-import { segmentProblems } from '../worker/segment-definitions';
-import { defineSequence, send, type SequenceDefinition } from '../workflows/sequence-dsl';
-import { segments } from '../workflows/segments';
+import { chooseSequence, currentSegment, publishSegment, publishSequence, PublishError } from '../domain/content/catalogue';
+import { memoryContentStore } from '../domain/content/memory-store';
+import { createOfferAudienceActivities } from '../activities/offers/audience';
+import { countSegment, isSegmentMember } from '../domain/segments/query';
+import { createEmailVerifier } from '../domain/intake/email-verification';
+import { importLeads } from '../domain/intake/lead-import';
+import { segmentProblems } from '../domain/content/segment-definitions';
+import { defineSequence, send, type SequenceDefinition } from '../workflows/sequences/dsl';
+import { segments } from '../content/segments';
 import { defineSegment, type SegmentDefinition } from '../workflows/segments/define';
 import { createTestDb, type TestDb } from './helpers/db';
 import { createTimeSkippingEnv } from './helpers/temporal';
@@ -115,7 +115,7 @@ describe('segment counts on the database', () => {
 
   test('npm run segments -- count <id> on the real database', async () => {
     const out = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const p = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/segments.ts'), 'count', 'webinar-campaign-warm'], { env: { ...process.env, DATABASE_URL: t.url } });
+      const p = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'cli/segments.ts'), 'count', 'webinar-campaign-warm'], { env: { ...process.env, DATABASE_URL: t.url } });
       let stdout = '';
       let stderr = '';
       p.stdout.on('data', (d: Buffer) => (stdout += d));

@@ -24,7 +24,7 @@ afterAll(async () => {
 const cli = (...args: string[]) =>
   new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
     // Async: the SMTP server runs in this process and must answer while the CLI waits.
-    const p = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/sequences.ts'), ...args], {
+    const p = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'cli/sequences.ts'), ...args], {
       env: { ...process.env, DATABASE_URL: t.url, SMTP_HOST: '127.0.0.1', SMTP_PORT: String(smtp.port), DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'test-send-')), MAIL_FROM: 'Leadflow <hello@leadflow.test>' },
     });
     let stdout = '';
@@ -35,7 +35,7 @@ const cli = (...args: string[]) =>
   });
 
 test('sends one marked test mail in the asked locale for the sample lead, outside the ledger', async () => {
-  const r = await cli('test-send', 'warm-case-study', '--to', 'me@marketing.test', '--locale', 'pl', '--lead', path.join(root, 'scripts/examples/lead.json'));
+  const r = await cli('test-send', 'warm-case-study', '--to', 'me@marketing.test', '--locale', 'pl', '--lead', path.join(root, 'content/examples/lead.json'));
   expect([r.status, r.stderr]).toEqual([0, '']);
   expect(r.stdout).toMatch(/^sent warm-case-study\/pl to me@marketing\.test via 127\.0\.0\.1:\d+: "\[TEST\] /m);
   const [raw] = await smtp.waitFor(1);

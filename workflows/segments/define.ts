@@ -1,7 +1,7 @@
-// Segments written as data, next to the sequences: who a sequence takes in and who an offer reaches,
+// Segments written as data, next to the sequences (content/segments): who a sequence takes in and who an offer reaches,
 // by any lead field, channel, campaign, UTM, score, temperature, last activity, country, locale and
-// the team's custom fields (./custom-fields.ts). Published as immutable versions (activities/content)
-// and evaluated against the database by activities (activities/segments.ts: a parameterised query),
+// the team's custom fields (content/custom-fields.ts). Published as immutable versions (activities/content)
+// and evaluated against the database by activities (domain/segments/query.ts: a parameterised query),
 // never in workflow code: a lead's personal data stays out of workflow inputs and state.
 import type { Temperature } from '../types';
 
