@@ -82,18 +82,7 @@ function neverEnds(g: Graph, at: (n: Node) => string): string[] {
   }
   const stuck = [...g.reachable].filter((n) => !canEnd.has(n));
   // Every stuck path ends in a loop: name the steps of those loops, where the lead goes round.
-  const loops = stuck.filter((n) => {
-    const seen = new Set<Node>();
-    const todo = [...g.next.get(n)!];
-    while (todo.length) {
-      const m = todo.pop()!;
-      if (m === n) return true;
-      if (m === END || seen.has(m)) continue;
-      seen.add(m);
-      todo.push(...g.next.get(m)!);
-    }
-    return false;
-  });
+  const loops = stuck.filter((n) => leadsTo(g, n, n));
   if (!loops.length) return [];
   return [
     `${at(loops[0])}: a path that never ends: steps ${loops.join(', ')} loop and no path from them reaches the end of the sequence ` +
