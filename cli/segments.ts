@@ -62,7 +62,9 @@ if (require.main === module) {
         console.error(`${(e as Error).message}\n\n${USAGE}`);
         process.exit(2);
       }
-      console.error(e);
+      // No database to ask: say where it looked, not a stack trace.
+      if ((e as { code?: string }).code === 'P1001') console.error(`cannot reach the database (${new URL(loadConfig().DATABASE_URL).host}): start the stack with npm start, or set DATABASE_URL`);
+      else console.error(e);
       process.exit(3);
     },
   );
