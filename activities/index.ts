@@ -14,6 +14,7 @@ import { createLeadStoreActivities } from './leads/lead-store';
 import { createOfferAudienceActivities } from './offers/audience';
 import { createRoutingActivities } from './sales/routing';
 import { createTaskActivities } from './sales/tasks';
+import { isSegmentMember } from '../domain/segments/query';
 
 export interface ActivityDeps {
   db: Db;
@@ -30,11 +31,11 @@ export function createActivities(deps: ActivityDeps): LeadActivities & OfferCamp
     ...createCalendarActivities(),
     ...createClientActivities({ db: deps.db }),
     ...createTaskActivities({ db: deps.db }),
-    ...createOfferAudienceActivities({ db: deps.db }),
+    ...createOfferAudienceActivities({ db: deps.db, content }),
     ...createErasureActivities({ db: deps.db }),
     // Marketing content: its published versions, read through the database. What this process
     // ships is published (idempotently) before the first read.
-    ...createContentActivities(content, () => publishShipped(content)),
+    ...createContentActivities(content, () => publishShipped(content), (segment, leadId) => isSegmentMember(deps.db, segment, leadId)),
     routeLead: routing.routeLead,
     closeAssignment: routing.closeAssignment,
     sendEmail: email.sendEmail,

@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import path from 'path';
 import { escape } from 'html-escaper';
 import { z } from 'zod';
-import { nextCalendarTime, nextHoliday } from '../activities/calendar';
+import { businessTime, nextCalendarTime, nextHoliday } from '../activities/calendar';
 import { createContentActivities } from '../activities/content';
 import { chooseSequence, contentHash } from '../domain/content/catalogue';
 import { memoryContentStore } from '../domain/content/memory-store';
@@ -34,6 +34,7 @@ import { FINAL_STAGES, LEAD_EVENT_TYPES, STAGES, type LeadProfile, type Stage } 
 import { frequencyCap, loadConfig, quietHours } from '../runtime/config';
 import { InputError } from './json-input';
 import { emailTaskQueue } from '../workflows/task-queues';
+import { previewPage } from './sequence-preview-page';
 
 const DAY = 86_400_000;
 /** Past each wake-up: the test server only moves its clock on once the work due then is done. */
@@ -141,7 +142,7 @@ export interface PreviewMail {
 }
 
 export interface PreviewResult {
-  sequence: { id: string; version: number; name: string };
+  sequence: { id: string; version: number; name: string; definition: SequenceDefinition };
   lead: { id: string; email: string; timezone: string; locale: string };
   start: number;
   end: number;
@@ -152,6 +153,8 @@ export interface PreviewResult {
   finalStage: Stage;
   /** Set when, with this profile, the engine would pick another sequence first. */
   entryNote: string | null;
+  /** The lead's score (rounded) each time it changed, for the chart. */
+  scores: { at: number; score: number }[];
 }
 
 export interface PreviewOptions {
@@ -264,8 +267,8 @@ export async function previewSequence(opts: PreviewOptions): Promise<PreviewResu
       sendBackUrl: `${config.PUBLIC_BASE_URL}/handoff/preview-send-back`,
       leadId,
       locale: req.locale ?? profile.locale,
-    });
-    const subject = req.subject ?? mail.subject;
+    }, req.subject);
+    const subject = mail.subject;
     const entry: PreviewMail = { n, at: at.getTime(), template: req.template, subject, locale: mail.locale, to: req.to ?? profile.email, ...(req.sequence ? { sequence: req.sequence } : {}) };
     if (opts.outDir) {
       const base = `${String(n).padStart(2, '0')}-${req.template}`;
@@ -298,7 +301,8 @@ export async function previewSequence(opts: PreviewOptions): Promise<PreviewResu
       await activities.recordLeadEvents(leadId, events);
     },
     sendEmail,
-    nextCalendarTime: async (rule, tz, after) => nextCalendarTime(rule, tz, after),
+    nextCalendarTime: async (rule, tz, after, country) => nextCalendarTime(rule, tz, after, country),
+    businessTime: async (after, plusMs, tz, country) => businessTime(after, plusMs, tz, country),
     nextHoliday: async (country, locale, tz, after) => nextHoliday(country, locale, tz, after),
     // Sales is outside the preview: one stand-in manager takes every hand-off (and accepts it below).
     async routeLead(req) {
@@ -319,6 +323,7 @@ export async function previewSequence(opts: PreviewOptions): Promise<PreviewResu
   const email = await Worker.create({ connection: env.nativeConnection, taskQueue: emailTaskQueue(taskQueue), activities: { sendEmail } });
 
   const timeline: TimelineEntry[] = [];
+  const scores: PreviewResult['scores'] = [];
   let start = 0;
   let left: PreviewResult['left'] = null;
   let finalStage: Stage = stage;
@@ -372,7 +377,9 @@ export async function previewSequence(opts: PreviewOptions): Promise<PreviewResu
       for (let round = 0; ; round++) {
         if (round > 20_000) throw new Error('preview: the lead never settles (more than 20000 wake-ups)');
         view = await settled(handle, env, () => records.length > 0 && [...delivered].every((k) => seenKeys.has(k)) && records.filter((r) => r.type === 'profile_updated').length >= profileUpdates);
-        handled = collect(records, handled, def, mails, timeline, (r) => {
+        const score = Math.round(view.score.total);
+        if (scores[scores.length - 1]?.score !== score) scores.push({ at: Number(await env.currentTimeMs()), score });
+        handled = collect(records, handled, def, mails, timeline, zone, (r) => {
           if (r.type === 'sequence_left' && (r.payload as { sequence?: string })?.sequence === def.id && !left) left = { at: Date.parse(r.occurredAt), reason: r.reason ?? '' };
         });
         // Sales is simulated: the stand-in manager accepts a hand-off at once.
@@ -421,7 +428,7 @@ export async function previewSequence(opts: PreviewOptions): Promise<PreviewResu
   const temperature = computeScore(profile, emptyBehaviour(start), start, scoringRules).temperature;
   const chosen = await chooseSequence(content, { stage, temperature, source: profile.source, done: [], doneThisStage: [] });
   const result: PreviewResult = {
-    sequence: { id: def.id, version: def.version, name: def.name },
+    sequence: { id: def.id, version: def.version, name: def.name, definition: def },
     lead: { id: leadId, email: profile.email, timezone: zone, locale: profile.locale },
     start,
     end: start + script.days * DAY,
@@ -429,13 +436,14 @@ export async function previewSequence(opts: PreviewOptions): Promise<PreviewResu
     mails,
     left,
     finalStage,
+    scores,
     entryNote: !def.entry.stages.includes(stage)
       ? `stage ${stage} is not an entry stage of ${def.id} (${def.entry.stages.join(', ')}); the preview puts the lead in anyway`
       : chosen?.id !== def.id
         ? `a ${temperature} lead in stage ${stage} would enter ${chosen?.id ?? 'no sequence'}, not ${def.id}; the preview puts it into ${def.id} directly`
         : null,
   };
-  if (opts.outDir) writeFileSync(path.join(opts.outDir, 'index.html'), indexHtml(result));
+  if (opts.outDir) writeFileSync(path.join(opts.outDir, 'index.html'), previewPage(result));
   return result;
 }
 
@@ -485,7 +493,7 @@ function mailEntry(m: PreviewMail, at: number): TimelineEntry {
 }
 
 /** Turns the workflow's LeadEvent records into timeline entries; returns how many are handled. */
-function collect(records: LeadEventRecord[], from: number, def: SequenceDefinition, mails: PreviewMail[], out: TimelineEntry[], seen: (r: LeadEventRecord) => void): number {
+function collect(records: LeadEventRecord[], from: number, def: SequenceDefinition, mails: PreviewMail[], out: TimelineEntry[], zone: string, seen: (r: LeadEventRecord) => void): number {
   for (const r of records.slice(from)) {
     seen(r);
     const at = Date.parse(r.occurredAt);
@@ -499,7 +507,7 @@ function collect(records: LeadEventRecord[], from: number, def: SequenceDefiniti
         out.push({ at, kind: 'enter', text: `enters ${seqId} v${p.version}`, ...own });
         break;
       case 'sequence_send':
-        if (p.status === 'deferred') out.push({ at, kind: 'deferred', text: `mail ${p.template} held back (${p.reason}) until ${p.until}`, ...own, detail: p });
+        if (p.status === 'deferred') out.push({ at, kind: 'deferred', text: `mail ${p.template} held back (${String(p.reason).replace(/_/g, ' ')}) until ${local(Date.parse(String(p.until)), zone)}`, ...own, detail: p });
         else if (p.status === 'sent' || p.status === 'already_sent') {
           const n = Number(/preview-(\d+)@/.exec(String(p.messageId))?.[1]);
           const m = mails[n - 1];
@@ -516,14 +524,17 @@ function collect(records: LeadEventRecord[], from: number, def: SequenceDefiniti
       case 'sequence_waitFor':
         out.push({ at, kind: 'waitFor', text: p.outcome === 'event' ? `the awaited ${s?.kind === 'waitFor' ? s.events.join('/') : 'event'} came: onEvent branch` : `no ${s?.kind === 'waitFor' ? s.events.join('/') : 'event'} in time: onTimeout branch`, ...own, detail: { outcome: p.outcome } });
         break;
+      case 'sequence_held':
+        out.push({ at, kind: 'deferred', text: `mail ${p.template} held back (${p.reason}) until ${local(Date.parse(String(p.until)), zone)}`, ...own, detail: p });
+        break;
       case 'sequence_left':
         out.push({ at, kind: 'leave', text: `leaves ${seqId}: ${r.reason}`, ...own, detail: { reason: r.reason } });
         break;
       case 'stage_changed':
-        out.push({ at, kind: 'stage', text: `stage ${r.stageFrom} -> ${r.stageTo}: ${r.reason}` });
+        out.push({ at, kind: 'stage', text: `stage ${r.stageFrom} -> ${r.stageTo}: ${roundScores(r.reason ?? '')}` });
         break;
       case 'temperature_changed':
-        out.push({ at, kind: 'temperature', text: `temperature ${r.reason}` });
+        out.push({ at, kind: 'temperature', text: `temperature ${roundScores(r.reason ?? '')}` });
         break;
       case 'sales_notified':
       case 'assigned':
@@ -543,7 +554,7 @@ function collect(records: LeadEventRecord[], from: number, def: SequenceDefiniti
           // Points of a scripted event go on its own line; others (e.g. addScore) get one.
           const i = /:e:script-(\d+)$/.exec(r.dedupKey)?.[1];
           const own = i === undefined ? undefined : out.find((e) => e.detail?.script === Number(i));
-          const pts = `${p.points > 0 ? '+' : ''}${p.points} points`;
+          const pts = `${p.points > 0 ? '+' : ''}${Math.round(p.points)} points`;
           if (own) own.text += ` (${pts})`;
           else out.push({ at, kind: 'score', text: `${r.type} ${pts}` });
         }
@@ -552,15 +563,33 @@ function collect(records: LeadEventRecord[], from: number, def: SequenceDefiniti
   return records.length;
 }
 
-const local = (ms: number, zone: string): string => DateTime.fromMillis(ms, { zone }).toFormat('ccc d LLL yyyy HH:mm');
+export const local = (ms: number, zone: string): string => DateTime.fromMillis(ms, { zone }).toFormat('ccc d LLL yyyy HH:mm');
+/** Scores in reasons ("at score 38.44") as a person reads them: whole points. */
+const roundScores = (text: string): string => text.replace(/\b\d+\.\d+\b/g, (n) => String(Math.round(Number(n))));
+
+const ARM_WORDS: Record<string, string> = { then: 'if yes', else: 'if no', onEvent: 'on the event', onTimeout: 'on timeout' };
+
+/** "3.v:B.0" -> "step 4, variant B, step 1": a position as a person counts it (a label, when the step has one). */
+export function positionWords(def: SequenceDefinition, key: string): string {
+  const parts = key.split('.');
+  const words: string[] = [];
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i];
+    if (/^\d+$/.test(p)) {
+      const st = stepOf(def, parts.slice(0, i + 1).join('.'));
+      words.push(`step ${Number(p) + 1}${st?.label ? ` "${st.label}"` : ''}`);
+    } else words.push(p.startsWith('v:') ? `variant ${p.slice(2)}` : (ARM_WORDS[p] ?? p));
+  }
+  return words.join(', ');
+}
 const WEEKDAYS = ['', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
 
 function describeWait(step: Step): string {
   switch (step.kind) {
     case 'wait':
-      return `wait ${step.duration}`;
+      return `wait ${step.duration}${step.businessDays ? ' (business days)' : ''}`;
     case 'waitUntil':
-      return `waitUntil ${step.rule.weekdays?.length ? `next ${step.rule.weekdays.map((d) => WEEKDAYS[d]).join('/')} ` : ''}${step.rule.time}`;
+      return `waitUntil ${step.rule.weekdays?.length ? `next ${step.rule.weekdays.map((d) => WEEKDAYS[d]).join('/')} ` : ''}${step.rule.time}${step.rule.businessDays ? ' on a business day' : ''}`;
     case 'waitFor':
       return `waitFor ${step.events.join('/')}${step.urlPrefix ? ` ${step.urlPrefix}` : ''} (timeout ${step.timeout})`;
     case 'send':
@@ -578,7 +607,7 @@ function span(ms: number): string {
 }
 
 /** Calendar day in the lead's timezone, counted from the start day (0). */
-const dayOf = (ms: number, start: number, zone: string): number =>
+export const dayOf = (ms: number, start: number, zone: string): number =>
   Math.round(DateTime.fromMillis(ms, { zone }).startOf('day').diff(DateTime.fromMillis(start, { zone }).startOf('day'), 'days').days);
 
 /** The timeline as text, dates in the lead's timezone. */
@@ -592,8 +621,8 @@ export function formatPreview(r: PreviewResult): string {
   ];
   for (const e of r.timeline) {
     const day = dayOf(e.at, r.start, zone);
-    const where = e.sequence ? `${e.sequence === r.sequence.id ? '' : `${e.sequence} `}${e.step !== undefined ? `@${e.step}` : ''}`.trim() : '';
-    lines.push(`day ${String(day).padStart(3)}  ${local(e.at, zone).padEnd(22)} ${e.kind.padEnd(11)} ${e.text}${where ? `  [${where}]` : ''}`);
+    const where = whereWords(e, r);
+    lines.push(`day ${String(day).padStart(3)}  ${local(e.at, zone).padEnd(22)} ${e.kind.padEnd(11)} ${e.text}${where ? `  (${where})` : ''}`);
   }
   lines.push('');
   lines.push(
@@ -605,16 +634,9 @@ export function formatPreview(r: PreviewResult): string {
   return lines.join('\n');
 }
 
-function indexHtml(r: PreviewResult): string {
-  const rows = r.mails
-    .map((m) => `<tr><td>${m.n}</td><td>${escape(local(m.at, r.lead.timezone))}</td><td>${escape(m.template)}</td><td>${m.file ? `<a href="${escape(m.file)}">${escape(m.subject)}</a>` : escape(m.subject)}</td><td>${escape(m.to)}</td></tr>`)
-    .join('\n');
-  return `<!doctype html><html><head><meta charset="utf-8"><title>Preview ${escape(r.sequence.id)}</title>
-<style>body{font-family:sans-serif;margin:2em}td,th{padding:4px 10px;text-align:left;border-bottom:1px solid #ddd}</style></head><body>
-<h1>${escape(r.sequence.name)} (${escape(r.sequence.id)} v${r.sequence.version})</h1>
-<p>Lead ${escape(r.lead.email)}; times in ${escape(r.lead.timezone)}.${r.left ? ` Left on ${escape(local(r.left.at, r.lead.timezone))}: ${escape(r.left.reason)}.` : ''}</p>
-<table><tr><th>#</th><th>when</th><th>template</th><th>subject</th><th>to</th></tr>
-${rows}
-</table></body></html>
-`;
+/** Where an entry happened, in words: "step 4, variant B" (another sequence's positions by name only). */
+export function whereWords(e: TimelineEntry, r: PreviewResult): string {
+  if (!e.sequence) return '';
+  if (e.sequence !== r.sequence.id) return e.sequence;
+  return e.step !== undefined ? positionWords(r.sequence.definition, e.step) : '';
 }

@@ -4,18 +4,24 @@
 //   preview <id> --lead <lead.json> [--script <script.json>] [--out <dir>] [--version <n>]
 //                                          the timeline the engine would produce, mails rendered into <dir>
 //   publish <file>                         publishes a sequence (every version in the file), a scoring
-//                                          ruleset or an offer campaign as immutable content; running
+//                                          ruleset, an offer campaign or a segment as immutable content; running
 //                                          workers give it to new leads within a second, no restart
 //   published                              every published content version (kind, id, version, hash)
+//   test-send <template> --to <address> [--locale pl] [--lead <lead.json>] [--var name=value ...]
+//                                          one mail through the configured SMTP, marked "[TEST]" in the
+//                                          subject and X-Leadflow-Test: 1; no ledger row, no statistics
 // Exit codes: 0 fine, 1 lint findings, 2 bad usage or input.
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { parseArgs } from 'util';
 import path from 'path';
 import { lintTemplates } from '../domain/mail/lint';
-import { listPublished, PublishError, publishOffer, publishRules, publishSequence, type Published } from '../domain/content/catalogue';
+import { listPublished, PublishError, publishOffer, publishRules, publishSegment, publishSequence, type Published } from '../domain/content/catalogue';
 import { prismaContentStore } from '../domain/content/prisma-store';
 import { createPrisma } from '../domain/db';
-import { loadConfig } from '../runtime/config';
+import { emailConfig, loadConfig } from '../runtime/config';
+import { segmentProblems } from '../domain/content/segment-definitions';
+import { segments } from '../content/segments';
+import type { SegmentDefinition } from '../workflows/segments/define';
 import { lintOfferCampaigns } from '../worker/schedules';
 import type { ScoringRules } from '../workflows/qualification/scoring';
 import type { SequenceModule } from '../workflows/sequences/dsl';
@@ -27,6 +33,7 @@ import { formatPreview, previewLeadSchema, previewScriptSchema, previewSequence,
 import { createTimeSkippingEnv } from '../dev/time-skipping';
 import { walk } from '../workflows/sequences/interpreter';
 import { findShippedSequence as findSequence, sequenceModules } from '../content/sequences';
+import { testSend, TestSendError } from './test-send';
 
 const USAGE = `usage:
   npm run sequences -- list
@@ -34,6 +41,7 @@ const USAGE = `usage:
   npm run sequences -- preview <sequence-id> --lead <lead.json> [--script <script.json>] [--out <dir>] [--version <n>]
   npm run sequences -- publish <file.ts|file.json>
   npm run sequences -- published
+  npm run sequences -- test-send <template> --to <address> [--locale pl] [--lead <lead.json>] [--var name=value ...]
 example:
   npm run sequences -- preview cold-education --lead content/examples/lead.json --script content/examples/cold-six-months.json --out preview`;
 
@@ -49,7 +57,7 @@ function list(): number {
 }
 
 async function lint(): Promise<number> {
-  const problems = definitionProblems();
+  const problems = [...definitionProblems(), ...segmentProblems(segments)];
   // The templates the sequences send, compiled in every locale (placeholders, unsubscribe link).
   const used = new Set<string>();
   for (const m of sequenceModules) for (const d of [m.current, ...(m.previous ?? [])]) for (const { step } of walk(d.steps)) if (step.kind === 'send') used.add(step.template);
@@ -60,7 +68,7 @@ async function lint(): Promise<number> {
     return 1;
   }
   const versions = sequenceModules.reduce((n, m) => n + 1 + (m.previous?.length ?? 0), 0);
-  console.log(`OK: ${sequenceModules.length} sequences (${versions} versions), ${used.size} templates they send, scoring rules.`);
+  console.log(`OK: ${sequenceModules.length} sequences (${versions} versions), ${used.size} templates they send, scoring rules, ${segments.length} segments.`);
   return 0;
 }
 
@@ -101,7 +109,7 @@ async function preview(args: string[]): Promise<number> {
   return 0;
 }
 
-type Content = { kind: 'sequence'; module: SequenceModule } | { kind: 'scoring'; rules: ScoringRules } | { kind: 'offer'; campaign: OfferCampaign };
+type Content = { kind: 'sequence'; module: SequenceModule } | { kind: 'scoring'; rules: ScoringRules } | { kind: 'offer'; campaign: OfferCampaign } | { kind: 'segment'; segment: SegmentDefinition };
 
 /** What a content file holds: its default export or its one named export, by shape. */
 export function contentOf(file: string): Content {
@@ -117,8 +125,9 @@ export function contentOf(file: string): Content {
     else if ('steps' in o && 'entry' in o) found.push({ kind: 'sequence', module: { current: o as unknown as SequenceModule['current'] } });
     else if ('mqlThreshold' in o) found.push({ kind: 'scoring', rules: o as unknown as ScoringRules });
     else if ('offer' in o && 'schedule' in o) found.push({ kind: 'offer', campaign: o as unknown as OfferCampaign });
+    else if ('where' in o && 'version' in o) found.push({ kind: 'segment', segment: o as unknown as SegmentDefinition });
   }
-  if (found.length !== 1) throw new UsageError(`${file}: export one sequence (a SequenceModule or definition), scoring ruleset or offer campaign; found ${found.length}`);
+  if (found.length !== 1) throw new UsageError(`${file}: export one sequence (a SequenceModule or definition), scoring ruleset, offer campaign or segment; found ${found.length}`);
   return found[0];
 }
 
@@ -127,7 +136,13 @@ async function publish(args: string[]): Promise<number> {
   if (!file || extra.length) throw new UsageError('publish takes one file');
   const content = contentOf(file);
   const problems =
-    content.kind === 'sequence' ? definitionProblems(undefined, [content.module]) : content.kind === 'scoring' ? definitionProblems(content.rules, []) : lintOfferCampaigns([content.campaign]);
+    content.kind === 'sequence'
+      ? definitionProblems(undefined, [content.module])
+      : content.kind === 'scoring'
+        ? definitionProblems(content.rules, [])
+        : content.kind === 'segment'
+          ? segmentProblems([content.segment])
+          : lintOfferCampaigns([content.campaign]);
   if (problems.length) {
     console.error(`not published, ${problems.length} problem(s):\n${problems.map((p) => `  ${p}`).join('\n')}`);
     return 1;
@@ -137,7 +152,14 @@ async function publish(args: string[]): Promise<number> {
     const store = prismaContentStore(db);
     let out: Published[];
     try {
-      out = content.kind === 'sequence' ? await publishSequence(store, content.module) : content.kind === 'scoring' ? [await publishRules(store, content.rules)] : [await publishOffer(store, content.campaign)];
+      out =
+        content.kind === 'sequence'
+          ? await publishSequence(store, content.module)
+          : content.kind === 'scoring'
+            ? [await publishRules(store, content.rules)]
+            : content.kind === 'segment'
+              ? [await publishSegment(store, content.segment)]
+              : [await publishOffer(store, content.campaign)];
     } catch (e) {
       if (!(e instanceof PublishError)) throw e;
       console.error(`not published: ${e.message}`);
@@ -160,6 +182,34 @@ async function published(): Promise<number> {
   }
 }
 
+async function testSendCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { to: { type: 'string' }, locale: { type: 'string' }, lead: { type: 'string' }, var: { type: 'string', multiple: true } },
+  });
+  const [template] = positionals;
+  if (!template || positionals.length > 1) throw new UsageError('test-send takes one template id');
+  if (!values.to) throw new UsageError('--to <address> is required');
+  const variables: Record<string, string> = {};
+  for (const v of values.var ?? []) {
+    const eq = v.indexOf('=');
+    if (eq < 1) throw new UsageError(`--var ${v}: write name=value`);
+    variables[v.slice(0, eq)] = v.slice(eq + 1);
+  }
+  const lead = values.lead ? readJsonInput(values.lead, previewLeadSchema) : undefined;
+  const config = loadConfig();
+  try {
+    const r = await testSend(emailConfig(config), { template, to: values.to, ...(values.locale ? { locale: values.locale } : {}), ...(lead ? { lead } : {}), variables });
+    console.log(`sent ${template}/${r.locale} to ${r.to} via ${config.SMTP_HOST}:${config.SMTP_PORT}: "${r.subject}" ${r.messageId}`);
+    return 0;
+  } catch (e) {
+    if (!(e instanceof TestSendError)) throw e;
+    console.error(`not sent: ${e.message}`);
+    return 2;
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
@@ -174,6 +224,8 @@ async function main(argv: string[]): Promise<number> {
         return await publish(rest);
       case 'published':
         return await published();
+      case 'test-send':
+        return await testSendCommand(rest);
       default:
         throw new UsageError(command ? `unknown command "${command}"` : 'no command');
     }

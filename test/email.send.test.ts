@@ -267,3 +267,14 @@ test('a manager notification goes to the resolved address, without the lead\'s u
   expect((await mail.sendEmail(req(id, `${id}:nobody`, { template: 'sales-escalation', kind: 'transactional', to: 'nobody', variables: card }))).status).toBe('suppressed');
   expect(sink.received).toHaveLength(1);
 });
+
+test("a step's subject override renders its placeholders like the template's own subject", async () => {
+  sink.clear();
+  const id = await lead();
+  const r = await mail.sendEmail(req(id, `${id}:subj`, { subject: 'Hi {{firstName|there}}, a guide for {{company|your team}}' }));
+  expect(r.status).toBe('sent');
+  const noCompany = await mail.sendEmail(req(id, `${id}:subj2`, { subject: 'A guide for {{company|your team}}', variables: { firstName: 'Ola', company: null } }));
+  expect(noCompany.status).toBe('sent');
+  expect(await subjects()).toEqual(['Hi Ola, a guide for Acme', 'A guide for your team']);
+  expect((await db.emailLog.findUnique({ where: { idempotencyKey: `${id}:subj` } }))?.subject).toBe('Hi Ola, a guide for Acme');
+});

@@ -2,8 +2,10 @@
 // error, and lint catches a template that uses an undeclared variable.
 import { z } from 'zod';
 import { lintTemplates } from '../domain/mail/lint';
-import { render, TemplateError } from '../domain/mail/render';
-import { LOCALES, TEMPLATES, TEMPLATE_IDS } from '../domain/mail/templates';
+import { compile, render, TemplateError } from '../domain/mail/render';
+import { readdirSync } from 'fs';
+import path from 'path';
+import { LOCALES, TEMPLATES, TEMPLATE_IDS, TEMPLATES_DIR, templateSpecOf, withoutHeader } from '../domain/mail/templates';
 
 const system = { companyName: 'Acme', companyAddress: '1 Main St', unsubscribeUrl: 'https://x.test/u/t', openUrl: 'https://x.test/o/t', ctaUrl: 'https://x.test/go', surveyUrl: 'https://x.test/s', locale: 'en' };
 const sample: Record<string, string | number> = {
@@ -69,4 +71,41 @@ test('lint reports an optional variable used without a fallback, and a required 
   expect(problems).toContain('holiday-greeting/pl: uses {{holiday}} without a fallback, but the variable is optional (write {{holiday|fallback}} or require it)');
   expect(problems).toContain('cold-ebook: requires variable "coupon", which no locale uses');
   expect(problems).toHaveLength(5);
+});
+
+test('lint refuses a locale without its own words, unless the template declares the English fallback', async () => {
+  // sales-escalation has English words only; without its declared fallback each other locale is a finding.
+  const { fallback: _declared, ...undeclared } = TEMPLATES['sales-escalation'];
+  const problems = await lintTemplates({ 'sales-escalation': undeclared });
+  expect(problems).toHaveLength(3);
+  expect(problems[0]).toMatch(/^sales-escalation\/pl: no pl text for "heading", "body", .*"subject": a pl lead would get English words; write them in locales\/pl\.json or declare the fallback to en in the template$/);
+  expect(await lintTemplates({ 'sales-escalation': TEMPLATES['sales-escalation'] })).toEqual([]);
+});
+
+describe('one place per template: the MJML header declares it', () => {
+  test('every message file is in the catalogue, read from its own header; the header never reaches a mail', async () => {
+    expect([...TEMPLATE_IDS].sort()).toEqual(readdirSync(path.join(TEMPLATES_DIR, 'messages')).map((f) => f.replace(/\.mjml$/, '')).sort());
+    expect(TEMPLATES['cold-ebook']).toMatchObject({ kind: 'marketing', ctaPath: '/resources/ebook' });
+    expect(TEMPLATES['offer'].consumed).toEqual(['offerPath']);
+    expect(TEMPLATES['manager-new-lead'].provided).toEqual(['acceptUrl', 'sendBackUrl']);
+    expect(TEMPLATES['warm-consultation'].variables.safeParse({ variant: 'C' }).success).toBe(false);
+    const c = await compile('cold-ebook', 'en');
+    expect(c.html).not.toMatch(/kind: marketing|cta: \//);
+  });
+
+  test('a new template is one MJML file with its header (plus its words)', () => {
+    const spec = templateSpecOf('templates/messages/trial-tips.mjml', '<!--\nkind: marketing\ncta: /tips\nvariables:\n  firstName: name\n  tip: text(80)\n  extra: text(20)?\n-->\n{{> article}}\n');
+    expect(spec).toMatchObject({ kind: 'marketing', ctaPath: '/tips' });
+    expect(spec.variables.safeParse({ tip: 'Use segments' }).success).toBe(true);
+    expect(spec.variables.safeParse({}).success).toBe(false);
+    expect(spec.variables.safeParse({ tip: 'x', extra: null }).success).toBe(true);
+    expect(withoutHeader('<!--\nkind: marketing\n-->\n{{> article}}\n')).toBe('{{> article}}\n');
+  });
+
+  test('a bad header names the file and the field', () => {
+    expect(() => templateSpecOf('templates/messages/x.mjml', '{{> article}}')).toThrow('templates/messages/x.mjml: no header comment');
+    expect(() => templateSpecOf('templates/messages/x.mjml', '<!--\nkind: marketting\n-->')).toThrow(/^templates\/messages\/x\.mjml: header: kind: /);
+    expect(() => templateSpecOf('templates/messages/x.mjml', '<!--\nkind: marketing\nvariables:\n  tip: txt(80)\n-->')).toThrow('templates/messages/x.mjml: header: variables.tip: unknown variable type "txt(80)"');
+    expect(() => templateSpecOf('templates/messages/x.mjml', '<!--\nkind: marketing\nctaa: /x\n-->')).toThrow(/header: \(header\): Unrecognized key: "ctaa"/);
+  });
 });

@@ -38,7 +38,7 @@ describe('cold-education', () => {
       start: '2032-03-01T21:00',
       actions: [at(20, '12:00', { do: 'email_opened', mail: 2 })],
     });
-    expect(kinds(r, 'deferred')[0]).toMatch(/cold-ebook held back \(quiet_hours\)/);
+    expect(kinds(r, 'deferred')[0]).toMatch(/cold-ebook held back \(quiet hours\) until Tue 2 Mar 2032 08:00/);
     expect(localTime(r, 'cold-ebook').toFormat('ccc d LLL HH:mm')).toBe('Tue 2 Mar 08:00');
     expect(kinds(r, 'waitFor')[0]).toMatch(/no email_clicked\/document_downloaded in time: onTimeout/);
     expect(localTime(r, 'cold-blog-digest').toFormat('ccc d LLL HH:mm')).toBe('Tue 9 Mar 08:00'); // 4 + 3 days

@@ -3,8 +3,9 @@
 import { definitionProblems, validateDefinitions } from '../domain/content/definitions';
 import { lintSequence } from '../domain/content/sequence-lint';
 import { scoringRules } from '../content/scoring-rules';
-import { branch, defineSequence, end, goto, label, send, split, wait, waitFor, type SequenceDefinition, type Step } from '../workflows/sequences/dsl';
+import { branch, defineSequence, end, goal, goto, label, send, setStage, split, subjectFor, wait, waitFor, type SequenceDefinition, type Step } from '../workflows/sequences/dsl';
 import { sequenceModules } from '../content/sequences';
+import type { Stage } from '../workflows/types';
 
 const seq = (steps: Step[]): SequenceDefinition =>
   defineSequence({ id: 'lint-me', version: 1, name: 'Lint me', description: '', entry: { stages: ['nurturing'], reentry: false, priority: 1 }, goals: [], steps });
@@ -91,4 +92,44 @@ test('old versions kept in `previous` are linted too', () => {
   const old = { ...seq([send('farewel')]), version: 0 };
   expect(definitionProblems(scoringRules, [{ current, previous: [{ ...old, version: 1 }] }])).toContain('sequence lint-me: two definitions share a version number');
   expect(definitionProblems(scoringRules, [{ current: { ...current, version: 2 }, previous: [{ ...old, version: 1 }] }])).toEqual(['sequence lint-me@v1 step 0: unknown template "farewel"']);
+});
+
+test('a branch that never runs: after a stage change that ends the sequence and a wait', () => {
+  const bad = seq([send('cold-ebook'), setStage('sql', 'asked for a demo'), wait('2 days'), branch({ did: 'email_opened' }, [send('warm-case-study')], [send('warm-comparison')])]);
+  expect(problems(bad)).toEqual([
+    'sequence lint-me@v1 step 3: never runs: the stage change to sql at step 1 ends the sequence, and the lead leaves at the wait at step 2 before it',
+  ]);
+  // A stage the sequence enters on does not end it; nor does a stage change after the last wait.
+  expect(problems(seq([send('cold-ebook'), setStage('nurturing', 'stays'), wait('2 days'), send('warm-case-study')]))).toEqual([]);
+  expect(problems(seq([send('cold-ebook'), wait('2 days'), send('warm-case-study'), setStage('sql', 'done')]))).toEqual([]);
+  // A stage goal ends the sequence as well.
+  const goalBad = { ...seq([setStage('mql', 'x'), wait('1 day'), send('warm-case-study')]), entry: { stages: ['nurturing', 'mql'] as Stage[], reentry: false, priority: 1 }, goals: [goal.stage('mql')] };
+  expect(problems(goalBad)).toEqual(['sequence lint-me@v1 step 2: never runs: the stage change to mql at step 0 ends the sequence, and the lead leaves at the wait at step 1 before it']);
+});
+
+test('steps after an end() never run', () => {
+  expect(problems(seq([send('cold-ebook'), end('done'), wait('1 day'), send('warm-case-study')]))).toEqual([
+    'sequence lint-me@v1 step 2: never runs: no path leads to it (it follows an end() or a goto)',
+  ]);
+});
+
+test('subject overrides: placeholders checked like the template, locales must exist', () => {
+  const withSubject = (subject: Record<string, string>) => seq([send('cold-ebook', { subject })]);
+  expect(problems(withSubject({ en: 'Hi {{firstName|there}}, your ebook', '*': 'Your ebook' }))).toEqual([]);
+  expect(problems(withSubject({ en: 'Hi {{firstName}}, your ebook' }))).toEqual([
+    'sequence lint-me@v1 step 0: subject override "en" uses {{firstName}} without a fallback, but it may be empty (write {{firstName|fallback}})',
+  ]);
+  expect(problems(withSubject({ en: 'For {{company|you}} at {{compnay|}}' }))).toEqual(['sequence lint-me@v1 step 0: subject override "en" uses {{compnay}}, which cold-ebook does not take']);
+  expect(problems(withSubject({ 'de-DE': 'Ihr E-Book' }))).toEqual([
+    'sequence lint-me@v1 step 0: subject override "de-DE" is not a locale we write (en, pl, ru, el, a tag of one like en-US, or *)',
+  ]);
+});
+
+test('subject override lookup falls back by language: en-US -> en -> *', () => {
+  const subject = { en: 'English', pl: 'Polski', '*': 'Any' };
+  expect(subjectFor(subject, 'en-US')).toBe('English');
+  expect(subjectFor(subject, 'PL')).toBe('Polski');
+  expect(subjectFor(subject, 'el')).toBe('Any');
+  expect(subjectFor({ 'en-GB': 'Colour', en: 'Color' }, 'en-GB')).toBe('Colour');
+  expect(subjectFor({ en: 'x' }, 'ru')).toBeUndefined();
 });

@@ -18,7 +18,7 @@ const campaignSchema = z.object({
   schedule: z
     .object({ cron: z.array(z.string().min(9)).optional(), every: z.array(duration).optional() })
     .refine((s) => (s.cron?.length ?? 0) + (s.every?.length ?? 0) > 0, { message: 'needs a cron expression or an interval' }),
-  audience: z.object({ countries: z.array(z.string().length(2)).optional(), locales: z.array(z.string().min(2).max(10)).optional() }),
+  audience: z.object({ countries: z.array(z.string().length(2)).optional(), locales: z.array(z.string().min(2).max(10)).optional(), segment: z.string().min(1).optional() }),
   offer: z.object({
     path: offerVariables.offerPath,
     content: z

@@ -61,6 +61,8 @@ export interface CalendarRule {
   time: string;
   /** Skip at least this many days from `after` before looking (e.g. "next Tuesday", not today). */
   minDaysAhead?: number;
+  /** Only business days: no weekends, no public holidays of the lead's country (its local dates). */
+  businessDays?: boolean;
 }
 
 export interface RouteLeadRequest {
@@ -139,6 +141,8 @@ export interface PinnedSequence {
 
 /** What sequence choice looks at: the lead's situation, never its personal data. */
 export interface ChooseSequenceRequest {
+  /** For segment entry rules: membership is asked of the database by the activity, by lead id. */
+  leadId?: string;
   stage: Stage;
   temperature: Temperature;
   source: string;
@@ -162,7 +166,10 @@ export interface LeadActivities {
    */
   persistLead(leadId: string, events: LeadEventRecord[], snapshot: LeadSnapshot | null): Promise<void>;
   sendEmail(req: SendEmailRequest): Promise<SendEmailResult>;
-  nextCalendarTime(rule: CalendarRule, timezone: string, after: string): Promise<string>;
+  /** `country` (the lead's, ISO 3166) only for a rule with businessDays. */
+  nextCalendarTime(rule: CalendarRule, timezone: string, after: string, country?: string | null): Promise<string>;
+  /** `after` + `plusMs` counted in business days of the lead's zone and country (activities/calendar.ts). */
+  businessTime(after: string, plusMs: number, timezone: string, country: string | null): Promise<string>;
   routeLead(req: RouteLeadRequest): Promise<RouteLeadResult>;
   closeAssignment(assignmentId: string, status: 'accepted' | 'declined' | 'missed' | 'released' | 'won' | 'lost' | 'nurture'): Promise<void>;
   createClient(leadId: string, deal: ClientDeal): Promise<{ clientId: string }>;
@@ -182,6 +189,8 @@ import type { OfferCampaign } from './offers/define';
 export interface OfferAudience {
   countries?: string[];
   locales?: string[];
+  /** A published segment (content/segments): its newest version, evaluated in the database. */
+  segment?: string;
 }
 export interface OfferAudiencePage {
   leadIds: string[];

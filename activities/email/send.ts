@@ -132,7 +132,7 @@ export function messageIdFor(key: string, from: string): string {
 }
 
 /** A 1x1 transparent GIF inline: internal mails keep the layout's pixel without tracking anyone. */
-const BLANK_PIXEL = 'data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7';
+export const BLANK_PIXEL = 'data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7';
 const DAY_MS = 86_400_000;
 
 function invalid(what: string, issues: z.core.$ZodIssue[], type: string): ApplicationFailure {
@@ -230,13 +230,13 @@ export function createEmailActivities(deps: EmailDeps): EmailActivities {
         ctaUrl,
         ...(uses.has('surveyUrl') ? { surveyUrl: links.survey(ctx.id) } : {}),
         locale,
-      });
+      }, req.subject);
     } catch (e) {
       // The same request would fail the same way on every retry: no retry storm, nothing claimed.
       if (e instanceof TemplateError) throw ApplicationFailure.nonRetryable(`sendEmail ${req.template}: ${e.message}`, 'InvalidTemplateVariables');
       throw e;
     }
-    const subject = req.subject ?? mail.subject;
+    const subject = mail.subject;
     const tracked = kind === 'marketing' && toLead ? trackClicks(mail, (url) => links.click(key, ctx.id, url), [unsubscribeUrl]) : mail;
     const messageId = messageIdFor(key, config.from);
 

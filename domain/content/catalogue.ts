@@ -7,8 +7,9 @@ import type { ChooseSequenceRequest, PinnedRules, PinnedSequence, SequenceMigrat
 import type { OfferCampaign } from '../../workflows/offers/define';
 import type { ScoringRules } from '../../workflows/qualification/scoring';
 import type { SequenceDefinition, SequenceModule } from '../../workflows/sequences/dsl';
+import type { SegmentDefinition } from '../../workflows/segments/define';
 
-export const CONTENT_KINDS = ['sequence', 'scoring', 'offer', 'template'] as const;
+export const CONTENT_KINDS = ['sequence', 'scoring', 'offer', 'template', 'segment'] as const;
 export type ContentKind = (typeof CONTENT_KINDS)[number];
 
 export interface ContentRecord {
@@ -86,6 +87,18 @@ export async function publishSequence(store: ContentStore, m: SequenceModule): P
   return out;
 }
 
+/** A segment version, declared by its author like a sequence's: a running lead keeps what it was given. */
+export const publishSegment = (store: ContentStore, s: SegmentDefinition): Promise<Published> => publishDeclared(store, 'segment', s.id, s.version, s);
+
+/** The newest published version of a segment; null when none is. */
+export async function currentSegment(store: ContentStore, id: string): Promise<SegmentDefinition | null> {
+  const r = latest((await store.list('segment')).filter((x) => x.contentId === id))[0];
+  return r ? (r.body as SegmentDefinition) : null;
+}
+
+/** Is the lead in the segment now? Asked of the database (domain/segments/query.ts). */
+export type SegmentMember = (segment: SegmentDefinition, leadId: string) => Promise<boolean>;
+
 export const RULESET_ID = 'default';
 export const publishRules = (store: ContentStore, rules: ScoringRules): Promise<Published> => publishNumbered(store, 'scoring', RULESET_ID, rules);
 export const publishOffer = (store: ContentStore, c: OfferCampaign): Promise<Published> => publishNumbered(store, 'offer', c.id, c);
@@ -107,16 +120,22 @@ export async function currentRules(store: ContentStore): Promise<PinnedRules> {
 }
 
 /** The current version of the highest-priority sequence the lead's situation matches. */
-export async function chooseSequence(store: ContentStore, lead: ChooseSequenceRequest): Promise<PinnedSequence | null> {
-  const chosen = latest(await store.list('sequence'))
+export async function chooseSequence(store: ContentStore, lead: ChooseSequenceRequest, member?: SegmentMember): Promise<PinnedSequence | null> {
+  const candidates = latest(await store.list('sequence'))
     .map((r) => ({ r, d: (r.body as SequenceBody).definition }))
     .filter(({ d }) => d.entry.stages.includes(lead.stage))
     .filter(({ d }) => !d.entry.temperatures || d.entry.temperatures.includes(lead.temperature))
     .filter(({ d }) => !d.entry.sources || d.entry.sources.includes(lead.source))
     // Re-entry needs a stage change in between, so a finished sequence never restarts in a loop.
     .filter(({ d }) => !lead.doneThisStage.includes(d.id) && (d.entry.reentry || !lead.done.includes(d.id)))
-    .sort((a, b) => b.d.entry.priority - a.d.entry.priority || a.d.id.localeCompare(b.d.id))[0];
-  return chosen ? pinned(chosen.r) : null;
+    .sort((a, b) => b.d.entry.priority - a.d.entry.priority || a.d.id.localeCompare(b.d.id));
+  // Segment rules last, in priority order: a database question only for the sequences that could win.
+  for (const c of candidates) {
+    if (!c.d.entry.segment) return pinned(c.r);
+    const segment = await currentSegment(store, c.d.entry.segment);
+    if (segment && lead.leadId && member && (await member(segment, lead.leadId))) return pinned(c.r);
+  }
+  return null;
 }
 
 /** The newest published version whose migration rules move `position` of `version` onward; else null. */

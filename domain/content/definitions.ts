@@ -9,6 +9,8 @@ import { pathKey, walk } from '../../workflows/sequences/interpreter';
 import { sequenceModules } from '../../content/sequences';
 import { LEAD_EVENT_TYPES, STAGES, TEMPERATURES } from '../../workflows/types';
 import { lintSequence } from './sequence-lint';
+import { segments } from '../../content/segments';
+import { segmentProblems } from './segment-definitions';
 
 export class DefinitionError extends Error {
   override name = 'DefinitionError';
@@ -58,9 +60,9 @@ const condition: z.ZodType = z.lazy(() =>
 
 const step: z.ZodType<Step> = z.lazy(() =>
   z.discriminatedUnion('kind', [
-    z.object({ kind: z.literal('send'), label: z.string().optional(), template: z.string().min(1), subject: z.record(z.string(), z.string().regex(/^[^\r\n]*$/, 'no line breaks in a subject')).optional(), locale: z.string().optional(), variables: z.record(z.string(), z.string()).optional() }),
-    z.object({ kind: z.literal('wait'), label: z.string().optional(), duration }),
-    z.object({ kind: z.literal('waitUntil'), label: z.string().optional(), rule: z.object({ weekdays: z.array(z.number().int().min(1).max(7)).optional(), time: hhmm, minDaysAhead: z.number().int().min(0).optional() }) }),
+    z.object({ kind: z.literal('send'), label: z.string().optional(), template: z.string().min(1), subject: z.record(z.string(), z.string().regex(/^[^\r\n]*$/, 'no line breaks in a subject')).optional(), locale: z.string().optional(), variables: z.record(z.string(), z.string()).optional(), businessDays: z.boolean().optional() }),
+    z.object({ kind: z.literal('wait'), label: z.string().optional(), duration, businessDays: z.boolean().optional() }),
+    z.object({ kind: z.literal('waitUntil'), label: z.string().optional(), rule: z.object({ weekdays: z.array(z.number().int().min(1).max(7)).optional(), time: hhmm, minDaysAhead: z.number().int().min(0).optional(), businessDays: z.boolean().optional() }) }),
     z.object({ kind: z.literal('waitFor'), label: z.string().optional(), events: z.array(eventType).min(1), urlPrefix: z.string().optional(), timeout: duration, onEvent: z.array(step), onTimeout: z.array(step) }),
     z.object({ kind: z.literal('branch'), label: z.string().optional(), when: condition, then: z.array(step), else: z.array(step) }),
     z.object({ kind: z.literal('split'), label: z.string().optional(), variants: z.array(z.object({ name: z.string().regex(/^\w+$/), percent: z.number().int().min(0).max(100), steps: z.array(step) })).min(2) }),
@@ -77,7 +79,7 @@ const sequenceSchema = z.object({
   version: z.number().int().positive(),
   name: z.string().min(1),
   description: z.string(),
-  entry: z.object({ stages: z.array(stage).min(1), temperatures: z.array(z.enum(TEMPERATURES)).optional(), sources: z.array(z.string()).optional(), reentry: z.boolean(), priority: z.number().int() }),
+  entry: z.object({ stages: z.array(stage).min(1), temperatures: z.array(z.enum(TEMPERATURES)).optional(), sources: z.array(z.string()).optional(), segment: z.string().min(1).optional(), reentry: z.boolean(), priority: z.number().int() }),
   goals: z.array(
     z.discriminatedUnion('kind', [
       z.object({ kind: z.literal('stage'), stages: z.array(stage).min(1), label: z.string() }),
@@ -151,6 +153,7 @@ export function definitionProblems(rules: ScoringRules = scoringRules, modules: 
 }
 
 export function validateDefinitions(rules?: ScoringRules, modules?: SequenceModule[]): void {
-  const problems = definitionProblems(rules, modules);
+  // The shipped segments are checked with the sequences that name them.
+  const problems = [...definitionProblems(rules, modules), ...segmentProblems(segments)];
   if (problems.length) throw new DefinitionError(`Invalid definitions (the worker will not start):\n${problems.map((p) => `  ${p}`).join('\n')}`);
 }

@@ -11,7 +11,9 @@ import { sequenceModules } from '../../content/sequences';
 import type { SequenceModule } from '../../workflows/sequences/dsl';
 import type { OfferCampaign } from '../../workflows/offers/define';
 import type { ScoringRules } from '../../workflows/qualification/scoring';
-import { publishOffer, publishRules, publishSequence, publishTemplate, type ContentStore, type Published } from './catalogue';
+import { publishOffer, publishRules, publishSegment, publishSequence, publishTemplate, type ContentStore, type Published } from './catalogue';
+import { segments } from '../../content/segments';
+import type { SegmentDefinition } from '../../workflows/segments/define';
 
 const root = path.join(__dirname, '..', '..');
 
@@ -27,13 +29,15 @@ export interface ShippedContent {
   rules: ScoringRules;
   offers: OfferCampaign[];
   templates: boolean;
+  segments?: SegmentDefinition[];
 }
 
-export const shippedContent = (): ShippedContent => ({ sequences: sequenceModules, rules: scoringRules, offers: offerCampaigns, templates: true });
+export const shippedContent = (): ShippedContent => ({ sequences: sequenceModules, rules: scoringRules, offers: offerCampaigns, templates: true, segments });
 
 export async function publishShipped(store: ContentStore, content: ShippedContent = shippedContent()): Promise<Published[]> {
   const out: Published[] = [];
   out.push(await publishRules(store, content.rules));
+  for (const s of content.segments ?? []) out.push(await publishSegment(store, s));
   for (const m of content.sequences) out.push(...(await publishSequence(store, m)));
   for (const c of content.offers) out.push(await publishOffer(store, c));
   if (content.templates) for (const id of Object.keys(TEMPLATES) as (keyof typeof TEMPLATES)[]) out.push(await publishTemplate(store, id, templateBody(id)));

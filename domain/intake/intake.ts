@@ -16,6 +16,8 @@ export type IntakeInput = Omit<LeadProfile, 'locale' | 'timezone'> & {
   locale?: string;
   timezone?: string;
   utm?: Record<string, string>;
+  /** The team's custom fields (validated by worker/lead-input.ts): kept in the database only, never sent to the workflow. */
+  custom?: Record<string, string | number | boolean>;
   consentTextVersion?: string;
   /** Where consent was given (form, page); defaults to `source`. */
   consentSource?: string;
@@ -142,6 +144,7 @@ export async function intakeLead(deps: { db: Db; temporal: Client; taskQueue: st
           source: input.source,
           campaignId: input.campaignId,
           utm: input.utm,
+          ...(input.custom ? { custom: input.custom } : {}),
           workflowId: `lead-${id}`,
           consentStatus: input.consent,
           consentSource: input.consentSource ?? input.source,
@@ -168,6 +171,12 @@ export async function intakeLead(deps: { db: Db; temporal: Client; taskQueue: st
       where: { id: lead.id },
       data: { ...rest, ...(consent ? { consentStatus: consent, consentSource: input.consentSource ?? input.source, consentTextVersion: input.consentTextVersion ?? null, consentAt: new Date() } : {}) },
     });
+  }
+
+  // Custom fields of a known lead: merged, newest value per field (segments read them from here).
+  if (!created && input.custom && Object.keys(input.custom).length) {
+    const before = lead.custom && typeof lead.custom === 'object' && !Array.isArray(lead.custom) ? (lead.custom as Record<string, string | number | boolean>) : {};
+    lead = await db.lead.update({ where: { id: lead.id }, data: { custom: { ...before, ...input.custom } } });
   }
 
   // Keyed by the lead, never the address: event ids become dedup keys in the history and the database.

@@ -9,7 +9,7 @@ import type { Readable } from 'stream';
 import type { Db } from '../db';
 import type { EmailVerifier } from './email-verification';
 import { intakeLead, InvalidLeadError, normaliseEmail, SuppressedError, UnknownCampaignError } from './intake';
-import { CHANNELS, CSV_COLUMNS, csvRowToBody, fieldErrors, leadBodySchema, toIntakeInput } from './lead-input';
+import { CHANNELS, CSV_COLUMNS, CUSTOM_COLUMNS, csvRowToBody, fieldErrors, leadBodySchema, toIntakeInput } from './lead-input';
 
 export interface BadRow {
   line: number;
@@ -34,7 +34,7 @@ export interface ImportOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-const KNOWN_COLUMNS = new Set([...Object.keys(CSV_COLUMNS), 'channel', 'campaign', 'utm_source', 'utm_medium', 'utm_campaign', 'utm_term', 'utm_content', 'consent_status', 'consent_text_version', 'consent_source']);
+const KNOWN_COLUMNS = new Set([...Object.keys(CSV_COLUMNS), 'channel', 'campaign', 'utm_source', 'utm_medium', 'utm_campaign', 'utm_term', 'utm_content', 'consent_status', 'consent_text_version', 'consent_source', ...Object.keys(CUSTOM_COLUMNS)]);
 
 export class ImportFileError extends Error {}
 

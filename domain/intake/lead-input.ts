@@ -2,6 +2,7 @@
 // import and the OpenAPI document, so every entrance validates the same way and names the field.
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
+import { customFields, type CustomFieldType } from '../../content/custom-fields';
 import { CONTROL_CHARACTERS } from '../../workflows/one-line';
 import type { IntakeInput } from './intake';
 
@@ -50,6 +51,34 @@ export const consentSchema = z
   })
   .strict();
 
+/** One custom field's schema, from its declaration (content/custom-fields.ts). */
+function customFieldSchema(f: CustomFieldType): z.ZodType {
+  switch (f.type) {
+    case 'text':
+      return singleLine(f.max);
+    case 'enum':
+      return z.enum(f.values as [string, ...string[]], { message: `must be one of ${f.values.join(', ')}` });
+    case 'int':
+    case 'number': {
+      let n = f.type === 'int' ? z.number().int('must be a whole number') : z.number();
+      if (f.min !== undefined) n = n.min(f.min);
+      if (f.max !== undefined) n = n.max(f.max);
+      return n;
+    }
+    case 'boolean':
+      return z.boolean();
+    case 'date':
+      return z.iso.date('must be a date like 2027-03-01');
+  }
+}
+
+/** The lead's `custom` object: only declared fields, each of its declared type. */
+export const customSchema = z
+  .object(Object.fromEntries(Object.entries(customFields).map(([k, f]) => [k, customFieldSchema(f).optional().meta({ description: f.description })])))
+  .strict()
+  .meta({ description: `The team's custom fields (${Object.keys(customFields).join(', ')}).` });
+export type CustomValues = Record<string, string | number | boolean>;
+
 export const leadBodySchema = z
   .object({
     email: emailField,
@@ -70,6 +99,7 @@ export const leadBodySchema = z
     consent: consentSchema.optional(),
     /** Idempotency id of this submission; a retry with the same id counts once. */
     eventId: text(200).optional(),
+    custom: customSchema.optional(),
   })
   .strict();
 export type LeadBody = z.infer<typeof leadBodySchema>;
@@ -99,6 +129,7 @@ export function toIntakeInput(body: LeadBody): IntakeInput {
     source: body.source.channel,
     campaignId: body.source.campaign,
     utm,
+    ...(body.custom ? { custom: Object.fromEntries(Object.entries(body.custom).filter(([, v]) => v !== undefined)) as CustomValues } : {}),
     consent: body.consent?.status ?? 'unknown',
     consentTextVersion: body.consent?.textVersion,
     consentSource: body.consent?.source ?? body.source.channel,
@@ -122,6 +153,9 @@ export const CSV_COLUMNS = {
   timezone: 'timezone',
 } as const;
 
+/** custom.<name> columns, as the import reads headers (lower case) -> the declared field name. */
+export const CUSTOM_COLUMNS: Record<string, string> = Object.fromEntries(Object.keys(customFields).map((k) => [`custom.${k.toLowerCase()}`, k]));
+
 /** Turns one CSV record into a body for `leadBodySchema`; channel and campaign default from the CLI. */
 export function csvRowToBody(row: Record<string, string>, defaults: { channel: string; campaign?: string }): unknown {
   const cell = (k: string): string | undefined => {
@@ -138,6 +172,16 @@ export function csvRowToBody(row: Record<string, string>, defaults: { channel: s
   const utm = Object.fromEntries(['source', 'medium', 'campaign', 'term', 'content'].flatMap((k) => (cell(`utm_${k}`) ? [[k, cell(`utm_${k}`)]] : [])));
   const campaign = cell('campaign') ?? defaults.campaign;
   body.source = { channel: cell('channel') ?? defaults.channel, ...(campaign ? { campaign } : {}), ...(Object.keys(utm).length ? { utm } : {}) };
+  // custom.<name> columns: numbers and yes/no as the declared type wants, so the schema names bad cells.
+  const custom: Record<string, unknown> = {};
+  for (const col of Object.keys(row).filter((k) => k.startsWith('custom.'))) {
+    const v = cell(col);
+    if (v === undefined) continue;
+    const name = CUSTOM_COLUMNS[col] ?? col.slice('custom.'.length);
+    const type = customFields[name]?.type;
+    custom[name] = (type === 'int' || type === 'number') && /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : type === 'boolean' && /^(true|yes|1)$/i.test(v) ? true : type === 'boolean' && /^(false|no|0)$/i.test(v) ? false : v;
+  }
+  if (Object.keys(custom).length) body.custom = custom;
   const consentStatus = cell('consent_status');
   if (consentStatus) body.consent = { status: consentStatus, textVersion: cell('consent_text_version'), ...(cell('consent_source') ? { source: cell('consent_source') } : {}) };
   return body;

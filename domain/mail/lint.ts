@@ -1,12 +1,13 @@
 // Template lint: every template compiles in every locale; every placeholder it uses is a declared
 // variable of that template or a system variable; a placeholder used without a fallback is a
 // variable the schema requires (else a lead could get a blank or a failed send); every required
-// variable is used somewhere; the shared layout carries the unsubscribe link. A missing variable
+// variable is used somewhere; the shared layout carries the unsubscribe link; every locale has its
+// own words (or the template declares the English fallback). A missing variable
 // is found here, not in a customer's inbox.
 import { readFileSync } from 'fs';
 import path from 'path';
 import { compile, TEMPLATES_DIR } from './render';
-import { LOCALES, SYSTEM_VARIABLES, TEMPLATES, type TemplateSpec } from './templates';
+import { FALLBACK_LOCALE, LOCALES, SYSTEM_VARIABLES, TEMPLATES, type TemplateSpec } from './templates';
 
 /** True when the variable's schema lets a mail go out without a value (undefined, null or ''). */
 function mayBeEmpty(spec: TemplateSpec, name: string): boolean {
@@ -34,6 +35,12 @@ export async function lintTemplates(specs: Record<string, TemplateSpec> = TEMPLA
           }
         }
         if (!c.placeholders.has('unsubscribeUrl')) problems.push(`${id}/${locale}: no unsubscribe link`);
+        if (c.borrowed.size && !spec.fallback) {
+          problems.push(
+            `${id}/${locale}: no ${locale} text for ${[...c.borrowed].map((k) => `"${k}"`).join(', ')}: a ${locale} lead would get English words; ` +
+              `write them in locales/${locale}.json or declare the fallback to ${FALLBACK_LOCALE} in the template`,
+          );
+        }
       } catch (e) {
         problems.push(`${id}/${locale}: ${(e as Error).message}`);
       }

@@ -10,9 +10,9 @@ import { convert } from 'html-to-text';
 import mjml2html from 'mjml';
 import { existsSync, readFileSync } from 'fs';
 import path from 'path';
-import { FALLBACK_LOCALE, LOCALES, TEMPLATES, isTemplateId, resolveLocale, type Locale, type TemplateId } from './templates';
+import { FALLBACK_LOCALE, LOCALES, TEMPLATES, TEMPLATES_DIR, isTemplateId, resolveLocale, withoutHeader, type Locale, type TemplateId } from './templates';
 
-export const TEMPLATES_DIR = path.join(__dirname, '..', '..', 'templates');
+export { TEMPLATES_DIR };
 const PLACEHOLDER = /\{\{( ?)([a-zA-Z][\w]*)(?:\|([^}]*))?\}\}/g;
 
 export type Vars = Record<string, string | number | boolean | null | undefined>;
@@ -30,6 +30,8 @@ export interface Compiled {
   pieces: { subject: Piece[]; html: Piece[]; text: Piece[] };
   /** Placeholders used without a fallback: a mail without them is an error, not a blank. */
   required: Set<string>;
+  /** Locale strings this locale lacks, taken from English instead (lint: error unless the template allows it). */
+  borrowed: Set<string>;
 }
 
 export class TemplateError extends Error {}
@@ -64,25 +66,28 @@ function lookup(obj: Strings, keyPath: string): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
-/** A locale string for a template: the template's own, then common, then the same in English. */
-export function translate(template: string, locale: Locale, key: string): string {
+/** A locale string for a template: the template's own, then common, then the same in English (noted in `borrowed`). */
+export function translate(template: string, locale: Locale, key: string, borrowed?: Set<string>): string {
   for (const l of [locale, FALLBACK_LOCALE]) {
     const s = strings(l);
     const v = lookup(s, `${template}.${key}`) ?? lookup(s, key) ?? lookup(s, `common.${key}`);
-    if (v !== undefined) return v;
+    if (v !== undefined) {
+      if (l !== locale) borrowed?.add(key);
+      return v;
+    }
   }
   throw new TemplateError(`${template}/${locale}: no string for "${key}" (not in ${locale}.json nor en.json)`);
 }
 
-function expand(template: string, locale: Locale, source: string): string {
+function expand(template: string, locale: Locale, source: string, borrowed: Set<string>): string {
   return source
     .replace(/\{\{>\s*([\w-]+)\s*\}\}/g, (_m, partial: string) => {
       const file = partial === 'content' ? path.join(TEMPLATES_DIR, 'messages', `${template}.mjml`) : path.join(TEMPLATES_DIR, 'partials', `${partial}.mjml`);
       if (!existsSync(file)) throw new TemplateError(`${template}: missing ${path.relative(TEMPLATES_DIR, file)}`);
-      return expand(template, locale, readFileSync(file, 'utf8'));
+      return expand(template, locale, withoutHeader(readFileSync(file, 'utf8')), borrowed);
     })
     // Locale strings are escaped for HTML but may carry placeholders, which stay for per-mail work.
-    .replace(/\{\{t:([\w.-]+)\}\}/g, (_m, key: string) => escape(translate(template, locale, key)).replace(/&#39;/g, "'"));
+    .replace(/\{\{t:([\w.-]+)\}\}/g, (_m, key: string) => escape(translate(template, locale, key, borrowed)).replace(/&#39;/g, "'"));
 }
 
 function scan(text: string, placeholders: Set<string>, required: Set<string>): void {
@@ -109,10 +114,11 @@ export function compile(template: string, localeIn: string | undefined): Promise
 
 export async function compileUncached(template: TemplateId, locale: Locale): Promise<Compiled> {
   const layout = readFileSync(path.join(TEMPLATES_DIR, 'layout.mjml'), 'utf8');
-  const source = expand(template, locale, layout);
+  const borrowed = new Set<string>();
+  const source = expand(template, locale, layout, borrowed);
   const result = await mjml2html(source, { validationLevel: 'strict', keepComments: false });
   if (result.errors?.length) throw new TemplateError(`${template}/${locale}: ${result.errors.map((e) => e.formattedMessage).join('; ')}`);
-  const subject = translate(template, locale, 'subject');
+  const subject = translate(template, locale, 'subject', borrowed);
   if (/[\r\n]/.test(subject)) throw new TemplateError(`${template}/${locale}: subject has a line break`);
   const placeholders = new Set<string>();
   const required = new Set<string>();
@@ -120,7 +126,7 @@ export async function compileUncached(template: TemplateId, locale: Locale): Pro
   scan(subject, placeholders, required);
   // wordwrap off: a wrap inside "{{ name|}}" would break the placeholder; mail clients wrap anyway.
   const text = toText(result.html, false);
-  return { template, locale, subject, html: result.html, text, placeholders, required, pieces: { subject: cut(subject), html: cut(result.html), text: cut(text) } };
+  return { template, locale, subject, html: result.html, text, placeholders, required, borrowed, pieces: { subject: cut(subject), html: cut(result.html), text: cut(text) } };
 }
 
 type Mode = 'html' | 'text' | 'header';
@@ -150,10 +156,19 @@ export interface RenderedMail {
   locale: Locale;
 }
 
-export async function render(template: string, locale: string | undefined, vars: Vars): Promise<RenderedMail> {
+/** Placeholder names in a text (a sequence step's subject override), and those used without a fallback. */
+export function placeholdersOf(text: string): { placeholders: Set<string>; required: Set<string> } {
+  const placeholders = new Set<string>();
+  const required = new Set<string>();
+  scan(text, placeholders, required);
+  return { placeholders, required };
+}
+
+/** `subjectOverride`: a sequence step's own subject, its placeholders filled exactly like the template's. */
+export async function render(template: string, locale: string | undefined, vars: Vars, subjectOverride?: string): Promise<RenderedMail> {
   const c = await compile(template, locale);
   const where = `${template}/${c.locale}`;
-  const subject = substitute(c.pieces.subject, vars, 'header', where).trim();
+  const subject = substitute(subjectOverride === undefined ? c.pieces.subject : cut(subjectOverride), vars, 'header', where).trim();
   const withSubject = { ...vars, subject };
   const html = substitute(c.pieces.html, withSubject, 'html', where);
   const text = substitute(c.pieces.text, withSubject, 'text', where);

@@ -1,14 +1,30 @@
-// The mail catalogue: every message, who it is for, and the variables it takes (zod). The MJML
-// structure lives in templates/messages/<id>.mjml, the words in templates/locales/<locale>.json.
+// The mail catalogue: every message, who it is for, and the variables it takes. One place per
+// template: templates/messages/<id>.mjml declares its kind, variables and button target in its own
+// header comment (below); the words live in templates/locales/<locale>.json. A new template is one
+// MJML file plus its words. The header, e.g.:
+//   <!--
+//   kind: marketing            # or transactional
+//   cta: /resources/ebook      # the main button, under SITE_URL (absent: the sender gives ctaUrl)
+//   variables:
+//     firstName: name          # a variable's type, from VARIABLE_TYPES: name, text(40), text(40)?, path, int, number, A|B?
+//     edition: text(40)?
+//   consumed: [offerPath]      # variables the send activity turns into links itself
+//   provided: handoff          # the send activity adds a hand-off's Accept / Send back links
+//   fallback: en               # locales may send the English words they lack (else lint refuses the gap)
+//   fields: card               # a named group of variables (VARIABLE_GROUPS)
+//   -->
+import { readdirSync, readFileSync } from 'fs';
+import path from 'path';
+import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { CARD_LIMITS } from '../../workflows/handoff/card';
 
 export const LOCALES = ['en', 'pl', 'ru', 'el'] as const;
 export type Locale = (typeof LOCALES)[number];
 export const FALLBACK_LOCALE: Locale = 'en';
+export const TEMPLATES_DIR = path.join(__dirname, '..', '..', 'templates');
 
-const name = z.string().max(200).nullable().optional();
-// The card's limits are the ones workflows/lead-card.ts clips to: one source for both.
+// The card's limits are the ones workflows/handoff/card.ts clips to: one source for both.
 const cardField = z.string().max(CARD_LIMITS.field).nullable().optional();
 const cardVars = {
   leadName: z.string().min(1).max(CARD_LIMITS.leadName),
@@ -23,10 +39,33 @@ const cardVars = {
   activity: z.string().max(CARD_LIMITS.list).optional(),
   bant: z.string().min(1).max(CARD_LIMITS.bant),
 };
-const lead = { firstName: name, company: name };
+/** Named groups of variables a header may take in whole (`fields: card`). */
+const VARIABLE_GROUPS: Record<string, z.ZodRawShape> = {
+  card: cardVars,
+  managerCard: { ...cardVars, acceptBy: z.string().min(1).max(80) },
+};
 /** What the send activity adds to a mail offering a lead to a manager (domain/mail/handoff.ts). */
 export const HANDOFF_VARIABLES = ['acceptUrl', 'sendBackUrl'] as const;
-const managerCard = z.object({ ...cardVars, acceptBy: z.string().min(1).max(80) });
+const PROVIDED: Record<string, readonly string[]> = { handoff: HANDOFF_VARIABLES };
+
+/**
+ * The variable types a header may name; `?` after one makes it optional (and, for text, nullable:
+ * the lead may have no value). `name` is a person's or company's name, optional by nature.
+ */
+export function variableType(spec: string): z.ZodType {
+  const optional = spec.endsWith('?');
+  const t = optional ? spec.slice(0, -1).trim() : spec.trim();
+  let base: z.ZodType;
+  const text = /^text\((\d+)\)$/.exec(t);
+  if (t === 'name') return z.string().max(200).nullable().optional();
+  if (text) base = optional ? z.string().max(Number(text[1])).nullable() : z.string().min(1).max(Number(text[1]));
+  else if (t === 'path') base = z.string().startsWith('/').max(300);
+  else if (t === 'int') base = z.number().int();
+  else if (t === 'number') base = z.number();
+  else if (/^[\w-]+(\|[\w-]+)+$/.test(t)) base = z.enum(t.split('|') as [string, ...string[]]);
+  else throw new Error(`unknown variable type "${spec}" (name, text(N), path, int, number, A|B, each with ? when optional)`);
+  return optional ? base.optional() : base;
+}
 
 export interface TemplateSpec {
   kind: 'marketing' | 'transactional';
@@ -38,41 +77,62 @@ export interface TemplateSpec {
   consumed?: readonly string[];
   /** Variables the send activity adds for this template only (a hand-off's Accept / Send back links). */
   provided?: readonly string[];
+  /** A locale may send English words it lacks: declared per template, else lint refuses the gap. */
+  fallback?: typeof FALLBACK_LOCALE;
 }
 
-export const TEMPLATES = {
-  'cold-ebook': { kind: 'marketing', variables: z.object(lead), ctaPath: '/resources/ebook' },
-  'cold-blog-digest': { kind: 'marketing', variables: z.object({ ...lead, edition: z.string().max(40).optional() }), ctaPath: '/blog' },
-  'cold-webinar-invite': { kind: 'marketing', variables: z.object(lead), ctaPath: '/webinar' },
-  'warm-case-study': { kind: 'marketing', variables: z.object(lead), ctaPath: '/case-studies' },
-  'warm-comparison': { kind: 'marketing', variables: z.object(lead), ctaPath: '/compare' },
-  'warm-consultation': { kind: 'marketing', variables: z.object({ ...lead, variant: z.enum(['A', 'B']).optional() }), ctaPath: '/demo' },
-  'hot-fast-track': { kind: 'marketing', variables: z.object(lead), ctaPath: '/demo' },
-  farewell: { kind: 'marketing', variables: z.object({ ...lead, reason: z.string().max(40).optional() }), ctaPath: '/pricing/starter' },
-  'farewell-survey-reminder': { kind: 'marketing', variables: z.object(lead) },
-  'deferred-keep-in-touch': { kind: 'marketing', variables: z.object({ ...lead, edition: z.string().max(40).optional() }), ctaPath: '/whats-new' },
-  'holiday-greeting': { kind: 'marketing', variables: z.object({ ...lead, holiday: z.string().min(1).max(120) }), ctaPath: '/' },
-  offer: { kind: 'marketing', variables: z.object({ ...lead, offerTitle: z.string().min(1).max(150), offerText: z.string().min(1).max(2000), offerPath: z.string().startsWith('/').max(300) }), consumed: ['offerPath'] },
-  'double-opt-in': { kind: 'transactional', variables: z.object(lead) },
-  'manager-new-lead': { kind: 'transactional', variables: managerCard, provided: HANDOFF_VARIABLES },
-  'manager-sla-reminder': { kind: 'transactional', variables: managerCard, provided: HANDOFF_VARIABLES },
-  'manager-recontact-task': {
-    kind: 'transactional',
-    variables: z.object({
-      ...cardVars,
-      taskId: z.string().min(1).max(100),
-      why: z.string().min(1).max(1000),
-      refusal: z.string().min(1).max(500),
-      refusalNote: z.string().max(2000).nullable().optional(),
-      surveyAnswers: z.string().max(2000).nullable().optional(),
-      behaviourSince: z.string().min(1).max(2000),
-    }),
-  },
-  'sales-escalation': { kind: 'transactional', variables: z.object({ ...cardVars, misses: z.number().int(), lastManager: z.string().min(1).max(320) }) },
-} satisfies Record<string, TemplateSpec>;
+const HEADER = /^\s*<!--([\s\S]*?)-->\s*/;
+const headerSchema = z
+  .object({
+    kind: z.enum(['marketing', 'transactional']),
+    cta: z.string().startsWith('/').optional(),
+    variables: z.record(z.string(), z.string()).default({}),
+    fields: z.string().refine((g) => g in VARIABLE_GROUPS, { message: `must be one of ${Object.keys(VARIABLE_GROUPS).join(', ')}` }).optional(),
+    consumed: z.array(z.string()).optional(),
+    provided: z.string().refine((p) => p in PROVIDED, { message: `must be one of ${Object.keys(PROVIDED).join(', ')}` }).optional(),
+    fallback: z.literal(FALLBACK_LOCALE).optional(),
+  })
+  .strict();
 
-export type TemplateId = keyof typeof TEMPLATES;
-export const TEMPLATE_IDS = Object.keys(TEMPLATES) as TemplateId[];
+/** The MJML of a message without its header (the header is the catalogue's, not the mail's). */
+export const withoutHeader = (mjml: string): string => mjml.replace(HEADER, '');
+
+/** A template's spec from its MJML file's header comment; errors name the file and the field. */
+export function templateSpecOf(file: string, mjml: string): TemplateSpec {
+  const m = HEADER.exec(mjml);
+  if (!m) throw new Error(`${file}: no header comment (<!-- kind: marketing ... -->) declaring the template`);
+  const parsed = headerSchema.safeParse(parseYaml(m[1]));
+  if (!parsed.success) throw new Error(`${file}: header: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(header)'}: ${i.message}`).join('; ')}`);
+  const h = parsed.data;
+  const shape: Record<string, z.core.$ZodType> = { ...(h.fields ? VARIABLE_GROUPS[h.fields] : {}) };
+  for (const [name, type] of Object.entries(h.variables)) {
+    try {
+      shape[name] = variableType(type);
+    } catch (e) {
+      throw new Error(`${file}: header: variables.${name}: ${(e as Error).message}`, { cause: e });
+    }
+  }
+  return {
+    kind: h.kind,
+    variables: z.object(shape),
+    ...(h.cta ? { ctaPath: h.cta } : {}),
+    ...(h.consumed ? { consumed: h.consumed } : {}),
+    ...(h.provided ? { provided: PROVIDED[h.provided] } : {}),
+    ...(h.fallback ? { fallback: h.fallback } : {}),
+  };
+}
+
+/** Every templates/messages/*.mjml, read once at start. */
+export function loadTemplates(dir = path.join(TEMPLATES_DIR, 'messages')): Record<string, TemplateSpec> {
+  const out: Record<string, TemplateSpec> = {};
+  for (const f of readdirSync(dir).filter((x) => x.endsWith('.mjml')).sort()) out[f.slice(0, -'.mjml'.length)] = templateSpecOf(path.join('templates/messages', f), readFileSync(path.join(dir, f), 'utf8'));
+  return out;
+}
+
+export const TEMPLATES: Record<string, TemplateSpec> = loadTemplates();
+
+export type TemplateId = string;
+export const TEMPLATE_IDS: readonly TemplateId[] = Object.keys(TEMPLATES);
 
 /** Variables the send activity supplies to every mail. */
 export const SYSTEM_VARIABLES = ['companyName', 'companyAddress', 'unsubscribeUrl', 'openUrl', 'ctaUrl', 'surveyUrl', 'locale', 'subject', 'leadId'] as const;

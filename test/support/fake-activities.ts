@@ -1,5 +1,6 @@
 // In-memory activities for workflow tests: the same contract as activities/, with the effects kept
 // in arrays a test can assert on. Idempotent like the real ones (dedup keys, ledger keys).
+import { businessTime } from '../../activities/calendar';
 import type {
   HolidayOccurrence,
   LeadActivities,
@@ -83,6 +84,8 @@ export function fakeWorld(): FakeWorld {
       w.mails.push(req);
       return { status: 'sent', messageId };
     },
+    // The real one: pure (weekends and date-holidays' public holidays in the lead's zone), no I/O.
+    businessTime: async (after, plusMs, tz, country) => businessTime(after, plusMs, tz, country),
     async nextCalendarTime(rule, _tz, after) {
       // UTC stand-in for the real tz-aware activity: next matching weekday at HH:MM.
       const [h, m] = rule.time.split(':').map(Number);

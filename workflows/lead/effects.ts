@@ -31,6 +31,7 @@ const ROUTES: Record<EffectName, { via: 'remote' | 'local' | 'mail'; attention: 
   chooseSequence: { via: 'local', attention: 'db' },
   sequenceMigration: { via: 'local', attention: 'db' },
   nextCalendarTime: { via: 'local', attention: 'activity' },
+  businessTime: { via: 'local', attention: 'activity' },
   sendEmail: { via: 'mail', attention: 'activity' },
   routeLead: { via: 'remote', attention: 'db' },
   closeAssignment: { via: 'remote', attention: 'db' },

@@ -6,6 +6,7 @@ import type { ChooseSequenceRequest, SendEmailResult } from '../activity-contrac
 import { absorbEvent, draft, leaveSequence, record, rescore, rulesOf, transition, type LeadState } from './state';
 import { goalMet, notifyEvent, parsePosition, run, startState, stepAt, type Effects, type LeadFacts } from '../sequences/interpreter';
 import type { LeadEventSignal } from '../types';
+import { subjectFor } from '../sequences/dsl';
 import type { Outcome, MailRequest } from './commands';
 import type { Call } from './effects';
 
@@ -57,7 +58,8 @@ export async function driveSequences(ctx: SequenceContext): Promise<void> {
   }
   if (!s.seq && s.seqNoneFor !== situationKey(s)) {
     const key = situationKey(s);
-    const chosen = await ctx.call('chooseSequence', [situation(s)], 'no sequence entered now; asked again when the lead moves');
+    // The lead id rides along for segment entry rules; the situation key stays as it was.
+    const chosen = await ctx.call('chooseSequence', [{ ...situation(s), leadId: s.leadId }], 'no sequence entered now; asked again when the lead moves');
     s = draft(ctx.get());
     if (chosen.ok && chosen.value && !s.seq) {
       const def = chosen.value.definition;
@@ -121,7 +123,7 @@ function effects(ctx: SequenceContext): Effects {
           template: step.template,
           kind: 'marketing',
           ...(step.locale ? { locale: step.locale } : {}),
-          ...(step.subject ? { subject: step.subject[s.profile.locale] ?? step.subject['*'] } : {}),
+          ...(step.subject && subjectFor(step.subject, step.locale ?? s.profile.locale) !== undefined ? { subject: subjectFor(step.subject, step.locale ?? s.profile.locale) } : {}),
           // The greeting's name and company are the send activity's to fill in, from the database.
           variables: { ...(step.variables ?? {}) },
           sequence: { id: seq.id, version: seq.version, step: key },
@@ -133,11 +135,19 @@ function effects(ctx: SequenceContext): Effects {
     calendar: async (rule) => {
       const s = ctx.get();
       const after = ctx.now();
-      const o = await ctx.call('nextCalendarTime', [rule, s.profile.timezone, new Date(after).toISOString()], 'waits until the same time after the minimum days instead');
+      // The country only for business days: other rules keep their recorded inputs.
+      const iso = new Date(after).toISOString();
+      const o = await ctx.call('nextCalendarTime', rule.businessDays ? [rule, s.profile.timezone, iso, s.profile.country ?? null] : [rule, s.profile.timezone, iso], 'waits until the same time after the minimum days instead');
       if (o.ok) return Date.parse(o.value);
       const [h, m] = rule.time.split(':').map(Number);
       const d = new Date(after + Math.max(1, rule.minDaysAhead ?? 0) * 86_400_000);
       return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), h, m);
+    },
+    businessTime: async (plusMs) => {
+      const s = ctx.get();
+      const after = ctx.now();
+      const o = await ctx.call('businessTime', [new Date(after).toISOString(), plusMs, s.profile.timezone, s.profile.country ?? null], 'waits plain calendar time instead');
+      return o.ok ? Date.parse(o.value) : after + plusMs;
     },
     setStage: (stage, reason) => update((s) => void transition(s, stage, `sequence ${s.seq?.id}: ${reason}`, ctx.now())),
     addScore: (points, reason, key) =>

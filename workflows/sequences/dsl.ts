@@ -32,14 +32,34 @@ interface StepBase {
 export interface SendStep extends StepBase {
   kind: 'send';
   template: string;
-  /** Overrides of the template's subject, per locale ('*' = any). */
+  /**
+   * Overrides of the template's subject, per locale ('*' = any), looked up like the words are:
+   * 'en-US', then 'en', then '*' (subjectFor). Placeholders render like the template's own.
+   */
   subject?: Record<string, string>;
   /** Forces a locale (else the lead's locale, falling back to en). */
   locale?: string;
   /** Extra template variables, constant per step. */
   variables?: Record<string, string>;
+  /** Held back from weekends and the lead's country's public holidays (its local dates) to the next business day, 09:00. */
+  businessDays?: boolean;
 }
-export interface WaitStep extends StepBase { kind: 'wait'; duration: Duration }
+/** The subject override for a lead's locale: the exact tag, then its language, then '*'. */
+export function subjectFor(subject: Record<string, string>, locale: string): string | undefined {
+  const keys = Object.keys(subject);
+  const find = (tag: string): string | undefined => {
+    const k = keys.find((x) => x.toLowerCase() === tag.toLowerCase());
+    return k === undefined ? undefined : subject[k];
+  };
+  return find(locale) ?? find(locale.split(/[-_]/)[0]) ?? subject['*'];
+}
+
+export interface WaitStep extends StepBase {
+  kind: 'wait';
+  duration: Duration;
+  /** Whole days count business days only (no weekends, no public holidays of the lead's country). */
+  businessDays?: boolean;
+}
 export interface WaitUntilStep extends StepBase { kind: 'waitUntil'; rule: CalendarRule }
 export interface WaitForStep extends StepBase {
   kind: 'waitFor';
@@ -74,6 +94,8 @@ export interface SequenceEntry {
   stages: Stage[];
   temperatures?: Temperature[];
   sources?: string[];
+  /** Only leads in this published segment (content/segments), asked of the database at entry. */
+  segment?: string;
   /** May a lead that finished (or left) this sequence enter it again? */
   reentry: boolean;
   /** Higher wins when several sequences match. */
@@ -103,7 +125,11 @@ export interface SequenceModule {
 
 // --- Builders: what a marketer types ---------------------------------------------------------------
 export const send = (template: string, options: Omit<SendStep, 'kind' | 'template'> = {}): SendStep => ({ kind: 'send', template, ...options });
-export const wait = (duration: Duration, label?: string): WaitStep => ({ kind: 'wait', duration, ...(label ? { label } : {}) });
+/** `wait('2 days', { businessDays: true })`: Friday -> Tuesday; a string second argument is the label. */
+export const wait = (duration: Duration, options?: string | { label?: string; businessDays?: boolean }): WaitStep => {
+  const o = typeof options === 'string' ? { label: options } : (options ?? {});
+  return { kind: 'wait', duration, ...(o.label ? { label: o.label } : {}), ...(o.businessDays ? { businessDays: true } : {}) };
+};
 export const waitUntil = (rule: CalendarRule, label?: string): WaitUntilStep => ({ kind: 'waitUntil', rule, ...(label ? { label } : {}) });
 export const waitFor = (
   events: LeadEventType[],

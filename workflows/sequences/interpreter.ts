@@ -42,6 +42,8 @@ export interface Effects {
   facts(): LeadFacts;
   send(step: SendStep, stepKey: string): Promise<SendOutcome>;
   calendar(rule: CalendarRule): Promise<number>;
+  /** now + plusMs counted in the lead's business days; plusMs 0: now, or the next business day's start. */
+  businessTime(plusMs: number): Promise<number>;
   setStage(stage: Stage, reason: string): void;
   addScore(points: number, reason: string, stepKey: string): void;
   notifySales(reason: string, stepKey: string): Promise<void>;
@@ -207,6 +209,16 @@ export async function run(def: SequenceDefinition, state: SequenceState, fx: Eff
     switch (step.kind) {
       case 'send': {
         if (state.sleepUntil !== null && now < state.sleepUntil) return { kind: 'sleep', until: state.sleepUntil, reason: `send ${step.template} deferred` };
+        if (step.businessDays) {
+          // Asked again after every hold-back: a quiet-hours deferral may end on a Saturday.
+          const open = await fx.businessTime(0);
+          if (open > now) {
+            state.sleepUntil = open;
+            state.stepsSinceWait = 0;
+            fx.log('held', key, { template: step.template, until: new Date(open).toISOString(), reason: 'not a business day' });
+            return { kind: 'sleep', until: open, reason: `send ${step.template} held to the next business day` };
+          }
+        }
         const result = await fx.send(step, key);
         fx.log('send', key, { template: step.template, ...result });
         if (result.status === 'deferred') {
@@ -223,7 +235,7 @@ export async function run(def: SequenceDefinition, state: SequenceState, fx: Eff
       case 'wait':
       case 'waitUntil': {
         if (state.sleepUntil === null) {
-          state.sleepUntil = step.kind === 'wait' ? now + durationMs(step.duration) : await fx.calendar(step.rule);
+          state.sleepUntil = step.kind === 'waitUntil' ? await fx.calendar(step.rule) : step.businessDays ? await fx.businessTime(durationMs(step.duration)) : now + durationMs(step.duration);
           state.stepsSinceWait = 0;
         }
         if (fx.now() < state.sleepUntil) return { kind: 'sleep', until: state.sleepUntil, reason: `${step.kind} at ${key}` };
