@@ -7,9 +7,15 @@
 //                                          ruleset or an offer campaign as immutable content; running
 //                                          workers give it to new leads within a second, no restart
 //   published                              every published content version (kind, id, version, hash)
+//   stats <id> [--from --to --within <days> --metric <m> --json]
+//                                          the sequence's statistics per step, template, locale and A/B variant
+//   show <id> [--out <file.svg>] [--version <n>] [--no-stats] [--from --to]
+//                                          the picture of the sequence (SVG), with its statistics on it
 // Exit codes: 0 fine, 1 lint findings, 2 bad usage or input.
 import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { writeFileSync } from 'fs';
 import { parseArgs } from 'util';
+import type { z } from 'zod';
 import path from 'path';
 import { lintTemplates } from '../activities/email/lint';
 import { listPublished, PublishError, publishOffer, publishRules, publishSequence, type Published } from '../activities/content/catalogue';
@@ -26,6 +32,10 @@ import { InputError, readJsonInput } from '../worker/json-input';
 import { formatPreview, previewLeadSchema, previewScriptSchema, previewSequence, type PreviewScript } from '../worker/sequence-preview';
 import { createTimeSkippingEnv } from '../worker/time-skipping';
 import { walk } from '../workflows/sequence-interpreter';
+import { textTable } from '../worker/kpi-view';
+import { sequenceSvg } from '../worker/sequence-graph';
+import { computeSequenceStats, sequencePageQuerySchema, sequenceStatsQuerySchema, sequenceVersions, STATS_QUERY_KEYS, UnknownSequenceError } from '../worker/sequence-stats';
+import { sequenceStatsTables } from '../worker/sequence-stats-view';
 import { findShippedSequence as findSequence, sequenceModules } from '../workflows/sequences';
 
 const USAGE = `usage:
@@ -34,6 +44,8 @@ const USAGE = `usage:
   npm run sequences -- preview <sequence-id> --lead <lead.json> [--script <script.json>] [--out <dir>] [--version <n>]
   npm run sequences -- publish <file.ts|file.json>
   npm run sequences -- published
+  npm run sequences -- stats <sequence-id> [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--within <days>] [--metric open|click|goal|mql|sql|client] [--json]
+  npm run sequences -- show <sequence-id> [--out <file.svg>] [--version <n>] [--no-stats] [--from YYYY-MM-DD] [--to YYYY-MM-DD]
 example:
   npm run sequences -- preview cold-education --lead scripts/examples/lead.json --script scripts/examples/cold-six-months.json --out preview`;
 
@@ -160,6 +172,68 @@ async function published(): Promise<number> {
   }
 }
 
+/** --from/--to/--within/--metric as the API's query (the same zod schema); a bad one is a usage error naming it. */
+function statsQuery<S extends typeof sequenceStatsQuerySchema | typeof sequencePageQuerySchema>(values: Record<string, unknown>, schema: S): z.output<S> {
+  const given = Object.fromEntries(Object.entries(values).filter(([k, v]) => v !== undefined && [...STATS_QUERY_KEYS, 'version'].includes(k)));
+  const q = schema.safeParse(given);
+  if (!q.success) throw new UsageError(q.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('\n'));
+  return q.data as z.output<S>;
+}
+
+const RANGE_OPTIONS = { from: { type: 'string' }, to: { type: 'string' }, within: { type: 'string' }, metric: { type: 'string' } } as const;
+
+function sequenceArg(positionals: string[], command: string): string {
+  const [id] = positionals;
+  if (!id || positionals.length > 1) throw new UsageError(`${command} takes one sequence id`);
+  return id;
+}
+
+async function stats(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { ...RANGE_OPTIONS, json: { type: 'boolean' } } });
+  const id = sequenceArg(positionals, 'stats');
+  const q = statsQuery(values, sequenceStatsQuerySchema);
+  const db = createPrisma(loadConfig().DATABASE_URL);
+  try {
+    const s = await computeSequenceStats(db, id, q);
+    if (values.json) console.log(JSON.stringify(s, null, 2));
+    else console.log(sequenceStatsTables(s).map(textTable).join('\n\n'));
+    return 0;
+  } catch (e) {
+    if (e instanceof UnknownSequenceError) throw new UsageError(e.message);
+    throw e;
+  } finally {
+    await db.$disconnect();
+  }
+}
+
+async function show(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { ...RANGE_OPTIONS, out: { type: 'string' }, version: { type: 'string' }, 'no-stats': { type: 'boolean' } } });
+  const id = sequenceArg(positionals, 'show');
+  const q = statsQuery(values, sequencePageQuerySchema);
+  let svg: string;
+  if (values['no-stats']) {
+    const module = sequenceModules.find((m) => m.current.id === id);
+    const def = module && (q.version === undefined ? module.current : findSequence(id, q.version));
+    if (!def) throw new UsageError(module ? `${id} has no version ${q.version}` : `no sequence "${id}" (known: ${sequenceModules.map((m) => m.current.id).join(', ')})`);
+    svg = sequenceSvg(def);
+  } else {
+    const db = createPrisma(loadConfig().DATABASE_URL);
+    try {
+      const defs = await sequenceVersions(db, id);
+      const def = q.version === undefined ? defs[0] : defs.find((d) => d.version === q.version);
+      if (!def) throw new UsageError(defs.length ? `${id} has no version ${q.version}` : `no sequence "${id}"`);
+      svg = sequenceSvg(def, await computeSequenceStats(db, id, q));
+    } finally {
+      await db.$disconnect();
+    }
+  }
+  if (values.out) {
+    writeFileSync(values.out, svg);
+    console.log(`wrote ${values.out}`);
+  } else process.stdout.write(`${svg}\n`);
+  return 0;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
@@ -174,6 +248,10 @@ async function main(argv: string[]): Promise<number> {
         return await publish(rest);
       case 'published':
         return await published();
+      case 'stats':
+        return await stats(rest);
+      case 'show':
+        return await show(rest);
       default:
         throw new UsageError(command ? `unknown command "${command}"` : 'no command');
     }

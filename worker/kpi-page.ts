@@ -65,7 +65,7 @@ function groupedChart(title: string, desc: string, series: Series[], groups: { l
   return `<svg class="chart" role="img" aria-labelledby="${id}-t ${id}-d" viewBox="0 0 ${w} ${h}" width="${w}" height="${h}"><title id="${id}-t">${escape(title)}</title><desc id="${id}-d">${escape(desc)}</desc>${body}</svg>`;
 }
 
-function htmlTable(t: KpiTable): string {
+export function htmlTable(t: KpiTable): string {
   const cls = (i: number): string => (t.numeric.includes(i) ? ' class="num"' : '');
   const head = t.columns.map((c, i) => `<th scope="col"${cls(i)}>${escape(c)}</th>`).join('');
   const rows = t.rows.length
@@ -119,7 +119,7 @@ function charts(r: KpiReport): Record<string, string> {
   };
 }
 
-const STYLE = `
+export const PAGE_STYLE = `
 body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;color:#1b1b1b;background:#fafafa}
 header{background:#1f3b5c;color:#fff;padding:1rem 2rem}header h1{margin:0;font-size:1.5rem}
 main{padding:1rem 2rem;max-width:1100px}
@@ -149,7 +149,7 @@ export function renderKpiPage(r: KpiReport): string {
   const section = (id: string, heading: string, ...parts: string[]): string => `<section aria-labelledby="h-${id}"><h2 id="h-${id}">${escape(heading)}</h2>${parts.join('')}</section>`;
   const from = r.range.from.slice(0, 10);
   const toIncl = new Date(Date.parse(r.range.to) - 1).toISOString().slice(0, 10);
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>Leadflow KPIs ${escape(from)} – ${escape(toIncl)}</title><style>${STYLE}</style></head><body>
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>Leadflow KPIs ${escape(from)} – ${escape(toIncl)}</title><style>${PAGE_STYLE}</style></head><body>
 <header><h1>Leadflow KPIs</h1><p>${escape(from)} to ${escape(toIncl)} (UTC) · generated ${escape(r.generatedAt)}</p></header>
 <main>
 ${section('summary', 'Summary', `<dl class="cards">${cards.map(([k, v]) => `<div><dt>${escape(k)}</dt><dd>${escape(v)}</dd></div>`).join('')}</dl>`, htmlTable(t.summary))}

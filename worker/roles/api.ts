@@ -6,6 +6,7 @@ import type { Db } from '../../activities/db';
 import { buildApi, type ApiPlugin } from '../api/server';
 import { intakePlugin } from '../api/intake';
 import { kpiPlugin } from '../api/kpi';
+import { sequencesPlugin } from '../api/sequences';
 import { handoffPlugin } from '../api/handoff';
 import { linksPlugin } from '../api/links';
 import { mailPlugin } from '../api/mail';
@@ -16,7 +17,7 @@ import type { SmtpSink } from '../smtp-sink';
 import { isAddressInUse, portInUse } from './ports';
 
 /** Every feature of the API, in registration order. */
-export const API_PLUGINS: ApiPlugin[] = [mailPlugin, linksPlugin, handoffPlugin, intakePlugin, managersPlugin, surveyPlugin, kpiPlugin];
+export const API_PLUGINS: ApiPlugin[] = [mailPlugin, linksPlugin, handoffPlugin, intakePlugin, managersPlugin, surveyPlugin, kpiPlugin, sequencesPlugin];
 
 /** Builds the API and listens on API_HOST:API_PORT; a taken port is named as the HTTP API's. */
 export async function listenApi(deps: { db: Db; temporal: Client; config: ApiConfig; sink?: SmtpSink }): Promise<FastifyInstance> {
