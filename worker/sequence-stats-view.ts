@@ -44,7 +44,7 @@ export function sequenceStatsTables(s: SequenceStats): KpiTable[] {
       id: 'steps',
       title: 'Per step',
       columns: ['version', 'step', 'what', 'entered', 'now', ...MAIL_COLUMNS, 'goal', 'MQL', 'SQL', 'client'],
-      numeric: [0, ...numeric(3, 14)],
+      numeric: numeric(3, 14),
       rows: s.steps.map((x) => [`v${x.version}`, x.step, x.label, fmtCount(x.entered), fmtCount(x.now), ...(x.kind === 'send' ? mailCells(x) : MAIL_COLUMNS.map(() => '')), fmtCount(x.goalReached), fmtCount(x.converted.mql), fmtCount(x.converted.sql), fmtCount(x.converted.client)]),
       note: `entered: leads that reached the step in the range; now: leads at the step now; goal: left on a goal while at the step; MQL/SQL/client: of those that entered, became so within ${n} days.`,
     },
