@@ -58,3 +58,10 @@ export function abVerdict(arms: Arm[]): Verdict {
   const more = Math.max(0, need - Math.min(leader.n, runnerUp.n));
   return { status: 'not_significant', leader: leader.name, pValue: worstP, alpha, needMorePerVariant: more, note: `not yet significant, need about ${more} more leads per variant` };
 }
+
+/** A split's verdict in words. */
+export function verdictText(v: Verdict): string {
+  if (v.status === 'winner') return `winner: ${v.winner} (p = ${v.pValue.toFixed(4)} < ${v.alpha.toFixed(3)})`;
+  if (v.status === 'no_data') return v.note;
+  return `${v.note}${v.pValue === null ? '' : ` (p = ${v.pValue.toFixed(3)}, needs < ${v.alpha.toFixed(3)})`}`;
+}

@@ -115,6 +115,12 @@ function charts(r: KpiReport): Record<string, string> {
       COLORS.good,
     ),
     rejections: barChart('Rejection reasons', 'Rejections in the range by reason.', r.rejections.byReason.map((x) => ({ label: x.key, value: x.count, text: String(x.count) })), COLORS.secondary),
+    handoff: barChart(
+      'Conversion to client by temperature at hand-off',
+      r.handoff.byBand.map((b) => `${b.band}: ${fmtPct(b.conversion)} (${b.clients}/${b.handedOff})`).join('; '),
+      r.handoff.byBand.map((b) => ({ label: b.band, value: b.conversion ?? 0, text: `${fmtPct(b.conversion)} (${b.clients}/${b.handedOff})` })),
+      COLORS.good,
+    ),
     survey: barChart('Survey answers: reason', 'Current survey answers submitted in the range, by the reason given.', r.surveyAnswers.reason.map((x) => ({ label: x.key, value: x.count, text: String(x.count) }))),
   };
 }
@@ -159,6 +165,8 @@ ${section('campaigns', 'Campaigns: CPL, CPA, ROI', chart.campaigns, htmlTable(t.
 ${section('cycle', 'Sales cycle', chart.cycle, htmlTable(t.cycle))}
 ${section('managers', 'Managers', chart.managers, htmlTable(t.managers))}
 ${section('rejections', 'Rejections and surveys', chart.rejections, htmlTable(t.rejections), chart.survey, htmlTable(t['survey-reason']), htmlTable(t['survey-timing']), htmlTable(t['survey-budget']))}
+${section('handoff', 'Hand-off: temperature and manager tier', chart.handoff, htmlTable(t['handoff-band']), htmlTable(t['handoff-tier']), htmlTable(t['handoff-matrix']))}
+${section('sequences', 'Nurture sequences', htmlTable(t.sequences), `<p class="note">${r.sequences.map((x) => `<a href="/sequences/${encodeURIComponent(x.id)}">${escape(x.id)}</a>`).join(' · ')}: each sequence's picture and statistics per step, template, locale and A/B variant.</p>`)}
 ${section('emails', 'Greetings, offers and other mail', `<p>Greetings sent: <strong>${r.emails.greetingsSent}</strong> · offers sent: <strong>${r.emails.offersSent}</strong> · re-qualified leads: <strong>${r.requalified.leads}</strong> · won back: <strong>${r.requalified.wonBack}</strong></p>`, htmlTable(t.emails))}
 </main></body></html>`;
 }

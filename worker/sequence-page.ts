@@ -7,7 +7,8 @@ import { fmtPct } from './kpi-view';
 import { htmlTable, PAGE_STYLE } from './kpi-page';
 import { sequenceSvg } from './sequence-graph';
 import type { SequenceStats } from './sequence-stats';
-import { sequenceStatsTables, verdictText } from './sequence-stats-view';
+import { verdictText } from './ab-test';
+import { sequenceStatsTables } from './sequence-stats-view';
 
 const EXTRA_STYLE = `.picture{overflow-x:auto;background:#fff}.picture svg{display:block;margin:.5rem auto}
 nav a{color:#fff}a{color:#1f5fa8}.legend span{display:inline-block;padding:1px 8px;margin-right:6px;border-radius:4px;border:1px solid #888;font-size:.85rem}`;

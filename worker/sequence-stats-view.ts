@@ -1,18 +1,11 @@
 // A sequence's statistics as titled tables (the KPI report's table shape): one layout for the CLI
 // (text) and the sequence page (HTML), so both show the same figures the same way.
-import type { Verdict } from './ab-test';
+import { verdictText } from './ab-test';
 import { fmtCount, fmtPct, type KpiTable } from './kpi-view';
 import type { MailCounts, SequenceStats } from './sequence-stats';
 
 const mailCells = (m: MailCounts): string[] => [fmtCount(m.sent), fmtCount(m.delivered), fmtCount(m.bounced), fmtCount(m.uniqueOpens), fmtPct(m.openRate), fmtCount(m.uniqueClicks), fmtPct(m.clickRate), fmtCount(m.unsubscribes)];
 const MAIL_COLUMNS = ['sent', 'delivered', 'bounced', 'opened', 'open rate', 'clicked', 'click rate', 'unsubscribed'];
-
-/** A split's verdict in words. */
-export function verdictText(v: Verdict): string {
-  if (v.status === 'winner') return `winner: ${v.winner} (p = ${v.pValue.toFixed(4)} < ${v.alpha.toFixed(3)})`;
-  if (v.status === 'no_data') return v.note;
-  return `${v.note}${v.pValue === null ? '' : ` (p = ${v.pValue.toFixed(3)}, needs < ${v.alpha.toFixed(3)})`}`;
-}
 
 export function sequenceStatsTables(s: SequenceStats): KpiTable[] {
   const n = s.convertedWithinDays;

@@ -21,8 +21,9 @@ import { sqlOf } from '../activities/sql';
 import type { SequenceDefinition, SplitStep } from '../workflows/sequence-dsl';
 import { pathKey, walk } from '../workflows/sequence-interpreter';
 import { sequenceModules } from '../workflows/sequences';
-import { abVerdict, type Verdict } from './ab-test';
-import { checkRange, kpiRangeFields, resolveRange } from './kpi';
+import { abVerdict, verdictText, type Verdict } from './ab-test';
+import { checkRange, kpiRangeFields, resolveRange, type KpiRange } from './report-range';
+import type { SequenceKpiRow } from './kpi';
 import { stepLabel } from './sequence-graph';
 
 /** What a split's verdict measures, per lead that entered the variant. */
@@ -329,4 +330,29 @@ function metricOf(metric: AbMetric, v: { opened: number; clicked: number; goalRe
     default:
       return v.converted[metric];
   }
+}
+
+/** Every sequence's headline figures for the KPI report: what ships and what was published. */
+export async function sequenceKpis(db: Db, range: KpiRange): Promise<SequenceKpiRow[]> {
+  const published = (await prismaContentStore(db, { cacheMs: 0 }).list('sequence')).map((r) => r.contentId);
+  const ids = [...new Set([...sequenceModules.map((m) => m.current.id), ...published])];
+  return Promise.all(
+    ids.map(async (id) => {
+      const s = await computeSequenceStats(db, id, { ...range, within: 30, metric: 'click' });
+      const t = s.totals;
+      return {
+        id,
+        name: s.sequence.name,
+        entered: t.entered,
+        now: t.now,
+        sent: t.sent,
+        openRate: t.openRate,
+        clickRate: t.clickRate,
+        unsubscribes: t.unsubscribes,
+        goalReached: t.goalReached,
+        clients: t.converted.client,
+        abTests: s.splits.map((sp) => ({ version: sp.version, step: sp.step, verdict: verdictText(sp.verdict) })),
+      };
+    }),
+  );
 }
