@@ -3,16 +3,16 @@
 // the type check, not a lead.
 import type { LeadActivities, OfferCampaignActivities } from '../workflows/activity-contract';
 import { createCalendarActivities } from './calendar';
-import { createClientActivities } from './clients';
+import { createClientActivities } from './leads/clients';
 import { createContentActivities } from './content';
-import { prismaContentStore } from './content/prisma-store';
-import { publishShipped } from './content/shipped';
-import type { Db } from './db';
+import { prismaContentStore } from '../domain/content/prisma-store';
+import { publishShipped } from '../domain/content/shipped';
+import type { Db } from '../domain/db';
 import { createEmailActivities, type EmailConfig } from './email/send';
-import { createLeadStoreActivities } from './lead-store';
-import { createOfferAudienceActivities } from './offer-audience';
-import { createRoutingActivities } from './routing';
-import { createTaskActivities } from './tasks';
+import { createLeadStoreActivities } from './leads/lead-store';
+import { createOfferAudienceActivities } from './offers/audience';
+import { createRoutingActivities } from './sales/routing';
+import { createTaskActivities } from './sales/tasks';
 
 export interface ActivityDeps {
   db: Db;

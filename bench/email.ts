@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'fs';
 import { cpus, loadavg } from 'os';
 import path from 'path';
 import nodemailer from 'nodemailer';
-import { compileUncached, render } from '../activities/email/render';
+import { compileUncached, render } from '../domain/mail/render';
 import { createEmailActivities } from '../activities/email/send';
 import { startSinkProcess } from './email-sink';
 import { createTestDb, stopOwnTestServer } from '../test/helpers/db';

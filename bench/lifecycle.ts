@@ -7,7 +7,7 @@ import { createTimeSkippingEnv } from '../test/helpers/temporal';
 import { fakeWorld } from '../test/support/fake-activities';
 import { baseProfile, signalLead, startWorkers } from '../test/support/lead-harness';
 import { scenarios } from '../test/support/scenarios';
-import { leadEventSignal, stateQuery } from '../workflows/messages';
+import { leadEventSignal, stateQuery } from '../workflows/lead/messages';
 import { machine, numberArg, writeResult } from './report';
 
 const DAY = 86_400_000;

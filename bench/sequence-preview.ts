@@ -10,14 +10,14 @@ import { mkdirSync, rmSync, writeFileSync } from 'fs';
 import os from 'os';
 import path from 'path';
 import { performance } from 'perf_hooks';
-import { readJsonInput } from '../worker/json-input';
-import { previewLeadSchema, previewScriptSchema, previewSequence } from '../worker/sequence-preview';
-import { createTimeSkippingEnv } from '../worker/time-skipping';
-import { findShippedSequence as findSequence } from '../workflows/sequences';
+import { readJsonInput } from '../cli/json-input';
+import { previewLeadSchema, previewScriptSchema, previewSequence } from '../cli/sequence-preview';
+import { createTimeSkippingEnv } from '../dev/time-skipping';
+import { findShippedSequence as findSequence } from '../content/sequences';
 
 const ROOT = path.join(__dirname, '..');
-const LEAD = path.join(ROOT, 'scripts', 'examples', 'lead.json');
-const SCRIPT = path.join(ROOT, 'scripts', 'examples', 'cold-six-months.json');
+const LEAD = path.join(ROOT, 'content', 'examples', 'lead.json');
+const SCRIPT = path.join(ROOT, 'content', 'examples', 'cold-six-months.json');
 const runs = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 3;
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const round = (ms: number): number => Math.round(ms);
@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   const cli: number[] = [];
   for (let i = 0; i <= runs; i++) {
     const t = performance.now();
-    const r = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'scripts', 'sequences.ts'), 'preview', 'cold-education', '--lead', LEAD, '--script', SCRIPT], { cwd: ROOT, encoding: 'utf8' });
+    const r = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'cli', 'sequences.ts'), 'preview', 'cold-education', '--lead', LEAD, '--script', SCRIPT], { cwd: ROOT, encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`preview failed: ${r.stderr}`);
     cli.push(performance.now() - t);
   }

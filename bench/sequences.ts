@@ -1,8 +1,8 @@
 // Bench-only nurture sequences. They never ship: the bench worker (bench/worker-process.ts) publishes
 // them next to the real ones, and they are picked only for leads whose source is 'bench', 'chaos' or
 // 'bench-sleep', so a real lead can never enter them; it validates them like the worker does.
-import { defineSequence, send, wait, waitFor, type SequenceModule } from '../workflows/sequence-dsl';
-import { sequenceModules as shipped } from '../workflows/sequences';
+import { defineSequence, send, wait, waitFor, type SequenceModule } from '../workflows/sequences/dsl';
+import { sequenceModules as shipped } from '../content/sequences';
 
 /** Waits of the compressed drip (the real drips wait days). */
 export const BENCH_WAIT = '2 seconds';
@@ -59,7 +59,7 @@ export const benchSleeper: SequenceModule = {
   }),
 };
 
-/** Named like workflows/sequences' export: bench/bundle.ts puts this module in that one's place. */
+/** Named like content/sequences' export: bench/bundle.ts puts this module in that one's place. */
 export const sequenceModules: SequenceModule[] = [...shipped, benchDrip, chaosPair, benchSleeper];
 export const benchSequenceModules = sequenceModules;
 

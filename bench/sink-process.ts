@@ -1,9 +1,9 @@
-// The product's SMTP sink (worker/smtp-sink.ts) in a process of its own, so parsing every mail does
+// The product's SMTP sink (dev/smtp-sink.ts) in a process of its own, so parsing every mail does
 // not compete with the worker's event loop. The parent keeps the tally by Message-ID (the ledger
 // derives it from the send key), so a duplicate send shows up, and the tally survives stopping the
 // sink and starting it again on the same port (the chaos suite's "SMTP down" period).
 import { fork, type ChildProcess } from 'child_process';
-import { startSmtpSink } from '../worker/smtp-sink';
+import { startSmtpSink } from '../dev/smtp-sink';
 
 interface Batch {
   port?: number;

@@ -4,7 +4,7 @@
 // waking 1,000 (a click: replay from history, then a real mail to the sink); every woken lead and a
 // sample of the others answer the state query. Target: RSS flat and < 500 MB.
 //   npx tsx bench/sleeping.ts [--leads 100000] [--wake 1000] [--sample 2000] [--cache 100] [--heap MB]
-import { leadEventSignal, stateQuery } from '../workflows/messages';
+import { leadEventSignal, stateQuery } from '../workflows/lead/messages';
 import { cpuMeter, numberArg, pool, writeResult } from './report';
 import { startStack } from './stack';
 

@@ -1,4 +1,4 @@
-// Which way the hot statements go (activities/sql.ts): the ledger's four statements per mail (send
+// Which way the hot statements go (domain/sql.ts): the ledger's four statements per mail (send
 // context, suppression, claim, `sent` mark) through pg on Prisma's pool vs the same SQL through
 // Prisma's raw queries (the engine TypedSQL runs through too), alternating rounds, same database.
 // Prints CPU of this process per mail (the event loop's cost) and mails/s; writes
@@ -8,7 +8,7 @@ import { randomUUID } from 'crypto';
 import { mkdirSync, writeFileSync } from 'fs';
 import { cpus, loadavg } from 'os';
 import path from 'path';
-import { sqlOf } from '../activities/sql';
+import { sqlOf } from '../domain/sql';
 import { createTestDb, stopOwnTestServer } from '../test/helpers/db';
 import { numberArg } from './report';
 

@@ -1,5 +1,5 @@
 // The driver adapter for the Prisma CLI (migrate / diff), with the workarounds the offline Wasm
-// schema engine needs. Runtime code uses activities/db.ts; only the CLI loads this file.
+// schema engine needs. Runtime code uses domain/db.ts; only the CLI loads this file.
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 

@@ -3,7 +3,7 @@
 // Unset, DATABASE_URL is the embedded PostgreSQL's (`npm start` runs it); generate needs a value too.
 import path from 'node:path';
 import { defineConfig } from 'prisma/config';
-import { DEFAULT_EMBEDDED_PORT, embeddedUrl } from '../worker/embedded-url';
+import { DEFAULT_EMBEDDED_PORT, embeddedUrl } from '../dev/embedded-url';
 import { cliAdapter } from './cli-adapters';
 
 const url = (process.env.DATABASE_URL ??= embeddedUrl(Number(process.env.EMBEDDED_POSTGRES_PORT ?? DEFAULT_EMBEDDED_PORT), 'leadflow'));

@@ -5,7 +5,7 @@
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { mkdirSync, writeFileSync } from 'fs';
 import path from 'path';
-import { runCli } from './cli';
+import { runCli } from '../cli/common';
 
 runCli(async () => {
   const out = path.resolve(process.argv[2] ?? path.join(__dirname, '..', 'dist', 'workflow-bundle.js'));

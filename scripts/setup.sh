@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent set-up, run by `npm start` and `npm test`: node modules (PostgreSQL's binaries come with
 # them), Temporal binaries, the Prisma client. Fast the second time: each step is skipped while its
-# inputs are unchanged. Migrations are applied where the database runs (worker/database.ts).
+# inputs are unchanged. Migrations are applied where the database runs (domain/database.ts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 STAMPS=.tools/stamps

@@ -4,9 +4,9 @@ import type { FastifyInstance } from 'fastify';
 import { mkdtempSync } from 'fs';
 import { tmpdir } from 'os';
 import path from 'path';
-import { createApiKey, devApiKey, guarded, hashApiKey, revokeApiKey } from '../worker/api/auth';
-import { buildApi, type ApiPlugin } from '../worker/api/server';
-import { loadConfig } from '../worker/config';
+import { createApiKey, devApiKey, guarded, hashApiKey, revokeApiKey } from '../api/auth';
+import { buildApi, type ApiPlugin } from '../api/server';
+import { loadConfig } from '../runtime/config';
 import { createTestDb, type TestDb } from './helpers/db';
 
 let t: TestDb;

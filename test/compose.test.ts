@@ -7,8 +7,8 @@ import draft07 from 'ajv/dist/refs/json-schema-draft-07.json';
 import { readFileSync } from 'fs';
 import path from 'path';
 import { parse } from 'yaml';
-import { loadApiConfig, loadTemporalConfig, loadWorkerConfig, WORKER_QUEUES } from '../worker/config';
-import { USAGE } from '../worker/cli';
+import { loadApiConfig, loadTemporalConfig, loadWorkerConfig, WORKER_QUEUES } from '../runtime/config';
+import { USAGE } from '../cli/leadflow';
 
 const root = path.join(__dirname, '..');
 const raw = readFileSync(path.join(root, 'docker-compose.yml'), 'utf8');
@@ -133,6 +133,6 @@ test('the image: multi-stage, npm ci, run-time dependencies only, compiled code,
   expect(final).toMatch(/^HEALTHCHECK .*leadflow", "api", "--health"/m);
   expect(final).not.toMatch(/tsx|ts-node|webpack/);
   const entry = readFileSync(path.join(root, 'worker/docker-entrypoint.sh'), 'utf8');
-  expect(entry).toMatch(/exec node dist\/worker\/cli\.js "\$@"/);
+  expect(entry).toMatch(/exec node dist\/cli\/leadflow\.js "\$@"/);
   expect(entry).not.toMatch(/tsx/);
 });

@@ -7,19 +7,19 @@ import path from 'path';
 import { createTestDb, type TestDb } from './helpers/db';
 
 const root = path.join(__dirname, '..');
-const example = path.join(root, 'scripts/examples/trial-onboarding.ts');
+const example = path.join(root, 'content/examples/trial-onboarding.ts');
 let t: TestDb;
 beforeAll(async () => {
   t = await createTestDb();
 });
 afterAll(() => t?.cleanup());
 
-const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/sequences.ts'), ...args], { encoding: 'utf8', env: { ...process.env, DATABASE_URL: t.url }, timeout: 60_000 });
+const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'cli/sequences.ts'), ...args], { encoding: 'utf8', env: { ...process.env, DATABASE_URL: t.url }, timeout: 60_000 });
 
 /** The example with one change, written where it can import the DSL. */
 function variant(from: string, to: string): string {
   const file = path.join(mkdtempSync(path.join(root, 'node_modules/.cache-content-cli-')), 'variant.ts');
-  writeFileSync(file, readFileSync(example, 'utf8').replace(from, to).replace("'../../workflows/sequence-dsl'", `'${path.join(root, 'workflows/sequence-dsl')}'`));
+  writeFileSync(file, readFileSync(example, 'utf8').replace(from, to).replace("'../../workflows/sequences/dsl'", `'${path.join(root, 'workflows/sequences/dsl')}'`));
   return file;
 }
 

@@ -12,11 +12,11 @@ import { Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@t
 import { readFileSync, readdirSync } from 'fs';
 import path from 'path';
 import { createContentActivities } from '../activities/content';
-import { chooseSequence, currentOffers, currentRules, publishOffer, publishRules, publishSequence, type ContentStore } from '../activities/content/catalogue';
-import { prismaContentStore } from '../activities/content/prisma-store';
-import { publishShipped } from '../activities/content/shipped';
-import { leadEventSignal, stateQuery } from '../workflows/messages';
-import { coldEducation } from '../workflows/sequences/cold-education';
+import { chooseSequence, currentOffers, currentRules, publishOffer, publishRules, publishSequence, type ContentStore } from '../domain/content/catalogue';
+import { prismaContentStore } from '../domain/content/prisma-store';
+import { publishShipped } from '../domain/content/shipped';
+import { leadEventSignal, stateQuery } from '../workflows/lead/messages';
+import { coldEducation } from '../content/sequences/cold-education';
 import { changedSequences, everySequenceV2, rulesWithNewWeights, trialOnboarding, winterOffer } from './fixtures/content/changes';
 import { createTestDb, type TestDb } from './helpers/db';
 import { fakeWorld, type FakeWorld } from './support/fake-activities';
@@ -31,11 +31,11 @@ const silent = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error()
 /** The real workflows, with every content folder aliased to the changed content. */
 function bundleWithChangedContent(): Promise<WorkflowBundleWithSourceMap> {
   const alias = {
-    [`${path.join(root, 'workflows/sequences')}$`]: path.join(__dirname, 'fixtures/content/aliases/sequences.ts'),
-    [`${path.join(root, 'workflows/sequences/index')}$`]: path.join(__dirname, 'fixtures/content/aliases/sequences.ts'),
-    [`${path.join(root, 'workflows/scoring-rules')}$`]: path.join(__dirname, 'fixtures/content/aliases/scoring-rules.ts'),
-    [`${path.join(root, 'workflows/offers')}$`]: path.join(__dirname, 'fixtures/content/aliases/offers.ts'),
-    [`${path.join(root, 'workflows/offers/index')}$`]: path.join(__dirname, 'fixtures/content/aliases/offers.ts'),
+    [`${path.join(root, 'content/sequences')}$`]: path.join(__dirname, 'fixtures/content/aliases/sequences.ts'),
+    [`${path.join(root, 'content/sequences/index')}$`]: path.join(__dirname, 'fixtures/content/aliases/sequences.ts'),
+    [`${path.join(root, 'content/scoring-rules')}$`]: path.join(__dirname, 'fixtures/content/aliases/scoring-rules.ts'),
+    [`${path.join(root, 'content/offers')}$`]: path.join(__dirname, 'fixtures/content/aliases/offers.ts'),
+    [`${path.join(root, 'content/offers/index')}$`]: path.join(__dirname, 'fixtures/content/aliases/offers.ts'),
   };
   return bundleWorkflowCode({
     workflowsPath: require.resolve('../workflows'),

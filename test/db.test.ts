@@ -1,8 +1,8 @@
 // The repository-level checks on PostgreSQL: migrations, constraints, the capacity guard, and the
-// lead store's SQL (activities/lead-store.ts).
-import { isUniqueViolation } from '../activities/db';
+// lead store's SQL (activities/leads/lead-store.ts).
+import { isUniqueViolation } from '../domain/db';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { createLeadStoreActivities } from '../activities/lead-store';
+import { createLeadStoreActivities } from '../activities/leads/lead-store';
 import { createTestDb, type TestDb } from './helpers/db';
 
 let t: TestDb;

@@ -4,16 +4,16 @@
 // nurturing, and its owner of record has a re-contact task (and its mail) first.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { FastifyInstance } from 'fastify';
-import { linkBuilder } from '../activities/email/links';
-import { createLeadStoreActivities } from '../activities/lead-store';
-import { createApiKey } from '../worker/api/auth';
-import { createIntakePlugin } from '../worker/api/intake';
-import { linksPlugin } from '../worker/api/links';
-import { buildApi } from '../worker/api/server';
-import { surveyPlugin } from '../worker/api/survey';
-import { loadConfig } from '../worker/config';
-import { createEmailVerifier } from '../worker/email-verification';
-import { leadEventSignal, rejectUpdate, stateQuery } from '../workflows/messages';
+import { linkBuilder } from '../domain/mail/links';
+import { createLeadStoreActivities } from '../activities/leads/lead-store';
+import { createApiKey } from '../api/auth';
+import { createIntakePlugin } from '../api/intake';
+import { linksPlugin } from '../api/links';
+import { buildApi } from '../api/server';
+import { surveyPlugin } from '../api/survey';
+import { loadConfig } from '../runtime/config';
+import { createEmailVerifier } from '../domain/intake/email-verification';
+import { leadEventSignal, rejectUpdate, stateQuery } from '../workflows/lead/messages';
 import { createTestDb, type TestDb } from './helpers/db';
 import { fakeResolver, validLead } from './intake.helpers';
 import { fakeWorld } from './support/fake-activities';

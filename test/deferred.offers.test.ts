@@ -3,13 +3,13 @@
 // mails the offer itself, so its frequency cap holds (offers wait for the window, none is lost) and a
 // run reaches a lead once. Only deferred leads get offers.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { createLeadStoreActivities } from '../activities/lead-store';
-import { createOfferAudienceActivities } from '../activities/offer-audience';
-import { capUntil } from '../activities/email/policy';
+import { createLeadStoreActivities } from '../activities/leads/lead-store';
+import { createOfferAudienceActivities } from '../activities/offers/audience';
+import { capUntil } from '../domain/mail/policy';
 import type { LeadActivities, OfferCampaignActivities, SendEmailRequest } from '../workflows/activity-contract';
-import type { OfferCampaignInput, OfferCampaignResult } from '../workflows/offer-campaign';
+import type { OfferCampaignInput, OfferCampaignResult } from '../workflows/offers/campaign';
 import { defineOfferCampaign } from '../workflows/offers/define';
-import { leadEventSignal, offerSignal, rejectUpdate, stateQuery } from '../workflows/messages';
+import { leadEventSignal, offerSignal, rejectUpdate, stateQuery } from '../workflows/lead/messages';
 import type { LeadProfile } from '../workflows/types';
 import { createTestDb, type TestDb } from './helpers/db';
 import { createTimeSkippingEnv } from './helpers/temporal';
@@ -59,7 +59,7 @@ async function until(ok: () => Promise<boolean>, what: string): Promise<void> {
 
 test('a campaign reaches only deferred leads, once per run, within every lead\'s frequency cap', async () => {
   const w = fakeWorld();
-  // The send-time cap of the real sendEmail (activities/email/policy.ts), over this world's mails.
+  // The send-time cap of the real sendEmail (domain/mail/policy.ts), over this world's mails.
   w.sendOverride = (req: SendEmailRequest) => {
     if (req.kind !== 'marketing' || w.mails.some((m) => m.idempotencyKey === req.idempotencyKey)) return undefined;
     const sent = w.mails.filter((m) => m.leadId === req.leadId && m.kind === 'marketing').map((m) => new Date(m.now!));

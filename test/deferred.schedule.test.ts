@@ -8,9 +8,9 @@ import { createServer } from 'net';
 import { tmpdir } from 'os';
 import path from 'path';
 import { ensureOfferSchedules, lintOfferCampaigns, scheduleIdOf } from '../worker/schedules';
-import { startDevServer, type DevServer } from '../worker/dev-server';
-import type { OfferCampaignResult } from '../workflows/offer-campaign';
-import { offerCampaigns } from '../workflows/offers';
+import { startDevServer, type DevServer } from '../dev/dev-server';
+import type { OfferCampaignResult } from '../workflows/offers/campaign';
+import { offerCampaigns } from '../content/offers';
 import { defineOfferCampaign } from '../workflows/offers/define';
 import { workflowBundle } from './support/lead-harness';
 

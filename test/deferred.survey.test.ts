@@ -4,11 +4,11 @@
 // are refused and store nothing.
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
-import { linkBuilder, signLink, SURVEY_TTL_MS } from '../activities/email/links';
-import { emailHash } from '../activities/email/send';
-import { loadConfig } from '../worker/config';
-import { buildApi } from '../worker/api/server';
-import { surveyPlugin } from '../worker/api/survey';
+import { linkBuilder, signLink, SURVEY_TTL_MS } from '../domain/mail/links';
+import { emailHash } from '../domain/mail/email-hash';
+import { loadConfig } from '../runtime/config';
+import { buildApi } from '../api/server';
+import { surveyPlugin } from '../api/survey';
 import type { LeadEventSignal } from '../workflows/types';
 import { createTestDb, type TestDb } from './helpers/db';
 

@@ -1,9 +1,9 @@
 // The re-contact task activity on a real database (PostgreSQL): the manager is picked through the routing ranking (the previous one first when still
 // eligible), the task carries the refusal, the current survey answers and only the behaviour since
 // the "no", and a retried activity creates one task.
-import { TEMPLATES } from '../activities/email/templates';
-import type { RecontactDetails } from '../activities/tasks';
-import { createTaskActivities, summarise } from '../activities/tasks';
+import { TEMPLATES } from '../domain/mail/templates';
+import type { RecontactDetails } from '../activities/sales/tasks';
+import { createTaskActivities, summarise } from '../activities/sales/tasks';
 import type { RecontactTaskRequest } from '../workflows/activity-contract';
 import { createTestDb, type TestDb } from './helpers/db';
 

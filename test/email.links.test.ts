@@ -1,7 +1,7 @@
 // Signed links (what the public /u /o /c /survey /confirm routes verify) and the pure send-time rules.
 import fc from 'fast-check';
-import { signLink, verifyLink } from '../activities/email/links';
-import { capUntil, consentDecision, quietUntil } from '../activities/email/policy';
+import { signLink, verifyLink } from '../domain/mail/links';
+import { capUntil, consentDecision, quietUntil } from '../domain/mail/policy';
 
 const SECRET = 's'.repeat(40);
 

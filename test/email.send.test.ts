@@ -1,9 +1,10 @@
 // The sendEmail activity against a real SMTP server on 127.0.0.1 (test/email.helpers.ts) and a real
 // ledger on PostgreSQL.
 import { simpleParser, type ParsedMail } from 'mailparser';
-import { verifyLink } from '../activities/email/links';
-import { createEmailActivities, emailHash, type EmailConfig } from '../activities/email/send';
-import type { Db } from '../activities/db';
+import { verifyLink } from '../domain/mail/links';
+import { createEmailActivities, type EmailConfig } from '../activities/email/send';
+import { emailHash } from '../domain/mail/email-hash';
+import type { Db } from '../domain/db';
 import type { SendEmailRequest } from '../workflows/activity-contract';
 import type { LeadEventSignal } from '../workflows/types';
 import { startTestSmtp, type TestSmtp } from './email.helpers';

@@ -1,9 +1,9 @@
 // Templates: every template renders in every locale, variables are escaped, a missing variable is an
 // error, and lint catches a template that uses an undeclared variable.
 import { z } from 'zod';
-import { lintTemplates } from '../activities/email/lint';
-import { render, TemplateError } from '../activities/email/render';
-import { LOCALES, TEMPLATES, TEMPLATE_IDS } from '../activities/email/templates';
+import { lintTemplates } from '../domain/mail/lint';
+import { render, TemplateError } from '../domain/mail/render';
+import { LOCALES, TEMPLATES, TEMPLATE_IDS } from '../domain/mail/templates';
 
 const system = { companyName: 'Acme', companyAddress: '1 Main St', unsubscribeUrl: 'https://x.test/u/t', openUrl: 'https://x.test/o/t', ctaUrl: 'https://x.test/go', surveyUrl: 'https://x.test/s', locale: 'en' };
 const sample: Record<string, string | number> = {

@@ -4,11 +4,12 @@
 // history, lost -> the farewell flow, and a queued lead routed the moment a slot frees.
 // (test/workflow.lifecycle.test.ts covers the same stages with in-memory routing.)
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { createClientActivities, clientWithHistory } from '../activities/clients';
-import { createLeadStoreActivities } from '../activities/lead-store';
-import { addWorkingMinutes, createRoutingActivities, SLA_WORKING_MINUTES } from '../activities/routing';
+import { createClientActivities, clientWithHistory } from '../activities/leads/clients';
+import { createLeadStoreActivities } from '../activities/leads/lead-store';
+import { createRoutingActivities } from '../activities/sales/routing';
+import { addWorkingMinutes, SLA_WORKING_MINUTES } from '../domain/sales/routing';
 import type { LeadActivities } from '../workflows/activity-contract';
-import { acceptAssignmentUpdate, leadEventSignal, recordOutcomeUpdate, stateQuery, type LeadView } from '../workflows/messages';
+import { acceptAssignmentUpdate, leadEventSignal, recordOutcomeUpdate, stateQuery, type LeadView } from '../workflows/lead/messages';
 import { LeadQueue } from '../workflows/search-attributes';
 import { createTestDb, type TestDb } from './helpers/db';
 import { createTimeSkippingEnv } from './helpers/temporal';

@@ -3,14 +3,14 @@
 // the lead read-out and the OpenAPI document.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import fc from 'fast-check';
-import { emailHash } from '../activities/email/send';
-import { createApiKey } from '../worker/api/auth';
-import { createIntakePlugin } from '../worker/api/intake';
-import { buildApi } from '../worker/api/server';
-import { loadConfig } from '../worker/config';
-import { createEmailVerifier } from '../worker/email-verification';
-import { leadBodySchema } from '../worker/lead-input';
-import { stateQuery } from '../workflows/messages';
+import { emailHash } from '../domain/mail/email-hash';
+import { createApiKey } from '../api/auth';
+import { createIntakePlugin } from '../api/intake';
+import { buildApi } from '../api/server';
+import { loadConfig } from '../runtime/config';
+import { createEmailVerifier } from '../domain/intake/email-verification';
+import { leadBodySchema } from '../domain/intake/lead-input';
+import { stateQuery } from '../workflows/lead/messages';
 import { createTestDb, type TestDb } from './helpers/db';
 import { createTimeSkippingEnv } from './helpers/temporal';
 import { fakeResolver, intakeApi, validLead, type IntakeApi } from './intake.helpers';

@@ -5,7 +5,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { simpleParser } from 'mailparser';
 import { createActivities } from '../activities';
-import { stateQuery } from '../workflows/messages';
+import { stateQuery } from '../workflows/lead/messages';
 import { startTestSmtp, type TestSmtp } from './email.helpers';
 import { createTestDb, type TestDb } from './helpers/db';
 import { createTimeSkippingEnv } from './helpers/temporal';

@@ -7,13 +7,13 @@ import type { FastifyInstance } from 'fastify';
 import { mkdtempSync } from 'fs';
 import { tmpdir } from 'os';
 import path from 'path';
-import { createApiKey } from '../worker/api/auth';
-import { createIntakePlugin } from '../worker/api/intake';
-import { buildApi } from '../worker/api/server';
-import { loadConfig } from '../worker/config';
-import { createEmailVerifier } from '../worker/email-verification';
-import { intakeLead, InvalidLeadError } from '../worker/intake';
-import { importLeads } from '../worker/lead-import';
+import { createApiKey } from '../api/auth';
+import { createIntakePlugin } from '../api/intake';
+import { buildApi } from '../api/server';
+import { loadConfig } from '../runtime/config';
+import { createEmailVerifier } from '../domain/intake/email-verification';
+import { intakeLead, InvalidLeadError } from '../domain/intake/intake';
+import { importLeads } from '../domain/intake/lead-import';
 import { createTestDb, type TestDb } from './helpers/db';
 import { fakeResolver, validLead } from './intake.helpers';
 
@@ -67,7 +67,7 @@ describe('POST /leads', () => {
   });
 
   test('surrounding whitespace (a trailing newline from a form) is trimmed, not refused', async () => {
-    const { leadBodySchema } = await import('../worker/lead-input');
+    const { leadBodySchema } = await import('../domain/intake/lead-input');
     expect(leadBodySchema.parse(validLead({ firstName: '  Eve\r\n' })).firstName).toBe('Eve');
   });
 });

@@ -2,9 +2,9 @@
 // leaves no personal data anywhere in the database, stops the workflow, keeps a suppression hash,
 // and a later intake (API or CSV import) of the same address is refused.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { emailHash } from '../activities/email/send';
-import { createEmailVerifier } from '../worker/email-verification';
-import { importLeads } from '../worker/lead-import';
+import { emailHash } from '../domain/mail/email-hash';
+import { createEmailVerifier } from '../domain/intake/email-verification';
+import { importLeads } from '../domain/intake/lead-import';
 import { createTestDb, type TestDb } from './helpers/db';
 import { createTimeSkippingEnv } from './helpers/temporal';
 import { fakeResolver, intakeApi, validLead, type IntakeApi } from './intake.helpers';

@@ -5,12 +5,12 @@ import type { FastifyInstance } from 'fastify';
 import { mkdtempSync } from 'fs';
 import { tmpdir } from 'os';
 import path from 'path';
-import { createApiKey } from '../worker/api/auth';
-import { createIntakePlugin } from '../worker/api/intake';
-import { linksPlugin } from '../worker/api/links';
-import { buildApi } from '../worker/api/server';
-import { loadConfig, type Config } from '../worker/config';
-import { createEmailVerifier, type DomainResolver } from '../worker/email-verification';
+import { createApiKey } from '../api/auth';
+import { createIntakePlugin } from '../api/intake';
+import { linksPlugin } from '../api/links';
+import { buildApi } from '../api/server';
+import { loadConfig, type Config } from '../runtime/config';
+import { createEmailVerifier, type DomainResolver } from '../domain/intake/email-verification';
 import type { TestDb } from './helpers/db';
 
 const dnsError = (code: string) => Object.assign(new Error(`queryMx ${code}`), { code });

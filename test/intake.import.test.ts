@@ -6,10 +6,10 @@ import { mkdtempSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import path from 'path';
 import { promisify } from 'util';
-import { hashApiKey } from '../worker/api/auth';
-import { createEmailVerifier } from '../worker/email-verification';
-import { ImportFileError, importLeads } from '../worker/lead-import';
-import { stateQuery } from '../workflows/messages';
+import { hashApiKey } from '../api/auth';
+import { createEmailVerifier } from '../domain/intake/email-verification';
+import { ImportFileError, importLeads } from '../domain/intake/lead-import';
+import { stateQuery } from '../workflows/lead/messages';
 import { createTestDb, type TestDb } from './helpers/db';
 import { createTimeSkippingEnv } from './helpers/temporal';
 import { fakeResolver } from './intake.helpers';
@@ -94,7 +94,7 @@ test('a file with an unknown column or no email column is refused as a whole', a
 
 const run = promisify(execFile);
 const cli = (script: string, args: string[]) =>
-  run(process.execPath, [path.join(root, 'node_modules/tsx/dist/cli.mjs'), path.join(root, 'scripts', script), ...args], {
+  run(process.execPath, [path.join(root, 'node_modules/tsx/dist/cli.mjs'), path.join(root, 'cli', script), ...args], {
     cwd: root,
     env: { ...process.env, DATABASE_URL: t.url, TEMPORAL_ADDRESS: env.address, TASK_QUEUE: taskQueue, DATA_DIR: mkdtempSync(path.join(tmpdir(), 'leadflow-cli-')) },
   }).then(

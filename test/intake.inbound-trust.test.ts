@@ -7,12 +7,12 @@ import type { FastifyInstance } from 'fastify';
 import { mkdtempSync } from 'fs';
 import { tmpdir } from 'os';
 import path from 'path';
-import { createApiKey } from '../worker/api/auth';
-import { createIntakePlugin } from '../worker/api/intake';
-import { buildApi } from '../worker/api/server';
-import { loadConfig } from '../worker/config';
-import { createEmailVerifier } from '../worker/email-verification';
-import { parseAuthResults } from '../worker/inbound-trust';
+import { createApiKey } from '../api/auth';
+import { createIntakePlugin } from '../api/intake';
+import { buildApi } from '../api/server';
+import { loadConfig } from '../runtime/config';
+import { createEmailVerifier } from '../domain/intake/email-verification';
+import { parseAuthResults } from '../domain/intake/inbound-trust';
 import { createTestDb, type TestDb } from './helpers/db';
 import { fakeResolver } from './intake.helpers';
 

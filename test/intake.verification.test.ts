@@ -1,5 +1,5 @@
 // Address checks without network: a stand-in resolver answers as DNS would.
-import { createEmailVerifier, type DomainResolver } from '../worker/email-verification';
+import { createEmailVerifier, type DomainResolver } from '../domain/intake/email-verification';
 import { fakeResolver } from './intake.helpers';
 
 const err = (code: string) => Object.assign(new Error(code), { code });

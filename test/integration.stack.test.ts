@@ -8,15 +8,15 @@ import { createServer } from 'net';
 import { tmpdir } from 'os';
 import path from 'path';
 import { createActivities } from '../activities';
-import { linksPlugin } from '../worker/api/links';
-import { mailPlugin } from '../worker/api/mail';
-import { buildApi } from '../worker/api/server';
-import { loadConfig, type Config } from '../worker/config';
-import { startDevServer, type DevServer } from '../worker/dev-server';
-import { intakeLead } from '../worker/intake';
-import { startSmtpSink, type SmtpSink } from '../worker/smtp-sink';
+import { linksPlugin } from '../api/links';
+import { mailPlugin } from '../api/mail';
+import { buildApi } from '../api/server';
+import { loadConfig, type Config } from '../runtime/config';
+import { startDevServer, type DevServer } from '../dev/dev-server';
+import { intakeLead } from '../domain/intake/intake';
+import { startSmtpSink, type SmtpSink } from '../dev/smtp-sink';
 import { createWorkers, type Workers } from '../worker/worker';
-import { stateQuery } from '../workflows/messages';
+import { stateQuery } from '../workflows/lead/messages';
 import { createTestDb, type TestDb } from './helpers/db';
 
 const freePort = (): Promise<number> =>

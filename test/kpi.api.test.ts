@@ -2,10 +2,10 @@
 // hand-computed fixture, and the HTML page escaped, with its charts.
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
-import { createApiKey } from '../worker/api/auth';
-import { kpiPlugin } from '../worker/api/kpi';
-import { buildApi } from '../worker/api/server';
-import { loadConfig } from '../worker/config';
+import { createApiKey } from '../api/auth';
+import { kpiPlugin } from '../api/kpi';
+import { buildApi } from '../api/server';
+import { loadConfig } from '../runtime/config';
 import { createTestDb, type TestDb } from './helpers/db';
 import { KPI_EXPECTED, KPI_RANGE, rounded, seedKpiFixture } from './support/kpi-fixture';
 

@@ -22,7 +22,7 @@ afterAll(async () => {
 });
 
 const kpi = (...args: string[]) =>
-  spawnSync(process.execPath, [path.join(root, 'node_modules/tsx/dist/cli.mjs'), path.join(root, 'scripts/kpi.ts'), ...args], {
+  spawnSync(process.execPath, [path.join(root, 'node_modules/tsx/dist/cli.mjs'), path.join(root, 'cli/kpi.ts'), ...args], {
     cwd: root,
     encoding: 'utf8',
     env: { ...process.env, DATABASE_URL: t.url, DATA_DIR: dataDir },

@@ -4,11 +4,11 @@
 // track, the other is rejected, deferred, re-qualified half a year later and won back. Everything
 // arrives as signals, the way sales tools and intake deliver it.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { createClientActivities } from '../activities/clients';
-import { createLeadStoreActivities } from '../activities/lead-store';
-import { createRoutingActivities } from '../activities/routing';
-import { leadEventSignal, stateQuery } from '../workflows/messages';
-import { computeKpis, kpiRangeSchema } from '../worker/kpi';
+import { createClientActivities } from '../activities/leads/clients';
+import { createLeadStoreActivities } from '../activities/leads/lead-store';
+import { createRoutingActivities } from '../activities/sales/routing';
+import { leadEventSignal, stateQuery } from '../workflows/lead/messages';
+import { computeKpis, kpiRangeSchema } from '../domain/kpi/report';
 import { createTestDb, type TestDb } from './helpers/db';
 import { createTimeSkippingEnv } from './helpers/temporal';
 import { fakeWorld } from './support/fake-activities';

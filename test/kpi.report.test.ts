@@ -1,5 +1,5 @@
 // KPI numbers against a fixture computed by hand, on PostgreSQL.
-import { computeKpis, kpiRangeSchema } from '../worker/kpi';
+import { computeKpis, kpiRangeSchema } from '../domain/kpi/report';
 import { createTestDb, type TestDb } from './helpers/db';
 import { KPI_EXPECTED, KPI_RANGE, rounded, seedKpiFixture } from './support/kpi-fixture';
 

@@ -4,8 +4,8 @@
 // characters each used to make a 9,500-character "Pages visited" line and a non-retryable failure;
 // the card now lists the pages without their campaign tags, each clipped, the line within its limit.
 import fc from 'fast-check';
-import { render } from '../activities/email/render';
-import { TEMPLATES } from '../activities/email/templates';
+import { render } from '../domain/mail/render';
+import { TEMPLATES } from '../domain/mail/templates';
 import { CARD_LIMITS, leadCard, pageOf, type CardInput } from '../workflows/handoff/card';
 import { CONTROL_CHARACTERS, joinClipped, oneLine } from '../workflows/one-line';
 

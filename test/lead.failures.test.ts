@@ -7,7 +7,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { LeadActivities } from '../workflows/activity-contract';
 import type { EffectName } from '../workflows/lead/effects';
-import { acceptAssignmentUpdate, convertToClientUpdate, leadEventSignal, recordOutcomeUpdate, rejectUpdate, retryNowSignal, stateQuery, type LeadView } from '../workflows/messages';
+import { acceptAssignmentUpdate, convertToClientUpdate, leadEventSignal, recordOutcomeUpdate, rejectUpdate, retryNowSignal, stateQuery, type LeadView } from '../workflows/lead/messages';
 import { LeadAttention } from '../workflows/search-attributes';
 import type { LeadProfile } from '../workflows/types';
 import { fakeWorld, type FakeWorld } from './support/fake-activities';

@@ -1,7 +1,7 @@
 // BANT with one failed item, on the time-skipping server: every answer kept, the gap recorded once,
 // one move to nurturing (no mql -> nurturing -> mql bounce); a corrected answer later makes it an SQL.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { leadEventSignal, recordBantUpdate, stateQuery } from '../workflows/messages';
+import { leadEventSignal, recordBantUpdate, stateQuery } from '../workflows/lead/messages';
 import { fakeWorld } from './support/fake-activities';
 import { baseProfile, passUntil, signalLead, startWorkers, useTimeSkippingEnv } from './support/lead-harness';
 

@@ -3,10 +3,10 @@
 // field, unknown 404, closed 409.
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
-import { createApiKey } from '../worker/api/auth';
-import { managersPlugin } from '../worker/api/managers';
-import { buildApi } from '../worker/api/server';
-import { loadConfig } from '../worker/config';
+import { createApiKey } from '../api/auth';
+import { managersPlugin } from '../api/managers';
+import { buildApi } from '../api/server';
+import { loadConfig } from '../runtime/config';
 import { createTestDb, type TestDb } from './helpers/db';
 
 let t: TestDb;

@@ -2,7 +2,7 @@
 // offered the lead first when eligible, ahead of a better-ranked manager; when not eligible (full,
 // wrong language, away, already missed the lead's SLA) the usual ranking decides. Real database
 // (PostgreSQL).
-import { createRoutingActivities } from '../activities/routing';
+import { createRoutingActivities } from '../activities/sales/routing';
 import type { RouteLeadRequest } from '../workflows/activity-contract';
 import { createTestDb, type TestDb } from './helpers/db';
 

@@ -6,17 +6,17 @@
 // closed through the API (POST /tasks/:id/close) holds the lead no longer.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { FastifyInstance } from 'fastify';
-import { render } from '../activities/email/render';
-import { TEMPLATES } from '../activities/email/templates';
-import { createLeadStoreActivities } from '../activities/lead-store';
-import { createRoutingActivities } from '../activities/routing';
-import { createTaskActivities } from '../activities/tasks';
-import { createApiKey } from '../worker/api/auth';
-import { managersPlugin } from '../worker/api/managers';
-import { buildApi } from '../worker/api/server';
-import { loadConfig } from '../worker/config';
+import { render } from '../domain/mail/render';
+import { TEMPLATES } from '../domain/mail/templates';
+import { createLeadStoreActivities } from '../activities/leads/lead-store';
+import { createRoutingActivities } from '../activities/sales/routing';
+import { createTaskActivities } from '../activities/sales/tasks';
+import { createApiKey } from '../api/auth';
+import { managersPlugin } from '../api/managers';
+import { buildApi } from '../api/server';
+import { loadConfig } from '../runtime/config';
 import type { LeadActivities } from '../workflows/activity-contract';
-import { leadEventSignal, rejectUpdate, stateQuery } from '../workflows/messages';
+import { leadEventSignal, rejectUpdate, stateQuery } from '../workflows/lead/messages';
 import { createTestDb, type TestDb } from './helpers/db';
 import { createTimeSkippingEnv } from './helpers/temporal';
 import { fakeWorld } from './support/fake-activities';

@@ -1,4 +1,4 @@
-// The roles as separate processes of the compiled build (`npm run build`, then `node dist/worker/cli.js
+// The roles as separate processes of the compiled build (`npm run build`, then `node dist/cli/leadflow.js
 // <role>`, no tsx): on the dev server, `leadflow worker` alone processes a lead that `leadflow api`
 // alone took in; the health checks tell a polling worker from none; each role stops on SIGTERM.
 import { execFileSync, spawn, type ChildProcess } from 'child_process';
@@ -6,13 +6,13 @@ import { existsSync, mkdtempSync, rmSync } from 'fs';
 import { createServer } from 'net';
 import { tmpdir } from 'os';
 import path from 'path';
-import { createApiKey } from '../worker/api/auth';
-import { startDevServer, type DevServer } from '../worker/dev-server';
-import { startSmtpSink, type SmtpSink } from '../worker/smtp-sink';
+import { createApiKey } from '../api/auth';
+import { startDevServer, type DevServer } from '../dev/dev-server';
+import { startSmtpSink, type SmtpSink } from '../dev/smtp-sink';
 import { createTestDb, type TestDb } from './helpers/db';
 
 const root = path.join(__dirname, '..');
-const CLI = path.join(root, 'dist', 'worker', 'cli.js');
+const CLI = path.join(root, 'dist', 'cli', 'leadflow.js');
 const freePort = (): Promise<number> =>
   new Promise((resolve) => {
     const s = createServer().listen(0, '127.0.0.1', () => {

@@ -2,10 +2,10 @@
 // out-of-office periods, and waking the queue when a change frees capacity.
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
-import { createApiKey } from '../worker/api/auth';
-import { managersPlugin } from '../worker/api/managers';
-import { buildApi } from '../worker/api/server';
-import { loadConfig } from '../worker/config';
+import { createApiKey } from '../api/auth';
+import { managersPlugin } from '../api/managers';
+import { buildApi } from '../api/server';
+import { loadConfig } from '../runtime/config';
 import { createTestDb, type TestDb } from './helpers/db';
 
 let t: TestDb;

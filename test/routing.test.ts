@@ -1,9 +1,10 @@
 // Routing on a real database (PostgreSQL): race-free capacity, tiers, fair rotation, skipping, language/region, working-hours SLA, and the
 // queue's wake-up when capacity frees.
-import { createPrisma } from '../activities/db';
-import { createRoutingActivities, rankManagers, whyNot, type CapacitySignaller } from '../activities/routing';
+import { createPrisma } from '../domain/db';
+import { createRoutingActivities } from '../activities/sales/routing';
+import { rankManagers, whyNot, type CapacitySignaller } from '../domain/sales/routing';
 import type { RouteLeadRequest } from '../workflows/activity-contract';
-import type { Db } from '../activities/db';
+import type { Db } from '../domain/db';
 import { createTestDb, type TestDb } from './helpers/db';
 
 // Monday 2026-11-23 10:00 in Warsaw (CET, UTC+1): inside everyone's working hours.

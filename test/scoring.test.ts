@@ -1,7 +1,7 @@
 // The scoring module is pure: profile points, behaviour points with half-life decay, bands, folding,
 // and the closed-form time at which a lead cools into a lower band.
-import { addEvent, computeScore, decay, emptyBehaviour, eventPoints, nextCooling, profileScore } from '../workflows/scoring';
-import { scoringRules as rules } from '../workflows/scoring-rules';
+import { addEvent, computeScore, decay, emptyBehaviour, eventPoints, nextCooling, profileScore } from '../workflows/qualification/scoring';
+import { scoringRules as rules } from '../content/scoring-rules';
 import type { LeadProfile } from '../workflows/types';
 
 const DAY = 86_400_000;

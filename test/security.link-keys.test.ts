@@ -8,10 +8,10 @@ import { existsSync, mkdtempSync } from 'fs';
 import { tmpdir } from 'os';
 import path from 'path';
 import { promisify } from 'util';
-import { linkBuilder, parseLinkKeys, signLink, verifyLink } from '../activities/email/links';
-import { linksPlugin } from '../worker/api/links';
-import { buildApi } from '../worker/api/server';
-import { loadConfig } from '../worker/config';
+import { linkBuilder, parseLinkKeys, signLink, verifyLink } from '../domain/mail/links';
+import { linksPlugin } from '../api/links';
+import { buildApi } from '../api/server';
+import { loadConfig } from '../runtime/config';
 import { createTestDb, type TestDb } from './helpers/db';
 
 const OLD = 'o'.repeat(40);
@@ -84,7 +84,7 @@ test('production start without a signing secret fails with a clear line, and wri
   const dir = dataDir();
   const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NODE_ENV: 'production', DATA_DIR: dir, TEMPORAL_PORT: '44233', API_PORT: '44300' };
   const run = promisify(execFile);
-  const err = await run(process.execPath, [path.join(__dirname, '../node_modules/tsx/dist/cli.mjs'), path.join(__dirname, '../worker/cli.ts'), 'start'], { env, timeout: 240_000 }).then(
+  const err = await run(process.execPath, [path.join(__dirname, '../node_modules/tsx/dist/cli.mjs'), path.join(__dirname, '../cli/leadflow.ts'), 'start'], { env, timeout: 240_000 }).then(
     () => null,
     (e: { code: number; stderr: string }) => e,
   );

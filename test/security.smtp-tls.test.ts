@@ -5,7 +5,7 @@ import nodemailer from 'nodemailer';
 import { generate } from 'selfsigned';
 import { SMTPServer } from 'smtp-server';
 import { smtpTransportOptions, type SmtpConfig } from '../activities/email/send';
-import { loadConfig } from '../worker/config';
+import { loadConfig } from '../runtime/config';
 
 interface Server {
   port: number;

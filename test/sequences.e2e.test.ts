@@ -2,8 +2,8 @@
 // (through the preview engine, mail captured, real calendar in the lead's timezone), every path
 // and every exit goal. Times are checked in Europe/Warsaw; the start is Monday 1 March 2032, 09:00.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { createTimeSkippingEnv } from '../worker/time-skipping';
-import { bucket } from '../workflows/sequence-interpreter';
+import { createTimeSkippingEnv } from '../dev/time-skipping';
+import { bucket } from '../workflows/sequences/interpreter';
 import { baseProfile, entered, kinds, leadMails, leanProfile, localTime, runPreview } from './support/sequence-preview';
 
 // One server per test: its clock only moves forward, and each test starts on 1 March 2032.

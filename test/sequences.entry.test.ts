@@ -5,7 +5,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createTimeSkippingEnv } from './helpers/temporal';
 import { fakeWorld, type FakeWorld } from './support/fake-activities';
 import { baseProfile, signalLead, startWorkers, terminateLeftovers, useTimeSkippingEnv } from './support/lead-harness';
-import { leadEventSignal, stateQuery, type LeadView } from '../workflows/messages';
+import { leadEventSignal, stateQuery, type LeadView } from '../workflows/lead/messages';
 
 const DAY = 86_400_000;
 let env: TestWorkflowEnvironment;

@@ -1,10 +1,10 @@
 // Sequence lint: each mistake a marketer can make is caught with a message naming the step, and the
 // corrected sequence passes. The same checks stop the worker at start (validateDefinitions).
-import { definitionProblems, validateDefinitions } from '../worker/definitions';
-import { lintSequence } from '../worker/sequence-lint';
-import { scoringRules } from '../workflows/scoring-rules';
-import { branch, defineSequence, end, goto, label, send, split, wait, waitFor, type SequenceDefinition, type Step } from '../workflows/sequence-dsl';
-import { sequenceModules } from '../workflows/sequences';
+import { definitionProblems, validateDefinitions } from '../domain/content/definitions';
+import { lintSequence } from '../domain/content/sequence-lint';
+import { scoringRules } from '../content/scoring-rules';
+import { branch, defineSequence, end, goto, label, send, split, wait, waitFor, type SequenceDefinition, type Step } from '../workflows/sequences/dsl';
+import { sequenceModules } from '../content/sequences';
 
 const seq = (steps: Step[]): SequenceDefinition =>
   defineSequence({ id: 'lint-me', version: 1, name: 'Lint me', description: '', entry: { stages: ['nurturing'], reentry: false, priority: 1 }, goals: [], steps });

@@ -5,13 +5,13 @@ import { spawnSync } from 'child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import path from 'path';
-import { parseJsonInput, readJsonInput } from '../worker/json-input';
-import { formatPreview, previewLeadSchema, previewScriptSchema, previewSequence } from '../worker/sequence-preview';
-import { createTimeSkippingEnv } from '../worker/time-skipping';
-import { findShippedSequence as findSequence } from '../workflows/sequences';
+import { parseJsonInput, readJsonInput } from '../cli/json-input';
+import { formatPreview, previewLeadSchema, previewScriptSchema, previewSequence } from '../cli/sequence-preview';
+import { createTimeSkippingEnv } from '../dev/time-skipping';
+import { findShippedSequence as findSequence } from '../content/sequences';
 
 const ROOT = path.join(__dirname, '..');
-const EXAMPLES = path.join(ROOT, 'scripts', 'examples');
+const EXAMPLES = path.join(ROOT, 'content', 'examples');
 let dir: string;
 beforeAll(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'leadflow-preview-'));
@@ -105,7 +105,7 @@ describe('input files', () => {
 });
 
 describe('npm run sequences', () => {
-  const cli = (...args: string[]) => spawnSync(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'scripts', 'sequences.ts'), ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+  const cli = (...args: string[]) => spawnSync(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'cli', 'sequences.ts'), ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
 
   test('lint passes on the shipped sequences', () => {
     const r = cli('lint');

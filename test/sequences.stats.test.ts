@@ -6,12 +6,12 @@ import type { FastifyInstance } from 'fastify';
 import { mkdtempSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import path from 'path';
-import { abVerdict, sampleSizePerVariant, twoProportionPValue } from '../worker/ab-test';
-import { createApiKey } from '../worker/api/auth';
-import { sequencesPlugin } from '../worker/api/sequences';
-import { buildApi } from '../worker/api/server';
-import { loadConfig } from '../worker/config';
-import { computeSequenceStats, sequenceStatsQuerySchema } from '../worker/sequence-stats';
+import { abVerdict, sampleSizePerVariant, twoProportionPValue } from '../domain/kpi/ab-test';
+import { createApiKey } from '../api/auth';
+import { sequencesPlugin } from '../api/sequences';
+import { buildApi } from '../api/server';
+import { loadConfig } from '../runtime/config';
+import { computeSequenceStats, sequenceStatsQuerySchema } from '../domain/kpi/sequence-stats';
 import { createTestDb, type TestDb } from './helpers/db';
 import { SEQ_EXPECTED, SEQ_RANGE, seedSequenceStatsFixture } from './support/sequence-stats-fixture';
 
@@ -172,7 +172,7 @@ describe('API', () => {
 
 describe('CLI', () => {
   const cli = (...args: string[]) =>
-    spawnSync(process.execPath, [path.join(root, 'node_modules/tsx/dist/cli.mjs'), path.join(root, 'scripts/sequences.ts'), ...args], {
+    spawnSync(process.execPath, [path.join(root, 'node_modules/tsx/dist/cli.mjs'), path.join(root, 'cli/sequences.ts'), ...args], {
       cwd: root,
       encoding: 'utf8',
       env: { ...process.env, DATABASE_URL: t.url, DATA_DIR: dataDir },

@@ -1,5 +1,5 @@
 // Configuration is validated once at start: one message naming every bad variable.
-import { ConfigError, frequencyCap, loadApiConfig, loadConfig, loadTemporalConfig, loadWorkerConfig, parseQueues, quietHours } from '../worker/config';
+import { ConfigError, frequencyCap, loadApiConfig, loadConfig, loadTemporalConfig, loadWorkerConfig, parseQueues, quietHours } from '../runtime/config';
 
 test('defaults give the embedded stack', () => {
   const c = loadConfig({ DATA_DIR: '/tmp/leadflow-config-test' });

@@ -1,8 +1,8 @@
 // Scoring rules and sequences are validated at worker start; bad ones stop it with a clear error.
-import { definitionProblems, validateDefinitions } from '../worker/definitions';
-import { scoringRules } from '../workflows/scoring-rules';
-import { defineSequence, goto, send, split, wait } from '../workflows/sequence-dsl';
-import { sequenceModules } from '../workflows/sequences';
+import { definitionProblems, validateDefinitions } from '../domain/content/definitions';
+import { scoringRules } from '../content/scoring-rules';
+import { defineSequence, goto, send, split, wait } from '../workflows/sequences/dsl';
+import { sequenceModules } from '../content/sequences';
 
 test('the shipped scoring rules and sequences are valid', () => {
   expect(definitionProblems()).toEqual([]);

@@ -87,7 +87,7 @@ describe.each(['SIGTERM', 'SIGINT'] as const)('npm start, then %s to the npm pro
     const children = descendants(run.proc.pid!);
     const cmdlines = children.map((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8').replace(/\0/g, ' '));
     // At least the node process and the Temporal dev server.
-    expect(cmdlines.some((c) => c.includes('worker/cli.ts start'))).toBe(true);
+    expect(cmdlines.some((c) => c.includes('cli/leadflow.ts start'))).toBe(true);
     expect(cmdlines.some((c) => c.includes('server start-dev'))).toBe(true);
 
     const t = Date.now();
@@ -120,7 +120,7 @@ describe('a taken port', () => {
     const port = Number(env[variable]);
     blocker = createServer();
     await new Promise<void>((r) => blocker.listen(port, '127.0.0.1', r));
-    const run = start([process.execPath, '--import', 'tsx', 'worker/cli.ts', 'start'], env);
+    const run = start([process.execPath, '--import', 'tsx', 'cli/leadflow.ts', 'start'], env);
     const code = await run.exited;
     expect(code).toBe(1);
     expect(run.output()).toContain(`port ${port} (${roleName}) is already in use by pid ${process.pid}`);

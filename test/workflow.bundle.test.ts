@@ -6,11 +6,11 @@ import { spawnSync } from 'child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import path from 'path';
-import { loadConfig } from '../worker/config';
-import { offerCampaigns } from '../workflows/offers';
-import { scoringRules } from '../workflows/scoring-rules';
-import { walk } from '../workflows/sequence-interpreter';
-import { sequenceModules } from '../workflows/sequences';
+import { loadConfig } from '../runtime/config';
+import { offerCampaigns } from '../content/offers';
+import { scoringRules } from '../content/scoring-rules';
+import { walk } from '../workflows/sequences/interpreter';
+import { sequenceModules } from '../content/sequences';
 import { workflowBundle } from './support/lead-harness';
 
 test('the workflow bundle contains no zod, Prisma, luxon, nodemailer or mjml', async () => {

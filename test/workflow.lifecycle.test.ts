@@ -14,7 +14,7 @@ import {
   rejectUpdate,
   stateQuery,
   type LeadView,
-} from '../workflows/messages';
+} from '../workflows/lead/messages';
 import { LeadStage, LeadTemperature, AssignedManager } from '../workflows/search-attributes';
 
 const DAY = 86_400_000;

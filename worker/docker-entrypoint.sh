@@ -6,4 +6,4 @@ cd /app
 if [ "${1:-}" = "migrate" ]; then
   exec node node_modules/prisma/build/index.js migrate deploy --config prisma/prisma.config.ts
 fi
-exec node dist/worker/cli.js "$@"
+exec node dist/cli/leadflow.js "$@"

@@ -1,12 +1,12 @@
-// Offer campaigns (workflows/offers/) as Temporal Schedules, created or updated idempotently at worker
+// Offer campaigns (content/offers/) as Temporal Schedules, created or updated idempotently at worker
 // start: `offer-<campaignId>`, each run starting the offerCampaign workflow. A schedule paused or
 // deleted by ops (Temporal UI, `temporal schedule toggle --pause` / `delete`) runs no more; a restart
 // updates its spec and action but leaves its paused state as ops set it.
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleSpec } from '@temporalio/client';
 import { z } from 'zod';
-import { TEMPLATES } from '../activities/email/templates';
-import type { OfferCampaignInput } from '../workflows/offer-campaign';
-import { offerCampaigns as shipped, type OfferCampaign } from '../workflows/offers';
+import { TEMPLATES } from '../domain/mail/templates';
+import type { OfferCampaignInput } from '../workflows/offers/campaign';
+import { offerCampaigns as shipped, type OfferCampaign } from '../content/offers';
 
 export const scheduleIdOf = (campaignId: string): string => `offer-${campaignId}`;
 

@@ -2,7 +2,7 @@
 // mail sending on `<TASK_QUEUE>-email`, rate-limited so a holiday blast never exceeds the provider's rate.
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { LeadActivities } from '../workflows/activity-contract';
-import type { WorkerQueue, WorkersConfig } from './config';
+import type { WorkerQueue, WorkersConfig } from '../runtime/config';
 
 export interface Workers {
   run(): Promise<void>;

@@ -1,7 +1,7 @@
 // The activities the lead workflow calls, as types only. `activities/` implements this interface
 // (type-checked in activities/index.ts); the workflow imports nothing else from there.
-import type { ScoringRules } from './scoring';
-import type { SequenceDefinition } from './sequence-dsl';
+import type { ScoringRules } from './qualification/scoring';
+import type { SequenceDefinition } from './sequences/dsl';
 import type { ClientDeal, Stage, Temperature } from './types';
 
 export interface LeadEventRecord {

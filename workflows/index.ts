@@ -1,4 +1,4 @@
 // The workflow bundle's entry point: every workflow type the worker registers. No marketing content
 // is imported from here on down: sequences, rules, offers and templates are published data.
 export { leadLifecycle } from './lead/lifecycle';
-export { offerCampaign } from './offer-campaign';
+export { offerCampaign } from './offers/campaign';

@@ -1,5 +1,5 @@
 // One line of text from values that may hold anything: control characters out, clipped to a limit.
-// Shared by intake, which refuses control characters (worker/lead-input.ts), and the workflow, which
+// Shared by intake, which refuses control characters (domain/intake/lead-input.ts), and the workflow, which
 // clips what it builds from several values (workflows/lead-card.ts). Pure, no dependencies.
 
 /**

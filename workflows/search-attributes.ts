@@ -3,7 +3,7 @@
 //   LeadStage = "nurturing" AND NextActionTime < "2026-06-01T00:00:00Z"
 //   LeadAttention = "db"
 //   LeadSequenceStep = "warm-consideration@v1:5"
-// The dev server registers them at start (worker/dev-server.ts); docker-compose's set-up does too.
+// The dev server registers them at start (dev/dev-server.ts); docker-compose's set-up does too.
 import { SearchAttributeType, defineSearchAttributeKey } from '@temporalio/common';
 
 export const LeadStage = defineSearchAttributeKey('LeadStage', SearchAttributeType.KEYWORD);

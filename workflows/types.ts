@@ -62,6 +62,9 @@ export const REJECTION_REASONS = [
   'other',
 ] as const;
 export type RejectionReason = (typeof REJECTION_REASONS)[number];
+/** What a lead can answer on the farewell survey: every rejection reason but the one only sales records. */
+export type SurveyReason = Exclude<RejectionReason, 'no_response'>;
+export const SURVEY_REASONS = REJECTION_REASONS.filter((r): r is SurveyReason => r !== 'no_response') as [SurveyReason, ...SurveyReason[]];
 
 export interface LeadProfile {
   email: string;

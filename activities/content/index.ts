@@ -1,7 +1,7 @@
 // The content activities the workflows call: reads of the current published versions. Their results
 // are recorded in each workflow's history, which is what keeps new content out of replays.
 import type { LeadActivities, OfferCampaignActivities } from '../../workflows/activity-contract';
-import { chooseSequence, currentOffer, currentRules, sequenceMigration, type ContentStore } from './catalogue';
+import { chooseSequence, currentOffer, currentRules, sequenceMigration, type ContentStore } from '../../domain/content/catalogue';
 
 export type ContentActivities = Pick<LeadActivities, 'currentScoringRules' | 'chooseSequence' | 'sequenceMigration'> & Pick<OfferCampaignActivities, 'loadOfferCampaign'>;
 

@@ -3,8 +3,8 @@
 // each is one autocommitted statement, so a claim is durable before any SMTP traffic. Rare paths
 // (failures, bounces, skips) use the ORM.
 import { randomUUID } from 'crypto';
-import type { Db } from '../db';
-import { sqlOf } from '../sql';
+import type { Db } from '../../domain/db';
+import { sqlOf } from '../../domain/sql';
 
 export interface SendContext {
   id: string;

@@ -10,15 +10,16 @@ import nodemailer, { type Transporter } from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool';
 import { z } from 'zod';
 import type { SendEmailRequest, SendEmailResult } from '../../workflows/activity-contract';
-import { leadEventSignal } from '../../workflows/messages';
+import { leadEventSignal } from '../../workflows/lead/messages';
 import type { LeadEventSignal } from '../../workflows/types';
-import type { Db } from '../db';
-import { handoffParts, HANDOFF_TEMPLATES } from './handoff';
+import type { Db } from '../../domain/db';
+import { handoffParts, HANDOFF_TEMPLATES } from '../../domain/mail/handoff';
 import { createLedger } from './ledger';
-import { linkBuilder, trackClicks, type LinkKeys } from './links';
-import { consentDecision, capUntil, quietUntil, type QuietHours } from './policy';
-import { compile, render, TemplateError, type RenderedMail } from './render';
-import { TEMPLATES, isTemplateId, type TemplateSpec } from './templates';
+import { linkBuilder, trackClicks, type LinkKeys } from '../../domain/mail/links';
+import { emailHash } from '../../domain/mail/email-hash';
+import { consentDecision, capUntil, quietUntil, type QuietHours } from '../../domain/mail/policy';
+import { compile, render, TemplateError, type RenderedMail } from '../../domain/mail/render';
+import { TEMPLATES, isTemplateId, type TemplateSpec } from '../../domain/mail/templates';
 
 export interface SmtpConfig {
   host: string;
@@ -86,8 +87,6 @@ const requestSchema = z.object({
   to: z.string().max(320).refine(noLineBreak, { message: 'must not contain line breaks' }).optional(),
   now: z.iso.datetime({ offset: true }).optional(),
 });
-
-export const emailHash = (email: string): string => createHash('sha256').update(email.trim().toLowerCase()).digest('hex');
 
 /**
  * nodemailer's options for our SMTP server. Certificates are verified for implicit TLS and for

@@ -1,7 +1,7 @@
 // A malformed leadEvent payload for one lead: it is recorded as rejected and dropped; that lead's
 // later events and every other lead carry on.
 import { startStack, type BenchStack } from '../../bench/stack';
-import { stateQuery } from '../../workflows/messages';
+import { stateQuery } from '../../workflows/lead/messages';
 import { chaosLeads, exactCounts, expectExact, intakeLeads } from './chaos-campaign';
 
 let stack: BenchStack;

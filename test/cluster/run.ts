@@ -1,6 +1,6 @@
 // `npm run test:cluster`: leadflow as it is deployed, proven on this machine without Docker. The real
 // Temporal server (built from the Go module proxy) on PostgreSQL, the compiled roles (`node
-// dist/worker/cli.js search-attributes | api | worker`) as separate processes, an SMTP sink counting
+// dist/cli/leadflow.js search-attributes | api | worker`) as separate processes, an SMTP sink counting
 // mails by Message-ID. Phases, each with leads of its own through a five-mail drip (bench/sequences.ts):
 //   dev      the CLI's dev server, 1 worker process      -> mails/s baseline on this machine
 //   cluster  the Temporal server, 2 worker processes      -> mails/s; all delivered, 0 duplicates
@@ -17,15 +17,15 @@ import { execFileSync, spawn, type ChildProcess } from 'child_process';
 import { chmodSync, createWriteStream, existsSync, mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import path from 'path';
-import { createPrisma, type Db } from '../../activities/db';
+import { createPrisma, type Db } from '../../domain/db';
 import { buildBenchBundle } from '../../bench/bundle';
 import { cpuMeter, numberArg, pool, writeResult } from '../../bench/report';
 import { BENCH_DRIP_MAILS } from '../../bench/sequences';
 import { spawnSink, type SinkTally } from '../../bench/sink-process';
-import { createApiKey } from '../../worker/api/auth';
-import { startDevServer } from '../../worker/dev-server';
-import { intakeLead } from '../../worker/intake';
-import { migrateDeploy } from '../../worker/database';
+import { createApiKey } from '../../api/auth';
+import { startDevServer } from '../../dev/dev-server';
+import { intakeLead } from '../../domain/intake/intake';
+import { migrateDeploy } from '../../domain/database';
 import { startPostgres, type Postgres } from './postgres';
 import { ensureBinaries, setupSchemas, temporalServer, TEMPORAL_SERVER_VERSION, type TemporalServer } from './temporal-server';
 
@@ -34,7 +34,7 @@ const SPEED_LEADS = numberArg('speed-leads', LEADS);
 const BASE = Number(process.env.CLUSTER_PORT_BASE ?? 27233);
 const PORTS = { temporal: BASE, postgres: BASE + 200, api: BASE + 201, dev: BASE + 202, devUi: BASE + 203 };
 const root = path.join(__dirname, '..', '..');
-const CLI = path.join(root, 'dist', 'worker', 'cli.js');
+const CLI = path.join(root, 'dist', 'cli', 'leadflow.js');
 const TASK_QUEUE = 'leadflow-cluster';
 const STALL_MS = 300_000; // a killed worker's sends are retried after their 2-minute start-to-close timeout
 const log = (s: string): void => console.log(`[cluster ${new Date().toISOString().slice(11, 19)}] ${s}`);

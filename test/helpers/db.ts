@@ -7,9 +7,9 @@ import { chmodSync, existsSync, mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import path from 'path';
 import pg from 'pg';
-import { createPrisma, type Db } from '../../activities/db';
-import { migrateDeploy } from '../../worker/database';
-import { startEmbeddedPostgres } from '../../worker/embedded-postgres';
+import { createPrisma, type Db } from '../../domain/db';
+import { migrateDeploy } from '../../domain/database';
+import { startEmbeddedPostgres } from '../../dev/embedded-postgres';
 import { freePort } from './ports';
 
 export interface TestServer {

@@ -12,9 +12,9 @@ import type {
 } from '../../workflows/activity-contract';
 import type { ClientDeal } from '../../workflows/types';
 import { createContentActivities } from '../../activities/content';
-import type { ContentStore } from '../../activities/content/catalogue';
-import { memoryContentStore } from '../../activities/content/memory-store';
-import { publishShipped } from '../../activities/content/shipped';
+import type { ContentStore } from '../../domain/content/catalogue';
+import { memoryContentStore } from '../../domain/content/memory-store';
+import { publishShipped } from '../../domain/content/shipped';
 
 export interface FakeWorld {
   events: (LeadEventRecord & { leadId: string })[];

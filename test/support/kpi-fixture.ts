@@ -1,8 +1,8 @@
 // A small, hand-computed KPI fixture: ten leads, four campaigns, five managers, their events,
 // clients, assignments, survey answers and mails. The report for KPI_RANGE must equal KPI_EXPECTED;
 // the arithmetic behind every figure is written next to it.
-import type { Db } from '../../activities/db';
-import type { KpiReport } from '../../worker/kpi';
+import type { Db } from '../../domain/db';
+import type { KpiReport } from '../../domain/kpi/report';
 
 export const KPI_RANGE = { from: '2026-03-01', to: '2026-04-30' }; // to inclusive: [03-01, 05-01)
 

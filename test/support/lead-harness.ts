@@ -4,7 +4,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { LeadActivities } from '../../workflows/activity-contract';
 import type { LeadWorkflowInput } from '../../workflows/lead/lifecycle';
-import { leadEventSignal } from '../../workflows/messages';
+import { leadEventSignal } from '../../workflows/lead/messages';
 import { createTimeSkippingEnv } from '../helpers/temporal';
 import type { LeadEventSignal, LeadProfile } from '../../workflows/types';
 

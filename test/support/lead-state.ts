@@ -1,7 +1,7 @@
 // Lead states for the decide functions' unit tests: plain data, frozen deep so a decide function
 // that changed its input (instead of returning a new state) fails the test.
 import { initialState, type LeadState } from '../../workflows/lead/state';
-import { scoringRules } from '../../workflows/scoring-rules';
+import { scoringRules } from '../../content/scoring-rules';
 import { baseProfile } from './lead-harness';
 
 export const T0 = Date.parse('2027-03-01T09:00:00Z');

@@ -2,7 +2,7 @@
 // records their event histories into test/fixtures/histories/, which the replay test runs through
 // the current workflow code: a change that would break running leads fails CI.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { acceptAssignmentUpdate, leadEventSignal, offerSignal, recordBantUpdate, recordOutcomeUpdate, rejectUpdate, stateQuery } from '../../workflows/messages';
+import { acceptAssignmentUpdate, leadEventSignal, offerSignal, recordBantUpdate, recordOutcomeUpdate, rejectUpdate, stateQuery } from '../../workflows/lead/messages';
 import type { FakeWorld } from './fake-activities';
 import { baseProfile, signalLead } from './lead-harness';
 

@@ -2,8 +2,8 @@
 // lead and script given as loose objects and validated by the same schemas the CLI uses.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DateTime } from 'luxon';
-import { previewLeadSchema, previewScriptSchema, previewSequence, type PreviewResult } from '../../worker/sequence-preview';
-import { findShippedSequence as findSequence, sequenceModules } from '../../workflows/sequences';
+import { previewLeadSchema, previewScriptSchema, previewSequence, type PreviewResult } from '../../cli/sequence-preview';
+import { findShippedSequence as findSequence, sequenceModules } from '../../content/sequences';
 
 export const WARSAW = 'Europe/Warsaw';
 /** Monday 1 March 2032, 09:00 in Warsaw: a fixed start keeps weekdays and DST in the tests stable. */

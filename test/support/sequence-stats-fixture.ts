@@ -2,7 +2,7 @@
 // case study, 1 wait, 2 send comparison, 3 waitFor (3.onEvent.0 addScore), 4 split A/B (4.v:A.0 and
 // 4.v:B.0 send the consultation), 5 waitFor replied (5.onEvent.0 notifySales, 5.onTimeout.0 end)).
 // Range 2026-03-01 .. 2026-03-31. The arithmetic behind every figure is written next to it.
-import type { Db } from '../../activities/db';
+import type { Db } from '../../domain/db';
 
 export const SEQ_RANGE = { from: '2026-03-01', to: '2026-03-31' };
 const SEQ = 'warm-consideration';

@@ -3,8 +3,8 @@
 // survey or the reason), or strong buying signals since the "no" (the rules' `buyingSignals`; never
 // a blog view or an open). Its owner of record is told first, with a re-contact task.
 import type { RecontactTaskResult } from '../activity-contract';
-import type { RejectInput } from '../messages';
-import { buyingSignal } from '../scoring';
+import type { RejectInput } from '../lead/messages';
+import { buyingSignal } from '../qualification/scoring';
 import { REJECTION_REASONS, type LeadEventSignal, type RejectionReason } from '../types';
 import { decided, type Command, type Decision, type Performed } from '../lead/commands';
 import {

@@ -1,7 +1,7 @@
 // A "no" (sales or the lead refused, a lost deal, sales_rejected): the lead leaves sales, and a fresh
 // sales-readiness begins: behaviour before the "no" no longer counts toward a return to sales.
-import type { RejectInput } from '../messages';
-import { emptyBehaviour } from '../scoring';
+import type { RejectInput } from '../lead/messages';
+import { emptyBehaviour } from '../qualification/scoring';
 import { record, rescore, rulesOf, transition, type LeadState } from '../lead/state';
 
 /** Changes the draft `s` (a decide function's copy). */

@@ -1,12 +1,12 @@
 // The lead card a manager gets (hand-off, SLA escalation, re-contact task), built in the workflow from
 // the lead's state. Every field is made one line and clipped here, at its source, to what the mail templates
-// accept (activities/email/templates.ts takes its limits from CARD_LIMITS): long tracked URLs, many
+// accept (domain/mail/templates.ts takes its limits from CARD_LIMITS): long tracked URLs, many
 // score lines or a line break in a name stored before intake refused them can never fail the send.
 // Pure and deterministic (workflow code).
-import type { ScoreLine } from '../messages';
+import type { ScoreLine } from '../lead/messages';
 import { joinClipped, oneLine } from '../one-line';
 import type { EmailVariables } from '../activity-contract';
-import { computeScore } from '../scoring';
+import { computeScore } from '../qualification/scoring';
 import { BANT_KEYS, type Bant, type LeadProfile } from '../types';
 import { rulesOf, type LeadState } from '../lead/state';
 

@@ -2,7 +2,7 @@
 // the next one (the second miss escalates to the head of sales); a lead nobody can take waits in the
 // queue and is routed again by this loop. Outcomes (won, lost, back to nurturing) close the assignment.
 import type { RouteLeadResult } from '../activity-contract';
-import type { AcceptAssignmentInput, DeclineAssignmentInput, RecordOutcomeInput } from '../messages';
+import type { AcceptAssignmentInput, DeclineAssignmentInput, RecordOutcomeInput } from '../lead/messages';
 import { decided, type Command, type Decision, type Performed } from '../lead/commands';
 import { draft, leaveSequence, record, transition, type LeadState } from '../lead/state';
 import { reject } from '../deferred/reject';

@@ -7,6 +7,7 @@ import * as wf from '@temporalio/workflow';
 import type { LeadActivities } from '../activity-contract';
 import type { Outcome } from './commands';
 import type { Attention } from './state';
+import { emailTaskQueue } from '../task-queues';
 
 /** The activities the lead workflow calls (the old two-step store is not among them). */
 export type EffectName = Exclude<keyof LeadActivities, 'recordLeadEvents' | 'syncLeadSnapshot'>;
@@ -40,7 +41,7 @@ const ROUTES: Record<EffectName, { via: 'remote' | 'local' | 'mail'; attention: 
 
 function mailer(): LeadActivities {
   // Sending runs on its own rate-limited task queue, next to the workflow's own.
-  return wf.proxyActivities<LeadActivities>({ taskQueue: `${wf.workflowInfo().taskQueue}-email`, startToCloseTimeout: '2 minutes', retry: MAIL_RETRY });
+  return wf.proxyActivities<LeadActivities>({ taskQueue: emailTaskQueue(wf.workflowInfo().taskQueue), startToCloseTimeout: '2 minutes', retry: MAIL_RETRY });
 }
 
 /** A failure retrying cannot fix: the activity said so, or its error type is non-retryable. */

@@ -8,7 +8,7 @@ import type { LeadSnapshot, SendEmailResult } from '../activity-contract';
 import { decide as deferred, type DeferredMessage } from '../deferred/decide';
 import { decide as greetings } from '../greetings/decide';
 import { decide as handoff, type HandoffMessage } from '../handoff/decide';
-import * as M from '../messages';
+import * as M from './messages';
 import { decide as offers, malformedOffer } from '../offers/decide';
 import { decide as qualification } from '../qualification/decide';
 import * as SA from '../search-attributes';

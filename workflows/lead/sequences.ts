@@ -4,7 +4,7 @@
 // (sequence-interpreter.ts) with their mails and calendar look-ups through the effect boundary.
 import type { ChooseSequenceRequest, SendEmailResult, SequencePosition } from '../activity-contract';
 import { absorbEvent, draft, leaveSequence, record, rescore, rulesOf, transition, type LeadState } from './state';
-import { goalMet, notifyEvent, parsePosition, run, startState, stepAt, type Effects, type LeadFacts } from '../sequence-interpreter';
+import { goalMet, notifyEvent, parsePosition, run, startState, stepAt, type Effects, type LeadFacts } from '../sequences/interpreter';
 import type { LeadEventSignal } from '../types';
 import type { Outcome, MailRequest } from './commands';
 import type { Call } from './effects';

@@ -2,8 +2,8 @@
 // whole through continue-as-new, free of Temporal APIs. Decide functions treat a state as immutable:
 // they copy it (`draft`) and replace fields, never change a nested object in place.
 import type { HolidayOccurrence, LeadEventRecord, PinnedRules, PinnedSequence } from '../activity-contract';
-import { addEvent, computeScore, emptyBehaviour, type Behaviour, type ScoringRules } from '../scoring';
-import type { SequenceState } from '../sequence-interpreter';
+import { addEvent, computeScore, emptyBehaviour, type Behaviour, type ScoringRules } from '../qualification/scoring';
+import type { SequenceState } from '../sequences/interpreter';
 import {
   BANT_KEYS,
   FINAL_STAGES,

@@ -1,6 +1,6 @@
 // Update validators: a bad call is refused with a reason before anything is recorded. Pure checks
 // over the state (they throw; the SDK turns that into the caller's error).
-import type { AcceptAssignmentInput, ChangeOwnerInput, DeclineAssignmentInput, RecordBantInput, RecordOutcomeInput, RejectInput } from '../messages';
+import type { AcceptAssignmentInput, ChangeOwnerInput, DeclineAssignmentInput, RecordBantInput, RecordOutcomeInput, RejectInput } from './messages';
 import { BANT_KEYS, REJECTION_REASONS, type ClientDeal, type RejectionReason } from '../types';
 import { isFinal, type LeadState } from './state';
 

@@ -1,6 +1,6 @@
 // The answer to the `state` query: why the lead is where it is, in plain ISO times.
-import type { LeadView } from '../messages';
-import { computeScore, type ScoringRules } from '../scoring';
+import type { LeadView } from './messages';
+import { computeScore, type ScoringRules } from '../qualification/scoring';
 import { bantGap, type LeadState } from './state';
 
 const iso = (ms: number | null | undefined): string | null => (ms === null || ms === undefined ? null : new Date(ms).toISOString());

@@ -1,5 +1,5 @@
 // When the lead next needs its loop to run, and why (shown in the state query and NextActionTime).
-import { nextCooling } from '../scoring';
+import { nextCooling } from '../qualification/scoring';
 import { HOLIDAY_RELOOK_MS } from '../greetings/decide';
 import type { LeadState } from './state';
 

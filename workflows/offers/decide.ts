@@ -2,7 +2,7 @@
 // itself (its quiet hours and frequency cap apply), holding it back until it may or it expires.
 // Pure; the campaigns themselves are published content (./define.ts), never imported here.
 import type { SendEmailResult } from '../activity-contract';
-import type { OfferInput } from '../messages';
+import type { OfferInput } from '../lead/messages';
 import { decided, type Command, type Decision, type Performed } from '../lead/commands';
 import { OFFERS_KEPT, draft, markSeen, record, type LeadState, type PendingOffer } from '../lead/state';
 

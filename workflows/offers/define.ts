@@ -1,6 +1,6 @@
 // Offer campaigns for the deferred-demand base, written as code: one file per campaign in this folder,
 // registered in ./index.ts. worker/schedules.ts turns each into a Temporal Schedule (validated with
-// zod there) whose runs start the offerCampaign workflow (workflows/offer-campaign.ts).
+// zod there) whose runs start the offerCampaign workflow (workflows/offers/campaign.ts).
 import type { OfferAudience } from '../activity-contract';
 
 export interface OfferCampaign {

@@ -1,7 +1,7 @@
 // Qualification: behaviour becomes a score, a score makes an MQL, BANT (or a hot score) makes an SQL.
 // Pure: decide(state, message, now) -> next state (and no effects: qualification needs none).
-import type { RecordBantInput } from '../messages';
-import { eventPoints } from '../scoring';
+import type { RecordBantInput } from '../lead/messages';
+import { eventPoints } from './scoring';
 import { BANT_KEYS, type LeadEventSignal } from '../types';
 import { decided, type Decision } from '../lead/commands';
 import { absorbEvent, bantComplete, bantGap, draft, record, rescore, rulesOf, transition, leaveSequence, type LeadState } from '../lead/state';
