@@ -10,7 +10,7 @@ import type { SequenceStats } from '../domain/kpi/sequence-stats';
 import { verdictText } from '../domain/kpi/ab-test';
 import { sequenceStatsTables } from '../domain/kpi/sequence-stats-view';
 
-const EXTRA_STYLE = `.picture{overflow-x:auto;background:#fff}.picture svg{display:block;margin:.5rem auto}
+const EXTRA_STYLE = `main{max-width:1600px}section{overflow-x:auto}#table-steps td,#table-steps th{white-space:nowrap}.picture{overflow-x:auto;background:#fff}.picture svg{display:block;margin:.5rem auto}
 nav a{color:#fff}a{color:#1f5fa8}.legend span{display:inline-block;padding:1px 8px;margin-right:6px;border-radius:4px;border:1px solid #888;font-size:.85rem}`;
 
 const doc = (title: string, header: string, body: string): string =>

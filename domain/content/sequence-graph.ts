@@ -18,6 +18,8 @@ export interface SequenceGraph { width: number; height: number; nodes: GNode[]; 
 const FONT = 12;
 /** Wide enough for system sans-serif at 12px (measured average ~6.6px per character). */
 const CHAR_W = 7.2;
+/** The first line is bold: wider. */
+const HEAD_CHAR_W = 8;
 const LINE_H = 16;
 const PAD = 10;
 const ENTRY = 'entry';
@@ -42,7 +44,7 @@ export function sequenceGraph(def: SequenceDefinition, stats?: SequenceStats): S
   const nodes = new Map<string, Omit<GNode, 'x' | 'y'>>();
   const edges: Omit<GEdge, 'points' | 'lx' | 'ly'>[] = [];
   const addNode = (id: string, kind: NodeKind, lines: string[]): void => {
-    const width = Math.ceil(Math.max(...lines.map((l) => l.length)) * CHAR_W + 2 * PAD);
+    const width = Math.ceil(Math.max(...lines.map((l, i) => l.length * (i === 0 ? HEAD_CHAR_W : CHAR_W))) + 2 * PAD);
     const height = lines.length * LINE_H + 2 * PAD - 4;
     nodes.set(id, { id, kind, lines, width, height });
     g.setNode(id, { width, height });
@@ -75,7 +77,7 @@ export function sequenceGraph(def: SequenceDefinition, stats?: SequenceStats): S
   for (const { path, step } of all) {
     const key = pathKey(path);
     const s = st?.find((x) => x.step === key);
-    const lines = [`${key}  ${stepLabel(step)}`, ...countsLines(s, step)];
+    const lines = [stepLabel(step), `step ${key}`, ...countsLines(s, step)];
     if (step.kind === 'end' && stats) lines.push(`left here: ${exitsHere(key, step.reason)}`);
     addNode(key, step.kind, lines);
   }
@@ -144,6 +146,8 @@ const STYLE: Record<NodeKind, { fill: string; stroke: string }> = {
 };
 
 const f1 = (v: number): string => v.toFixed(1);
+/** Boxes that are not steps (their second line is not a step key). */
+const BOX_KINDS: NodeKind[] = ['entry', 'done', 'goals'];
 
 /** The picture as a standalone SVG document (also inlined in the HTML page). */
 export function sequenceSvg(def: SequenceDefinition, stats?: SequenceStats): string {
@@ -164,10 +168,10 @@ export function sequenceSvg(def: SequenceDefinition, stats?: SequenceStats): str
       const x = n.x - n.width / 2;
       const y = n.y - n.height / 2;
       const text = n.lines
-        .map((l, i) => `<text x="${f1(x + PAD)}" y="${f1(y + PAD + 8 + i * LINE_H)}"${i === 0 ? ' class="head"' : ''}>${escape(l)}</text>`)
+        .map((l, i) => `<text x="${f1(x + PAD)}" y="${f1(y + PAD + 8 + i * LINE_H)}"${i === 0 ? ' class="head"' : i === 1 && !BOX_KINDS.includes(n.kind) ? ' class="key"' : ''}>${escape(l)}</text>`)
         .join('');
       return `<g class="node node-${n.kind}" data-step="${escape(n.id)}"><rect x="${f1(x)}" y="${f1(y)}" width="${n.width}" height="${n.height}" rx="6" fill="${s.fill}" stroke="${s.stroke}" stroke-width="1.5"${n.kind === 'goals' || n.kind === 'goto' ? ' stroke-dasharray="4 3"' : ''}/>${text}</g>`;
     })
     .join('');
-  return `<svg xmlns="http://www.w3.org/2000/svg" class="sequence" role="img" aria-label="${escape(title)}" viewBox="0 0 ${gr.width} ${gr.height}" width="${gr.width}" height="${gr.height}" font-family="system-ui, -apple-system, 'Segoe UI', sans-serif" font-size="${FONT}"><title>${escape(title)}</title><defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#666"/></marker><style>text{fill:#1a1a1a}text.head{font-weight:600}text.edge{fill:#444;font-style:italic}</style></defs>${edges}${nodes}</svg>`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" class="sequence" role="img" aria-label="${escape(title)}" viewBox="0 0 ${gr.width} ${gr.height}" width="${gr.width}" height="${gr.height}" font-family="system-ui, -apple-system, 'Segoe UI', sans-serif" font-size="${FONT}"><title>${escape(title)}</title><defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#666"/></marker><style>text{fill:#1a1a1a}text.head{font-weight:600}text.edge{fill:#444;font-style:italic}text.key{fill:#666;font-size:11px}</style></defs>${edges}${nodes}</svg>`;
 }

@@ -1,5 +1,5 @@
 // Statistics of one nurture sequence for a date range, per version, step, template, locale and A/B
-// variant, computed in the database (SQL through pg, activities/sql.ts):
+// variant, computed in the database (SQL through pg, domain/sql.ts):
 // - entered: leads that arrived at a step in the range (`sequence_step` history rows, and the mail
 //   ledger for send steps, so leads from before step arrivals were recorded count too); for the
 //   sequence, leads that entered it (`sequence_entered`);
@@ -12,7 +12,7 @@
 // - goal reached: leaves with "goal: ..." in the range (at the step the lead was at);
 // - converted: leads that became MQL / SQL / client within N days of arriving (of entering, for the
 //   sequence; of the split, for a variant).
-// A split's verdict comes from worker/ab-test.ts.
+// A split's verdict comes from domain/kpi/ab-test.ts.
 import { z } from 'zod';
 import { prismaContentStore } from '../content/prisma-store';
 import type { SequenceBody } from '../content/catalogue';
