@@ -65,7 +65,7 @@ function groupedChart(title: string, desc: string, series: Series[], groups: { l
   return `<svg class="chart" role="img" aria-labelledby="${id}-t ${id}-d" viewBox="0 0 ${w} ${h}" width="${w}" height="${h}"><title id="${id}-t">${escape(title)}</title><desc id="${id}-d">${escape(desc)}</desc>${body}</svg>`;
 }
 
-function htmlTable(t: KpiTable): string {
+export function htmlTable(t: KpiTable): string {
   const cls = (i: number): string => (t.numeric.includes(i) ? ' class="num"' : '');
   const head = t.columns.map((c, i) => `<th scope="col"${cls(i)}>${escape(c)}</th>`).join('');
   const rows = t.rows.length
@@ -115,11 +115,17 @@ function charts(r: KpiReport): Record<string, string> {
       COLORS.good,
     ),
     rejections: barChart('Rejection reasons', 'Rejections in the range by reason.', r.rejections.byReason.map((x) => ({ label: x.key, value: x.count, text: String(x.count) })), COLORS.secondary),
+    handoff: barChart(
+      'Conversion to client by temperature at hand-off',
+      r.handoff.byBand.map((b) => `${b.band}: ${fmtPct(b.conversion)} (${b.clients}/${b.handedOff})`).join('; '),
+      r.handoff.byBand.map((b) => ({ label: b.band, value: b.conversion ?? 0, text: `${fmtPct(b.conversion)} (${b.clients}/${b.handedOff})` })),
+      COLORS.good,
+    ),
     survey: barChart('Survey answers: reason', 'Current survey answers submitted in the range, by the reason given.', r.surveyAnswers.reason.map((x) => ({ label: x.key, value: x.count, text: String(x.count) }))),
   };
 }
 
-const STYLE = `
+export const PAGE_STYLE = `
 body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;color:#1b1b1b;background:#fafafa}
 header{background:#1f3b5c;color:#fff;padding:1rem 2rem}header h1{margin:0;font-size:1.5rem}
 main{padding:1rem 2rem;max-width:1100px}
@@ -149,7 +155,7 @@ export function renderKpiPage(r: KpiReport): string {
   const section = (id: string, heading: string, ...parts: string[]): string => `<section aria-labelledby="h-${id}"><h2 id="h-${id}">${escape(heading)}</h2>${parts.join('')}</section>`;
   const from = r.range.from.slice(0, 10);
   const toIncl = new Date(Date.parse(r.range.to) - 1).toISOString().slice(0, 10);
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>Leadflow KPIs ${escape(from)} – ${escape(toIncl)}</title><style>${STYLE}</style></head><body>
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>Leadflow KPIs ${escape(from)} – ${escape(toIncl)}</title><style>${PAGE_STYLE}</style></head><body>
 <header><h1>Leadflow KPIs</h1><p>${escape(from)} to ${escape(toIncl)} (UTC) · generated ${escape(r.generatedAt)}</p></header>
 <main>
 ${section('summary', 'Summary', `<dl class="cards">${cards.map(([k, v]) => `<div><dt>${escape(k)}</dt><dd>${escape(v)}</dd></div>`).join('')}</dl>`, htmlTable(t.summary))}
@@ -159,6 +165,8 @@ ${section('campaigns', 'Campaigns: CPL, CPA, ROI', chart.campaigns, htmlTable(t.
 ${section('cycle', 'Sales cycle', chart.cycle, htmlTable(t.cycle))}
 ${section('managers', 'Managers', chart.managers, htmlTable(t.managers))}
 ${section('rejections', 'Rejections and surveys', chart.rejections, htmlTable(t.rejections), chart.survey, htmlTable(t['survey-reason']), htmlTable(t['survey-timing']), htmlTable(t['survey-budget']))}
+${section('handoff', 'Hand-off: temperature and manager tier', chart.handoff, htmlTable(t['handoff-band']), htmlTable(t['handoff-tier']), htmlTable(t['handoff-matrix']))}
+${section('sequences', 'Nurture sequences', htmlTable(t.sequences), `<p class="note">${r.sequences.map((x) => `<a href="/sequences/${encodeURIComponent(x.id)}">${escape(x.id)}</a>`).join(' · ')}: each sequence's picture and statistics per step, template, locale and A/B variant.</p>`)}
 ${section('emails', 'Greetings, offers and other mail', `<p>Greetings sent: <strong>${r.emails.greetingsSent}</strong> · offers sent: <strong>${r.emails.offersSent}</strong> · re-qualified leads: <strong>${r.requalified.leads}</strong> · won back: <strong>${r.requalified.wonBack}</strong></p>`, htmlTable(t.emails))}
 </main></body></html>`;
 }

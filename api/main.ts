@@ -6,6 +6,7 @@ import type { Db } from '../domain/db';
 import { buildApi, type ApiPlugin } from './server';
 import { intakePlugin } from './intake';
 import { kpiPlugin } from './kpi';
+import { sequencesPlugin } from './sequences';
 import { handoffPlugin } from './handoff';
 import { linksPlugin } from './links';
 import { mailPlugin } from './mail';
@@ -16,7 +17,7 @@ import type { SmtpSink } from '../dev/smtp-sink';
 import { isAddressInUse, portInUse } from '../runtime/ports';
 
 /** Every feature of the API, in registration order. */
-export const API_PLUGINS: ApiPlugin[] = [mailPlugin, linksPlugin, handoffPlugin, intakePlugin, managersPlugin, surveyPlugin, kpiPlugin];
+export const API_PLUGINS: ApiPlugin[] = [mailPlugin, linksPlugin, handoffPlugin, intakePlugin, managersPlugin, surveyPlugin, kpiPlugin, sequencesPlugin];
 
 /** Builds the API and listens on API_HOST:API_PORT; a taken port is named as the HTTP API's. */
 export async function listenApi(deps: { db: Db; temporal: Client; config: ApiConfig; sink?: SmtpSink }): Promise<FastifyInstance> {

@@ -28,7 +28,8 @@ import { contactVariables } from '../workflows/handoff/card';
 import { computeScore, emptyBehaviour } from '../workflows/qualification/scoring';
 import { scoringRules } from '../content/scoring-rules';
 import { acceptAssignmentUpdate, leadEventSignal, profileUpdatedSignal, stateQuery, type LeadView } from '../workflows/lead/messages';
-import type { Condition, SequenceDefinition, Step } from '../workflows/sequences/dsl';
+import type { SequenceDefinition, Step } from '../workflows/sequences/dsl';
+import { describeCondition } from '../domain/content/describe-step';
 import { startState, stepAt, type Path } from '../workflows/sequences/interpreter';
 import { FINAL_STAGES, LEAD_EVENT_TYPES, STAGES, type LeadProfile, type Stage } from '../workflows/types';
 import { frequencyCap, loadConfig, quietHours } from '../runtime/config';
@@ -198,16 +199,6 @@ function workflowBundle(cacheDir?: string): Promise<{ code: string }> {
     return { code };
   })();
   return bundle;
-}
-
-export function describeCondition(c: Condition): string {
-  if ('all' in c) return c.all.map(describeCondition).join(' and ');
-  if ('any' in c) return `(${c.any.map(describeCondition).join(' or ')})`;
-  if ('not' in c) return `not ${describeCondition(c.not)}`;
-  if ('score' in c) return [c.score.gte !== undefined ? `score >= ${c.score.gte}` : '', c.score.lt !== undefined ? `score < ${c.score.lt}` : ''].filter(Boolean).join(' and ');
-  if ('temperature' in c) return `temperature ${c.temperature.join('/')}`;
-  if ('field' in c) return `${c.field}${c.equals !== undefined ? ` = ${c.equals}` : ''}${c.exists !== undefined ? (c.exists ? ' is set' : ' is empty') : ''}`;
-  return `lead did ${c.did}${c.urlPrefix ? ` ${c.urlPrefix}` : ''}${c.within !== undefined ? ` within ${c.within}` : ''}`;
 }
 
 const stepOf = (def: SequenceDefinition, key: string): Step | undefined => stepAt(def, key.split('.').map((x) => (/^\d+$/.test(x) ? Number(x) : x)) as Path);

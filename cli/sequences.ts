@@ -10,9 +10,15 @@
 //   test-send <template> --to <address> [--locale pl] [--lead <lead.json>] [--var name=value ...]
 //                                          one mail through the configured SMTP, marked "[TEST]" in the
 //                                          subject and X-Leadflow-Test: 1; no ledger row, no statistics
+//   stats <id> [--from --to --within <days> --metric <m> --json]
+//                                          the sequence's statistics per step, template, locale and A/B variant
+//   show <id> [--out <file.svg>] [--version <n>] [--no-stats] [--from --to]
+//                                          the picture of the sequence (SVG), with its statistics on it
 // Exit codes: 0 fine, 1 lint findings, 2 bad usage or input.
 import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { writeFileSync } from 'fs';
 import { parseArgs } from 'util';
+import type { z } from 'zod';
 import path from 'path';
 import { lintTemplates } from '../domain/mail/lint';
 import { listPublished, PublishError, publishOffer, publishRules, publishSegment, publishSequence, type Published } from '../domain/content/catalogue';
@@ -34,6 +40,10 @@ import { createTimeSkippingEnv } from '../dev/time-skipping';
 import { walk } from '../workflows/sequences/interpreter';
 import { findShippedSequence as findSequence, sequenceModules } from '../content/sequences';
 import { testSend, TestSendError } from './test-send';
+import { textTable } from '../domain/kpi/view';
+import { sequenceSvg } from '../domain/content/sequence-graph';
+import { computeSequenceStats, sequencePageQuerySchema, sequenceStatsQuerySchema, sequenceVersions, STATS_QUERY_KEYS, UnknownSequenceError } from '../domain/kpi/sequence-stats';
+import { sequenceStatsTables } from '../domain/kpi/sequence-stats-view';
 
 const USAGE = `usage:
   npm run sequences -- list
@@ -42,6 +52,8 @@ const USAGE = `usage:
   npm run sequences -- publish <file.ts|file.json>
   npm run sequences -- published
   npm run sequences -- test-send <template> --to <address> [--locale pl] [--lead <lead.json>] [--var name=value ...]
+  npm run sequences -- stats <sequence-id> [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--within <days>] [--metric open|click|goal|mql|sql|client] [--json]
+  npm run sequences -- show <sequence-id> [--out <file.svg>] [--version <n>] [--no-stats] [--from YYYY-MM-DD] [--to YYYY-MM-DD]
 example:
   npm run sequences -- preview cold-education --lead content/examples/lead.json --script content/examples/cold-six-months.json --out preview`;
 
@@ -210,6 +222,68 @@ async function testSendCommand(args: string[]): Promise<number> {
   }
 }
 
+/** --from/--to/--within/--metric as the API's query (the same zod schema); a bad one is a usage error naming it. */
+function statsQuery<S extends typeof sequenceStatsQuerySchema | typeof sequencePageQuerySchema>(values: Record<string, unknown>, schema: S): z.output<S> {
+  const given = Object.fromEntries(Object.entries(values).filter(([k, v]) => v !== undefined && [...STATS_QUERY_KEYS, 'version'].includes(k)));
+  const q = schema.safeParse(given);
+  if (!q.success) throw new UsageError(q.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('\n'));
+  return q.data as z.output<S>;
+}
+
+const RANGE_OPTIONS = { from: { type: 'string' }, to: { type: 'string' }, within: { type: 'string' }, metric: { type: 'string' } } as const;
+
+function sequenceArg(positionals: string[], command: string): string {
+  const [id] = positionals;
+  if (!id || positionals.length > 1) throw new UsageError(`${command} takes one sequence id`);
+  return id;
+}
+
+async function stats(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { ...RANGE_OPTIONS, json: { type: 'boolean' } } });
+  const id = sequenceArg(positionals, 'stats');
+  const q = statsQuery(values, sequenceStatsQuerySchema);
+  const db = createPrisma(loadConfig().DATABASE_URL);
+  try {
+    const s = await computeSequenceStats(db, id, q);
+    if (values.json) console.log(JSON.stringify(s, null, 2));
+    else console.log(sequenceStatsTables(s).map(textTable).join('\n\n'));
+    return 0;
+  } catch (e) {
+    if (e instanceof UnknownSequenceError) throw new UsageError(e.message);
+    throw e;
+  } finally {
+    await db.$disconnect();
+  }
+}
+
+async function show(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { ...RANGE_OPTIONS, out: { type: 'string' }, version: { type: 'string' }, 'no-stats': { type: 'boolean' } } });
+  const id = sequenceArg(positionals, 'show');
+  const q = statsQuery(values, sequencePageQuerySchema);
+  let svg: string;
+  if (values['no-stats']) {
+    const module = sequenceModules.find((m) => m.current.id === id);
+    const def = module && (q.version === undefined ? module.current : findSequence(id, q.version));
+    if (!def) throw new UsageError(module ? `${id} has no version ${q.version}` : `no sequence "${id}" (known: ${sequenceModules.map((m) => m.current.id).join(', ')})`);
+    svg = sequenceSvg(def);
+  } else {
+    const db = createPrisma(loadConfig().DATABASE_URL);
+    try {
+      const defs = await sequenceVersions(db, id);
+      const def = q.version === undefined ? defs[0] : defs.find((d) => d.version === q.version);
+      if (!def) throw new UsageError(defs.length ? `${id} has no version ${q.version}` : `no sequence "${id}"`);
+      svg = sequenceSvg(def, await computeSequenceStats(db, id, q));
+    } finally {
+      await db.$disconnect();
+    }
+  }
+  if (values.out) {
+    writeFileSync(values.out, svg);
+    console.log(`wrote ${values.out}`);
+  } else process.stdout.write(`${svg}\n`);
+  return 0;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
@@ -226,6 +300,10 @@ async function main(argv: string[]): Promise<number> {
         return await published();
       case 'test-send':
         return await testSendCommand(rest);
+      case 'stats':
+        return await stats(rest);
+      case 'show':
+        return await show(rest);
       default:
         throw new UsageError(command ? `unknown command "${command}"` : 'no command');
     }

@@ -71,9 +71,9 @@ test('GET /kpi/report: one self-contained page, charts with text alternatives, d
   expect(res.headers['content-security-policy']).toMatch(/default-src 'none'/);
   const html = res.body;
   expect(html).toMatch(/^<!doctype html><html lang="en">/);
-  // Seven charts, each an image with a title and a description it points to.
+  // Eight charts, each an image with a title and a description it points to.
   const svgs = html.match(/<svg [^>]*role="img"[^>]*>/g) ?? [];
-  expect(svgs).toHaveLength(7);
+  expect(svgs).toHaveLength(8);
   for (const svg of svgs) {
     const [, t1, d1] = /aria-labelledby="(chart-\d+-t) (chart-\d+-d)"/.exec(svg)!;
     expect(html).toContain(`<title id="${t1}">`);
@@ -89,4 +89,8 @@ test('GET /kpi/report: one self-contained page, charts with text alternatives, d
   expect(html).toContain('<td class="num">130.0%</td>'); // ROI of c1
   expect(html).toContain('<td class="num">25.5</td>'); // median cycle
   expect(html).toContain('2026-03-01 to 2026-04-30');
+  // Hand-off: conversion per temperature band and manager tier; the sequences, linked to their pages.
+  expect(html).toContain('<th scope="row">warm</th><td class="num">2</td><td class="num">1</td><td class="num">50.0%</td>');
+  expect(html).toContain('<th scope="row">tier 1</th><td class="num">3</td><td class="num">1</td><td class="num">33.3%</td>');
+  expect(html).toContain('<a href="/sequences/warm-consideration">warm-consideration</a>');
 });

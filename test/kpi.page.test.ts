@@ -51,7 +51,7 @@ function pngSize(buf: Buffer): { width: number; height: number } {
 
     // The DOM after Chromium parsed and laid it out: every chart is there as SVG.
     const dom = run('--dump-dom');
-    expect(dom.match(/<svg [^>]*role="img"/g)).toHaveLength(7);
+    expect(dom.match(/<svg [^>]*role="img"/g)).toHaveLength(8);
     expect(dom).toContain('Newsletter &lt;promo&gt; &amp; co');
 
     run(`--window-size=${WIDTH},${HEIGHT}`, `--screenshot=${png}`);

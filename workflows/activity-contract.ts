@@ -20,6 +20,15 @@ export interface LeadSnapshot {
   temperature: Temperature;
   score: number;
   ownerId: string | null;
+  /** Where the lead is in its sequence (null: in none). Absent in snapshots from before it was kept: the row's position stays. */
+  position?: SequencePosition | null;
+}
+
+export interface SequencePosition {
+  sequence: string;
+  version: number;
+  /** The step's position key, e.g. "4.onTimeout.0". */
+  step: string;
 }
 
 export type EmailVariables = Record<string, string | number | boolean | null>;

@@ -2,6 +2,7 @@
 //   LeadStage = "sql" AND LeadQueue = "awaiting_manager"
 //   LeadStage = "nurturing" AND NextActionTime < "2026-06-01T00:00:00Z"
 //   LeadAttention = "db"
+//   LeadSequenceStep = "warm-consideration@v1:5"
 // The dev server registers them at start (dev/dev-server.ts); docker-compose's set-up does too.
 import { SearchAttributeType, defineSearchAttributeKey } from '@temporalio/common';
 
@@ -13,6 +14,8 @@ export const LeadSequence = defineSearchAttributeKey('LeadSequence', SearchAttri
 export const AssignedManager = defineSearchAttributeKey('AssignedManager', SearchAttributeType.KEYWORD);
 export const LeadQueue = defineSearchAttributeKey('LeadQueue', SearchAttributeType.KEYWORD);
 export const NextActionTime = defineSearchAttributeKey('NextActionTime', SearchAttributeType.DATETIME);
+/** Where the lead is in its sequence, `<sequence>@v<version>:<step>`, e.g. LeadSequenceStep = "warm-consideration@v1:5" (ops: who waits at a step). */
+export const LeadSequenceStep = defineSearchAttributeKey('LeadSequenceStep', SearchAttributeType.KEYWORD);
 /** Set while a lead waits for a failing dependency, e.g. LeadAttention = "db" (ops: the retryNow signal). */
 export const LeadAttention = defineSearchAttributeKey('LeadAttention', SearchAttributeType.KEYWORD);
 
@@ -27,7 +30,8 @@ export const SEARCH_ATTRIBUTES: Record<string, 'Keyword' | 'Double' | 'Datetime'
   LeadQueue: 'Keyword',
   NextActionTime: 'Datetime',
   LeadAttention: 'Keyword',
+  LeadSequenceStep: 'Keyword',
 };
 
 /** The typed keys, for APIs that take them (e.g. the SDK's ephemeral dev server). */
-export const SEARCH_ATTRIBUTE_KEYS = [LeadStage, LeadTemperature, LeadScore, LeadSource, LeadSequence, AssignedManager, LeadQueue, NextActionTime, LeadAttention];
+export const SEARCH_ATTRIBUTE_KEYS = [LeadStage, LeadTemperature, LeadScore, LeadSource, LeadSequence, AssignedManager, LeadQueue, NextActionTime, LeadAttention, LeadSequenceStep];

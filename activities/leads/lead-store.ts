@@ -1,5 +1,5 @@
 // The lead workflow's own writes: the append-only LeadEvent history and the Lead row's current
-// snapshot (stage, temperature, score, owner) that the API, KPIs and ops read. Every step of every
+// snapshot (stage, temperature, score, owner, sequence position) that the API, KPIs and ops read. Every step of every
 // lead writes here, so it is SQL through pg (sql.ts), not the ORM: one statement per batch.
 import { log } from '@temporalio/activity';
 import { randomUUID } from 'crypto';
@@ -23,7 +23,14 @@ const PERSIST = `
       AS e("id", "type", "dedupKey", "stageFrom", "stageTo", "reason", "payload", "occurredAt")
     ON CONFLICT ("dedupKey") DO NOTHING
   ), snapshot AS (
-    UPDATE "Lead" SET "stage" = $11, "temperature" = $12, "score" = $13, "ownerId" = $14, "updatedAt" = $10::timestamp(3)
+    UPDATE "Lead" SET "stage" = $11, "temperature" = $12, "score" = $13, "ownerId" = $14, "updatedAt" = $10::timestamp(3),
+      "sequenceStepAt" = CASE WHEN NOT $16 THEN "sequenceStepAt"
+                              WHEN $17::text IS NULL THEN NULL
+                              WHEN ("sequenceId", "sequenceVersion", "sequenceStep") IS NOT DISTINCT FROM ($17::text, $18::int, $19::text) THEN "sequenceStepAt"
+                              ELSE $10::timestamp(3) END,
+      "sequenceId" = CASE WHEN $16 THEN $17::text ELSE "sequenceId" END,
+      "sequenceVersion" = CASE WHEN $16 THEN $18::int ELSE "sequenceVersion" END,
+      "sequenceStep" = CASE WHEN $16 THEN $19::text ELSE "sequenceStep" END
     WHERE $15 AND "id" = (SELECT "id" FROM alive)
   )
   SELECT count(*) AS "alive" FROM alive`;
@@ -50,6 +57,11 @@ export function createLeadStoreActivities(deps: { db: Db }): LeadStore {
       s?.score ?? null,
       s?.ownerId ?? null,
       s !== null,
+      // The position only when the snapshot carries it (older workflow code sends none).
+      s?.position !== undefined,
+      s?.position?.sequence ?? null,
+      s?.position?.version ?? null,
+      s?.position?.step ?? null,
     ]);
     // Erased, or never stored: there is no one to write history for.
     if (!alive && events.length) log.warn('persistLead: no lead row, events dropped', { leadId, count: events.length });

@@ -1,14 +1,12 @@
 // KPI report for a date range, computed in the database: SQL through pg (domain/sql.ts), each
 // query with the range as $1 (from) and $2 (to). Percentiles use window functions with the
 // nearest-rank rule.
-import { z } from 'zod';
 import type { Db } from '../db';
 import { sqlOf } from '../sql';
 import { REJECTION_REASONS } from '../../workflows/types';
+import type { KpiRange } from './range';
+import { sequenceKpis } from './sequence-stats';
 
-const DAY_MS = 86_400_000;
-/** Longest range a report may cover: ten years. */
-const MAX_RANGE_DAYS = 3660;
 /** Stages at or past MQL / SQL: a lead that reached any of them passed that funnel step. */
 const MQL_OR_LATER = ['mql', 'sql', 'handed_off', 'client'];
 const SQL_OR_LATER = ['sql', 'handed_off', 'client'];
@@ -16,27 +14,7 @@ const SQL_OR_LATER = ['sql', 'handed_off', 'client'];
 export const GREETING_TEMPLATE = 'holiday-greeting';
 export const OFFER_TEMPLATE = 'offer';
 
-const dateOrDateTime = z.union([z.iso.date(), z.iso.datetime({ offset: true })], { error: 'must be a date (YYYY-MM-DD) or an ISO date-time' });
-
-/**
- * `from` and `to` as dates (YYYY-MM-DD, UTC) or ISO date-times. A date-only `to` includes that whole
- * day. Defaults: `to` today, `from` 90 days before `to`.
- */
-export const kpiRangeSchema = z
-  .object({ from: dateOrDateTime.optional(), to: dateOrDateTime.optional() })
-  .strict()
-  .transform(({ from, to }) => {
-    const end = to ? (to.length === 10 ? new Date(Date.parse(`${to}T00:00:00Z`) + DAY_MS) : new Date(to)) : new Date(Date.parse(`${new Date().toISOString().slice(0, 10)}T00:00:00Z`) + DAY_MS);
-    const start = from ? new Date(from.length === 10 ? `${from}T00:00:00Z` : from) : new Date(end.getTime() - 90 * DAY_MS);
-    return { from: start, to: end };
-  })
-  .superRefine(({ from, to }, ctx) => {
-    if (to.getTime() <= from.getTime()) ctx.addIssue({ code: 'custom', path: ['to'], message: 'must be after from' });
-    else if (to.getTime() - from.getTime() > MAX_RANGE_DAYS * DAY_MS) ctx.addIssue({ code: 'custom', path: ['from'], message: `must be at most ${MAX_RANGE_DAYS} days before to` });
-  });
-export type KpiRangeInput = z.input<typeof kpiRangeSchema>;
-/** Half-open: `from` <= t < `to`. */
-export type KpiRange = z.output<typeof kpiRangeSchema>;
+export { checkRange, kpiRangeFields, kpiRangeSchema, resolveRange, type KpiRange, type KpiRangeInput } from './range';
 
 export interface SourceChannelRow { source: string; channel: string; leads: number }
 export interface FunnelRow {
@@ -77,6 +55,27 @@ export interface ManagerRow {
   conversion: number | null;
 }
 export interface CountRow { key: string; count: number }
+export const BANDS = ['cold', 'warm', 'hot'] as const;
+export type Band = (typeof BANDS)[number];
+/** Leads by their temperature at their first hand-off in the range, and how many became clients. */
+export interface BandRow { band: Band; handedOff: number; clients: number; conversion: number | null }
+/** Leads offered to managers of a tier in the range, and how many of those offers were won. */
+export interface TierRow { tier: number; received: number; won: number; conversion: number | null }
+export interface BandTierRow { band: Band; tier: number; received: number; won: number; conversion: number | null }
+/** One sequence's headline figures for the range (details: GET /sequences/:id). */
+export interface SequenceKpiRow {
+  id: string;
+  name: string;
+  entered: number;
+  now: number;
+  sent: number;
+  openRate: number | null;
+  clickRate: number | null;
+  unsubscribes: number;
+  goalReached: number;
+  clients: number;
+  abTests: { version: number; step: string; verdict: string }[];
+}
 /** The survey page's single-choice questions (api/survey.ts), counted per answer. */
 export const SURVEY_QUESTIONS = ['reason', 'timing', 'budget'] as const;
 export type SurveyQuestion = (typeof SURVEY_QUESTIONS)[number];
@@ -94,6 +93,9 @@ export interface KpiReport {
   surveyAnswers: Record<SurveyQuestion, CountRow[]>;
   emails: { greetingsSent: number; offersSent: number; sentByTemplate: CountRow[] };
   requalified: { leads: number; wonBack: number };
+  /** "Give hot leads to the best managers", checked against the numbers. */
+  handoff: { byBand: BandRow[]; byTier: TierRow[]; byBandAndTier: BandTierRow[] };
+  sequences: SequenceKpiRow[];
 }
 
 /** Sums and averages come as numeric (text); the report wants numbers. */
@@ -199,6 +201,49 @@ const REQUALIFIED_SQL = `
        AND EXISTS (SELECT 1 FROM "LeadEvent" e WHERE e."leadId" = k."leadId" AND e."type" = 'stage_changed' AND e."stageTo" = 'rejected' AND e."occurredAt" < k."wonAt")) AS "wonBack",
     (SELECT COUNT(*) FROM "LeadEvent" e WHERE e."type" = 'stage_changed' AND e."stageTo" = 'rejected' AND e."occurredAt" >= $1 AND e."occurredAt" < $2) AS "rejections"`;
 
+// Offers made in the range with the manager's tier, the lead's temperature when it was offered (its
+// last temperature change before the offer: the workflow records each; none yet = cold, where every
+// lead starts) and whether the lead became a client. The offer's time is the workflow's `assigned`
+// event when there is one (the history's clock), else the row's.
+const HANDOFF_SQL = `
+  WITH o AS (
+    SELECT a."leadId" AS "leadId", a."status" AS "status", m."tier" AS "tier",
+           COALESCE((SELECT e."occurredAt" FROM "LeadEvent" e WHERE e."leadId" = a."leadId" AND e."type" = 'assigned' AND e."payload" ->> 'assignmentId' = a."id" ORDER BY e."occurredAt" LIMIT 1), a."assignedAt") AS "at"
+    FROM "Assignment" a JOIN "Manager" m ON m."id" = a."managerId"
+    WHERE a."assignedAt" >= $1 AND a."assignedAt" < $2
+  )
+  SELECT o."leadId" AS "leadId", o."status" AS "status", o."tier" AS "tier", o."at" AS "at",
+         COALESCE((SELECT t."payload" ->> 'to' FROM "LeadEvent" t WHERE t."leadId" = o."leadId" AND t."type" = 'temperature_changed' AND t."occurredAt" <= o."at" ORDER BY t."occurredAt" DESC LIMIT 1), 'cold') AS "band",
+         EXISTS (SELECT 1 FROM "Client" k WHERE k."leadId" = o."leadId") AS "client"
+  FROM o`;
+
+interface Offer { leadId: string; status: string; tier: number; at: Date; band: string; client: boolean }
+const bandOf = (b: string): Band => (BANDS.includes(b as Band) ? (b as Band) : 'cold');
+
+/** Conversion per band at hand-off (lead level: its first offer in the range) and per manager tier (offer level). */
+export function handoffConversion(offers: Offer[]): KpiReport['handoff'] {
+  const first = new Map<string, Offer>();
+  for (const o of [...offers].sort((a, b) => new Date(a.at).getTime() - new Date(b.at).getTime())) if (!first.has(o.leadId)) first.set(o.leadId, o);
+  const byBand = BANDS.map((band): BandRow => {
+    const leads = [...first.values()].filter((o) => bandOf(o.band) === band);
+    const clients = leads.filter((o) => o.client).length;
+    return { band, handedOff: leads.length, clients, conversion: ratio(clients, leads.length) };
+  });
+  const group = (of: Offer[]) => {
+    const received = new Set(of.map((o) => o.leadId)).size;
+    const won = new Set(of.filter((o) => o.status === 'won').map((o) => o.leadId)).size;
+    return { received, won, conversion: ratio(won, received) };
+  };
+  const tiers = [...new Set(offers.map((o) => num(o.tier)))].sort((a, b) => a - b);
+  return {
+    byBand,
+    byTier: tiers.map((tier) => ({ tier, ...group(offers.filter((o) => num(o.tier) === tier)) })),
+    byBandAndTier: BANDS.flatMap((band) => tiers.map((tier) => ({ band, tier, of: offers.filter((o) => bandOf(o.band) === band && num(o.tier) === tier) })))
+      .filter((x) => x.of.length)
+      .map(({ band, tier, of }) => ({ band, tier, ...group(of) })),
+  };
+}
+
 /** The report for `range`. */
 export async function computeKpis(db: Db, range: KpiRange): Promise<KpiReport> {
   const sql = sqlOf(db);
@@ -214,6 +259,7 @@ export async function computeKpis(db: Db, range: KpiRange): Promise<KpiReport> {
     sql.rows<{ template: string; n: number }>(EMAIL_SQL, [from, to]),
     sql.rows<{ requalified: number; wonBack: number; rejections: number }>(REQUALIFIED_SQL, [from, to]),
   ]);
+  const [offers, sequences] = await Promise.all([sql.rows<Offer>(HANDOFF_SQL, [from, to]), sequenceKpis(db, range)]);
 
   const bySource = funnelRows.map((r) => funnelRow(r.source, num(r.leads), num(r.mql), num(r.sql), num(r.clients))).sort((a, b) => b.leads - a.leads || byText(a.source, b.source));
   const sum = (rows: FunnelRow[], k: 'leads' | 'mql' | 'sql' | 'clients'): number => rows.reduce((a, r) => a + r[k], 0);
@@ -256,6 +302,8 @@ export async function computeKpis(db: Db, range: KpiRange): Promise<KpiReport> {
     surveyAnswers: Object.fromEntries(SURVEY_QUESTIONS.map((q, i) => [q, countsDesc(surveyRows[i].map((r) => ({ key: r.answer, count: num(r.n) })))])) as KpiReport['surveyAnswers'],
     emails: { greetingsSent: sent(GREETING_TEMPLATE), offersSent: sent(OFFER_TEMPLATE), sentByTemplate: emails },
     requalified: { leads: num(extra?.requalified), wonBack: num(extra?.wonBack) },
+    handoff: handoffConversion(offers),
+    sequences,
   };
 }
 

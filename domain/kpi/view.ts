@@ -98,6 +98,38 @@ export function kpiTables(r: KpiReport): KpiTable[] {
     countTable('rejections', `Rejection reasons (${r.rejections.total} rejections)`, 'reason', r.rejections.byReason),
     ...SURVEY_QUESTIONS.map((q) => countTable(`survey-${q}`, `Survey answers: ${q}`, q, r.surveyAnswers[q], q === 'reason' ? 'The current answer of each lead that answered in the range.' : undefined)),
     countTable('emails', 'Mails sent by template', 'template', r.emails.sentByTemplate),
+    {
+      id: 'handoff-band',
+      title: 'Conversion to client by temperature at hand-off',
+      columns: ['temperature', 'handed off', 'clients', 'conversion'],
+      numeric: [1, 2, 3],
+      rows: r.handoff.byBand.map((x) => [x.band, fmtCount(x.handedOff), fmtCount(x.clients), fmtPct(x.conversion)]),
+      note: 'Each lead by its temperature when first offered to a manager in the range; clients: became a client.',
+    },
+    {
+      id: 'handoff-tier',
+      title: 'Conversion by manager tier',
+      columns: ['tier', 'leads received', 'won', 'conversion'],
+      numeric: [1, 2, 3],
+      rows: r.handoff.byTier.map((x) => [`tier ${x.tier}`, fmtCount(x.received), fmtCount(x.won), fmtPct(x.conversion)]),
+      note: 'Leads offered in the range to managers of the tier (1 = best), and won by them.',
+    },
+    {
+      id: 'handoff-matrix',
+      title: 'Temperature at hand-off x manager tier',
+      columns: ['temperature', 'tier', 'leads received', 'won', 'conversion'],
+      numeric: [2, 3, 4],
+      rows: r.handoff.byBandAndTier.map((x) => [x.band, `tier ${x.tier}`, fmtCount(x.received), fmtCount(x.won), fmtPct(x.conversion)]),
+      note: 'The temperature at each offer: do hot leads go to the best managers, and do they win them?',
+    },
+    {
+      id: 'sequences',
+      title: 'Nurture sequences',
+      columns: ['sequence', 'entered', 'now', 'sent', 'open rate', 'click rate', 'unsubscribed', 'goal', 'clients (30 days)', 'A/B'],
+      numeric: [1, 2, 3, 4, 5, 6, 7, 8],
+      rows: r.sequences.map((x) => [x.id, fmtCount(x.entered), fmtCount(x.now), fmtCount(x.sent), fmtPct(x.openRate), fmtPct(x.clickRate), fmtCount(x.unsubscribes), fmtCount(x.goalReached), fmtCount(x.clients), x.abTests.map((a) => `step ${a.step}: ${a.verdict}`).join('; ') || NONE]),
+      note: 'Per step, template, locale and variant: npm run sequences -- stats <id>, or GET /sequences/<id>.',
+    },
   ];
 }
 

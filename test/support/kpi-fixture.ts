@@ -53,11 +53,11 @@ export async function seedKpiFixture(db: Db): Promise<void> {
     ],
   });
   const managers = [
-    { id: 'm1', name: 'Anna', active: true },
-    { id: 'm2', name: 'Bob', active: true },
-    { id: 'm3', name: 'Cora', active: false }, // inactive and idle: left out
-    { id: 'm4', name: 'Dan', active: false }, // inactive, but had an offer in the range
-    { id: 'm5', name: 'Eve', active: true }, // active and idle: shown with zeros
+    { id: 'm1', name: 'Anna', active: true, tier: 1 },
+    { id: 'm2', name: 'Bob', active: true, tier: 2 },
+    { id: 'm3', name: 'Cora', active: false, tier: 1 }, // inactive and idle: left out
+    { id: 'm4', name: 'Dan', active: false, tier: 3 }, // inactive, but had an offer in the range
+    { id: 'm5', name: 'Eve', active: true, tier: 2 }, // active and idle: shown with zeros
   ];
   for (const m of managers) {
     await db.manager.create({ data: { ...m, email: `${m.id}@sales.test`, languages: [], regions: [], workingHours: { days: [1, 2, 3, 4, 5], start: '09:00', end: '17:00' }, outOfOffice: [] } });
@@ -75,6 +75,16 @@ export async function seedKpiFixture(db: Db): Promise<void> {
     if (l.client) {
       await db.client.create({ data: { leadId: l.key, email: `${l.key}@kpi.test`, dealValue: l.client.value, grossMargin: l.client.margin, wonAt: at(l.client.wonAt) } });
     }
+  }
+  // Temperatures as the workflow records them (l5 never changed: cold, where every lead starts).
+  const temperatures: [string, string, string][] = [
+    ['l1', 'hot', '2026-03-08T00:00:00Z'],
+    ['l3', 'warm', '2026-03-06T00:00:00Z'],
+    ['l3', 'hot', '2026-03-07T10:00:00Z'], // between Bob's first offer (09:00, warm) and Anna's (12:00, hot)
+    ['l2', 'warm', '2026-03-10T00:00:00Z'],
+  ];
+  for (const [leadId, to, when] of temperatures) {
+    await db.leadEvent.create({ data: { leadId, type: 'temperature_changed', dedupKey: `${leadId}:t:${when}`, payload: { to }, occurredAt: at(when) } });
   }
   const requalified = [['l2', '2026-04-10'], ['l6', '2026-04-29'], ['l3', '2026-05-15']];
   for (const [leadId, when] of requalified) {
@@ -218,6 +228,38 @@ export const KPI_EXPECTED: Omit<KpiReport, 'generatedAt'> = {
   },
   // Re-qualified in range: l2, l6 (l3's is after). Won back: l2 (rejected 03-15, won 04-25).
   requalified: { leads: 2, wonBack: 1 },
+  handoff: {
+    // Each lead's first offer in the range: l1 hot (03-09; client), l3 warm (03-07 09:00), l2 warm
+    // (03-12; client), l5 cold (04-03; client). l7's offer is before the range.
+    byBand: [
+      { band: 'cold', handedOff: 1, clients: 1, conversion: 1 },
+      { band: 'warm', handedOff: 2, clients: 1, conversion: 0.5 },
+      { band: 'hot', handedOff: 1, clients: 1, conversion: 1 },
+    ],
+    // Tier 1 (Anna): l1 won, l3 and l2 lost; tier 2 (Bob): l3 missed, l5 won; tier 3 (Dan): l2 accepted.
+    byTier: [
+      { tier: 1, received: 3, won: 1, conversion: 1 / 3 },
+      { tier: 2, received: 2, won: 1, conversion: 0.5 },
+      { tier: 3, received: 1, won: 0, conversion: 0 },
+    ],
+    // The band at each offer: l3 was warm for Bob's first offer, hot for Anna's and Bob's second.
+    byBandAndTier: [
+      { band: 'cold', tier: 2, received: 1, won: 1, conversion: 1 },
+      { band: 'warm', tier: 1, received: 1, won: 0, conversion: 0 },
+      { band: 'warm', tier: 2, received: 1, won: 0, conversion: 0 },
+      { band: 'warm', tier: 3, received: 1, won: 0, conversion: 0 },
+      { band: 'hot', tier: 1, received: 2, won: 1, conversion: 0.5 },
+      { band: 'hot', tier: 2, received: 1, won: 0, conversion: 0 },
+    ],
+  },
+  // No sequence mail or step in this fixture (the cold-ebook mail has no sequence): every sequence with zeros.
+  sequences: [
+    ['cold-education', 'Cold lead education drip', []],
+    ['warm-consideration', 'Warm lead drip', [{ version: 1, step: '4', verdict: 'fewer than two variants have leads yet' }]],
+    ['hot-fast-track', 'Hot lead fast track', []],
+    ['farewell-survey', 'Farewell and survey', []],
+    ['deferred-keep-in-touch', 'Deferred demand keep-in-touch', []],
+  ].map(([id, name, abTests]) => ({ id: id as string, name: name as string, entered: 0, now: 0, sent: 0, openRate: null, clickRate: null, unsubscribes: 0, goalReached: 0, clients: 0, abTests: abTests as { version: number; step: string; verdict: string }[] })),
 };
 
 /** Numbers rounded to 9 places, so hand-written fractions compare with computed floats. */

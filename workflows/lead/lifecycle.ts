@@ -16,7 +16,7 @@ import { featureChanges, featuresOf, mergeFeatures } from '../features';
 import { LEAD_EVENT_TYPES, type LeadEventSignal, type LeadFeatures, type LeadProfile, type Stage } from '../types';
 import type { Command, Decision, MailRequest, Outcome, Performed } from './commands';
 import { effectBoundary, waitInAttention, type BoundaryHooks } from './effects';
-import { driveSequences, sequenceSeesEvent, situationKey } from './sequences';
+import { driveSequences, positionKey, positionOf, sequenceSeesEvent, situationKey } from './sequences';
 import { draft, initialState, isFinal, markSeen, record, recordFailure, type LeadState } from './state';
 import * as V from './validators';
 import { view } from './view';
@@ -39,6 +39,12 @@ export interface LeadOutcome {
 
 /** History stays bounded: hand over after this many events even if Temporal does not ask yet. */
 export const MAX_EVENTS_PER_RUN = 500;
+/**
+ * Since this patch the lead's sequence position (sequence, version, step) is written to its row and
+ * the LeadSequenceStep search attribute, and each arrival at a step is recorded (`sequence_step`).
+ * Histories from before it replay without those writes and upserts.
+ */
+export const SEQUENCE_POSITION_PATCH = 'sequence-position';
 const OUTBOX_KEPT = 2000;
 
 // The one clock of the workflow: inside the sandbox Date.now() is the workflow task time (replay-safe).
@@ -249,7 +255,8 @@ export async function leadLifecycle(input: LeadWorkflowInput): Promise<LeadOutco
     change(deferred(st, { kind: 'event', event: e }, now()).state);
   };
 
-  const seqCtx = { get: () => s, set: change, now, call, mail };
+  const tracksPosition = (): boolean => wf.patched(SEQUENCE_POSITION_PATCH);
+  const seqCtx = { get: () => s, set: change, now, call, mail, tracksPosition };
 
   /** Stage-driven work; loops until the lead is stable. */
   async function act(): Promise<void> {
@@ -269,7 +276,9 @@ export async function leadLifecycle(input: LeadWorkflowInput): Promise<LeadOutco
 
   let synced = '';
   async function flush(): Promise<void> {
-    const snap: LeadSnapshot = { stage: s.stage, temperature: s.temperature, score: s.score, ownerId: s.owner };
+    const tracked = tracksPosition();
+    const position = positionOf(s);
+    const snap: LeadSnapshot = { stage: s.stage, temperature: s.temperature, score: s.score, ownerId: s.owner, ...(tracked ? { position } : {}) };
     const snapKey = JSON.stringify(snap);
     const key = JSON.stringify([snapKey, s.queue, s.seq ? `${s.seq.id}@v${s.seq.version}` : null, s.nextWake?.at ?? null]);
     const batch = s.outbox;
@@ -292,6 +301,7 @@ export async function leadLifecycle(input: LeadWorkflowInput): Promise<LeadOutco
       { key: SA.LeadQueue, value: s.queue },
       { key: SA.NextActionTime, value: s.nextWake ? new Date(s.nextWake.at) : null },
       { key: SA.LeadAttention, value: s.attention?.kind ?? null },
+      ...(tracked ? [{ key: SA.LeadSequenceStep, value: position ? positionKey(position) : null }] : []),
     ]);
   }
 

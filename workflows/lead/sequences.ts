@@ -2,7 +2,7 @@
 // recorded activity, so new content never changes a replay), the pinned version it runs, an explicit
 // migration rule (published data) that may move it to a newer version, and the steps themselves
 // (sequence-interpreter.ts) with their mails and calendar look-ups through the effect boundary.
-import type { ChooseSequenceRequest, SendEmailResult } from '../activity-contract';
+import type { ChooseSequenceRequest, SendEmailResult, SequencePosition } from '../activity-contract';
 import { absorbEvent, draft, leaveSequence, record, rescore, rulesOf, transition, type LeadState } from './state';
 import { goalMet, notifyEvent, parsePosition, run, startState, stepAt, type Effects, type LeadFacts } from '../sequences/interpreter';
 import type { LeadEventSignal } from '../types';
@@ -19,7 +19,14 @@ export interface SequenceContext {
   now(): number;
   call: Call;
   mail(m: MailRequest, without: string): Promise<Outcome<SendEmailResult>>;
+  /** Whether arrivals at steps are recorded (patched: histories from before it have none). */
+  tracksPosition?(): boolean;
 }
+
+/** Where the lead is now: (sequence, version, step), or null outside any sequence. */
+export const positionOf = (s: LeadState): SequencePosition | null => (s.seq ? { sequence: s.seq.id, version: s.seq.version, step: s.seq.path.join('.') } : null);
+/** The position as one keyword, as the LeadSequenceStep search attribute holds it: `cold-education@v1:4.onTimeout.0`. */
+export const positionKey = (p: SequencePosition): string => `${p.sequence}@v${p.version}:${p.step}`;
 
 export const facts = (s: LeadState): LeadFacts => ({
   leadId: s.leadId,
@@ -164,5 +171,8 @@ function effects(ctx: SequenceContext): Effects {
         if (s.stage === 'nurturing' || s.stage === 'mql') transition(s, 'sql', `sequence asks for sales: ${reason}`, ctx.now());
       }),
     log: (kind, key, detail) => update((s) => record(s, `sequence_${kind}`, ctx.now(), { payload: { sequence: s.seq?.id, version: s.seq?.version, step: key, ...detail } })),
+    arrive: (key) => {
+      if (ctx.tracksPosition?.()) update((s) => record(s, 'sequence_step', ctx.now(), { payload: { sequence: s.seq?.id, version: s.seq?.version, entry: s.seq?.entry, step: key } }));
+    },
   };
 }

@@ -48,6 +48,8 @@ export interface Effects {
   addScore(points: number, reason: string, stepKey: string): void;
   notifySales(reason: string, stepKey: string): Promise<void>;
   log(kind: string, stepKey: string, detail: Record<string, unknown>): void;
+  /** The lead arrives at a step (first visit, not a resumed wait): where-leads-are statistics. */
+  arrive?(stepKey: string): void;
 }
 
 export type Yield =
@@ -59,6 +61,8 @@ export const MAX_STEPS_WITHOUT_WAIT = 200;
 
 export const durationMs = (d: Duration): number => (typeof d === 'number' ? d : msToNumber(d as Parameters<typeof msToNumber>[0]));
 export const pathKey = (p: Path): string => p.join('.');
+/** The split variants a position lies in ("4.v:B.0" -> ["B"]): a mail's variant, read from its step key. */
+export const variantsOf = (key: string): string[] => key.split('.').filter((p) => p.startsWith('v:')).map((p) => p.slice(2));
 /** "4.onTimeout.0" -> [4, 'onTimeout', 0]: a position key as ledgers and migration rules write it. */
 export const parsePosition = (key: string): Path => key.split('.').map((p) => (/^\d+$/.test(p) ? Number(p) : p));
 
@@ -192,6 +196,8 @@ export async function run(def: SequenceDefinition, state: SequenceState, fx: Eff
     if (!step) return { kind: 'done', reason: 'completed' };
     const key = pathKey(state.path);
     if (state.stepsSinceWait++ > MAX_STEPS_WITHOUT_WAIT) return { kind: 'done', reason: `aborted: ${MAX_STEPS_WITHOUT_WAIT} steps without a wait at ${key}` };
+    // A step being resumed has its sleep or wait pending; anything else is a first visit.
+    if (state.sleepUntil === null && state.waitingFor === null) fx.arrive?.(key);
     const next = (): boolean => {
       const p = advance(def, state.path);
       if (!p) return false;
