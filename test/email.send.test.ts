@@ -270,10 +270,12 @@ test('a manager notification goes to the resolved address, without the lead\'s u
 
 test("a step's subject override renders its placeholders like the template's own subject", async () => {
   sink.clear();
-  const id = await lead();
+  // Name and company come from the lead's row (the workflow carries no contact data).
+  const id = await lead({ company: 'Acme' });
   const r = await mail.sendEmail(req(id, `${id}:subj`, { subject: 'Hi {{firstName|there}}, a guide for {{company|your team}}' }));
   expect(r.status).toBe('sent');
-  const noCompany = await mail.sendEmail(req(id, `${id}:subj2`, { subject: 'A guide for {{company|your team}}', variables: { firstName: 'Ola', company: null } }));
+  const withoutCompany = await lead();
+  const noCompany = await mail.sendEmail(req(withoutCompany, `${withoutCompany}:subj2`, { subject: 'A guide for {{company|your team}}' }));
   expect(noCompany.status).toBe('sent');
   expect(await subjects()).toEqual(['Hi Ola, a guide for Acme', 'A guide for your team']);
   expect((await db.emailLog.findUnique({ where: { idempotencyKey: `${id}:subj` } }))?.subject).toBe('Hi Ola, a guide for Acme');
