@@ -1,19 +1,15 @@
 // Runs lead workflows on the time-skipping test server with two workers, like production: the
 // main task queue and the `<queue>-email` queue the workflow sends mail through.
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import type { LeadActivities } from '../../workflows/activity-contract';
 import type { LeadWorkflowInput } from '../../workflows/lead/lifecycle';
 import { leadEventSignal } from '../../workflows/lead/messages';
 import { createTimeSkippingEnv } from '../helpers/temporal';
+import { workflowBundle } from '../helpers/workflow-bundle';
 import type { LeadEventSignal, LeadProfile } from '../../workflows/types';
 
-let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
-/** One bundle per jest worker: bundling takes seconds, running takes milliseconds. */
-export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } as never });
-  return bundle;
-}
+export { workflowBundle };
 
 export async function startWorkers(env: TestWorkflowEnvironment, taskQueue: string, activities: LeadActivities): Promise<{ run<T>(fn: () => Promise<T>): Promise<T> }> {
   const workflowBundleCode = await workflowBundle();
@@ -54,20 +50,21 @@ export async function terminateLeftovers(env: TestWorkflowEnvironment): Promise<
 }
 
 /**
- * The time-skipping server for a suite of lead tests: started before the suite (`set` receives it),
- * the suite's leftover workflows terminated after each test, torn down after the suite.
+ * A time-skipping server for each test of a suite (`set` receives it before the test): a test that
+ * ends while a lead has an activity pending leaves the server's clock locked for good (see
+ * worker/time-skipping.ts), so no server outlives its test. Torn down after the test (its workers
+ * have stopped by then).
  */
 export function useTimeSkippingEnv(set: (env: TestWorkflowEnvironment) => void): void {
   let env: TestWorkflowEnvironment | undefined;
-  beforeAll(async () => {
+  beforeEach(async () => {
     env = await createTimeSkippingEnv();
     set(env);
-  }, 120_000);
+  }, 60_000);
   afterEach(async () => {
-    if (env) await terminateLeftovers(env);
-  });
-  afterAll(async () => {
+    started.clear();
     await env?.teardown();
+    env = undefined;
   });
 }
 
