@@ -4,7 +4,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { LeadActivities } from '../../workflows/activity-contract';
 import type { LeadWorkflowInput } from '../../workflows/lead/lifecycle';
-import { leadEventSignal } from '../../workflows/lead/messages';
+import { leadEventSignal, stateQuery, type LeadView } from '../../workflows/lead/messages';
 import { createTimeSkippingEnv } from '../helpers/temporal';
 import { workflowBundle } from '../helpers/workflow-bundle';
 import type { LeadEventSignal, LeadProfile } from '../../workflows/types';
@@ -81,14 +81,33 @@ export function signalLead(env: TestWorkflowEnvironment, taskQueue: string, lead
 }
 
 /**
- * Lets workflow time pass a second at a time until `ok` holds (activities run on real time
- * meanwhile, hence the short real pause); fails naming `what` after 50 steps.
+ * Lets workflow time pass a second at a time until `ok` holds; fails naming `what` after 50 steps.
+ * (A step waits for the activities it starts: the server's clock stands still while one runs.)
  */
 export async function passUntil(env: TestWorkflowEnvironment, ok: () => boolean | Promise<boolean>, what: string): Promise<void> {
   for (let i = 0; i < 50; i++) {
     if (await ok()) return;
     await env.sleep(1000);
-    await new Promise((r) => setTimeout(r, 20));
   }
   throw new Error(`timed out waiting for ${what}`);
+}
+
+/**
+ * Waits, without moving workflow time, until `ok` holds: what the last signal or env.sleep started
+ * (a workflow task, an activity) may still be running when it returns, and a query right then sees
+ * the state before it. Outside env.sleep the test server's clock is locked, so no timer fires
+ * meanwhile. Polls every 20 ms; fails naming `what` after `realMs`.
+ */
+export async function eventually(ok: () => boolean | Promise<boolean>, what: string, realMs = 30_000): Promise<void> {
+  for (const deadline = Date.now() + realMs; !(await ok()); ) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${realMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** The lead's state once `ok` holds (see `eventually`). */
+export async function settled(h: { query(q: typeof stateQuery): Promise<LeadView> }, ok: (v: LeadView) => boolean, what: string, realMs = 30_000): Promise<LeadView> {
+  let v = await h.query(stateQuery);
+  await eventually(async () => ok((v = await h.query(stateQuery))), what, realMs);
+  return v;
 }
