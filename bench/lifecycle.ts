@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   const LEADS = numberArg('leads', 1000);
   Runtime.install({ logger: new DefaultLogger('WARN') });
   // One server per part: the one lead is still alive when part a's workers stop, and an activity it
-  // has pending then keeps that server's clock from skipping again (worker/time-skipping.ts): part b
+  // has pending then keeps that server's clock from skipping again (dev/time-skipping.ts): part b
   // on the same server waited in real time (the bench "hung", both processes idle).
   let env = await createTimeSkippingEnv();
   try {

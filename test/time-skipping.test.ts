@@ -1,11 +1,11 @@
 // The harness's time-skipping servers: a test that ends while its lead has an activity running
 // (here: terminated mid-activity, as a failed test's clean-up would) must not stop the clock of
 // the next test. The test server keeps a time-skipping lock per pending activity of a workflow that
-// ended (worker/time-skipping.ts), so a server shared by both tests fails the second one.
+// ended (dev/time-skipping.ts), so a server shared by both tests fails the second one.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { fakeWorld } from './support/fake-activities';
 import { baseProfile, signalLead, startWorkers, useTimeSkippingEnv } from './support/lead-harness';
-import { pingOnlyDuringCalls } from '../worker/time-skipping';
+import { pingOnlyDuringCalls } from '../dev/time-skipping';
 
 const DAY = 86_400_000;
 let env: TestWorkflowEnvironment;

@@ -52,7 +52,7 @@ export async function terminateLeftovers(env: TestWorkflowEnvironment): Promise<
 /**
  * A time-skipping server for each test of a suite (`set` receives it before the test): a test that
  * ends while a lead has an activity pending leaves the server's clock locked for good (see
- * worker/time-skipping.ts), so no server outlives its test. Torn down after the test (its workers
+ * dev/time-skipping.ts), so no server outlives its test. Torn down after the test (its workers
  * have stopped by then).
  */
 export function useTimeSkippingEnv(set: (env: TestWorkflowEnvironment) => void): void {
