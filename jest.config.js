@@ -2,9 +2,13 @@
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
-  // One PostgreSQL server per run; each test file gets its own database (test/helpers/db.ts).
+  // One PostgreSQL server and one workflow bundle per run; each test file gets its own database
+  // (test/helpers/db.ts), each time-skipping test its own server (test/support/lead-harness.ts).
   globalSetup: '<rootDir>/test/global-setup.ts',
   globalTeardown: '<rootDir>/test/global-teardown.ts',
+  // Worker and SDK logs to test-logs/<file>.log; printed for failing tests only (the reporter).
+  setupFilesAfterEnv: ['<rootDir>/test/helpers/suite-logs.ts'],
+  reporters: ['default', '<rootDir>/test/helpers/suite-logs-reporter.js'],
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   testPathIgnorePatterns: ['/test/chaos/'],

@@ -31,18 +31,23 @@ let key: string;
 
 beforeAll(async () => {
   t = await createTestDb();
-  const config = loadConfig({ DATA_DIR: '/tmp/leadflow-deferred-api', TASK_QUEUE: tq, LINK_SIGNING_SECRET: SECRET, API_RATE_LIMIT_PER_MINUTE: '100000' });
-  api = await buildApi({ db: t.db, temporal: env.client, config }, [linksPlugin, surveyPlugin, createIntakePlugin({ verifier: createEmailVerifier({ resolver: fakeResolver }) })]);
-  await api.listen({ host: '127.0.0.1', port: 0 });
-  base = `http://127.0.0.1:${(api.server.address() as { port: number }).port}`;
   key = (await createApiKey(t.db, 'web forms', ['intake'])).key;
   // The fake routing's managers, as rows (the lead's owner is a real foreign key).
   for (const [id, email] of [['m1', 'anna@sales.test'], ['m2', 'bob@sales.test']]) {
     await t.db.manager.create({ data: { id, name: id, email, languages: [], regions: [], workingHours: { days: [1, 2, 3, 4, 5], start: '09:00', end: '17:00' }, outOfOffice: [] } });
   }
 }, 120_000);
-afterAll(async () => {
+// The API on each test's own time-skipping server.
+beforeEach(async () => {
+  const config = loadConfig({ DATA_DIR: '/tmp/leadflow-deferred-api', TASK_QUEUE: tq, LINK_SIGNING_SECRET: SECRET, API_RATE_LIMIT_PER_MINUTE: '100000' });
+  api = await buildApi({ db: t.db, temporal: env.client, config }, [linksPlugin, surveyPlugin, createIntakePlugin({ verifier: createEmailVerifier({ resolver: fakeResolver }) })]);
+  await api.listen({ host: '127.0.0.1', port: 0 });
+  base = `http://127.0.0.1:${(api.server.address() as { port: number }).port}`;
+});
+afterEach(async () => {
   await api?.close();
+});
+afterAll(async () => {
   await t?.cleanup();
 });
 

@@ -15,9 +15,8 @@ import type { LeadActivities } from '../workflows/activity-contract';
 import { leadEventSignal, rejectUpdate, stateQuery } from '../workflows/lead/messages';
 import type { LeadProfile } from '../workflows/types';
 import { createTestDb, type TestDb } from './helpers/db';
-import { createTimeSkippingEnv } from './helpers/temporal';
 import { fakeWorld, type FakeWorld } from './support/fake-activities';
-import { baseProfile, signalLead, startWorkers, terminateLeftovers, passUntil } from './support/lead-harness';
+import { baseProfile, signalLead, startWorkers, passUntil, useTimeSkippingEnv } from './support/lead-harness';
 
 const DAY = 86_400_000;
 const SECRET = 'q'.repeat(40);
@@ -31,20 +30,21 @@ const progress = (what: string): void => {
 };
 const queue = (): string => `deferred-life-${process.pid}-${++n}`;
 
+useTimeSkippingEnv((e) => (env = e));
 beforeAll(async () => {
-  env = await createTimeSkippingEnv();
   t = await createTestDb();
+}, 120_000);
+// The API on each test's own time-skipping server.
+beforeEach(async () => {
   api = await buildApi({ db: t.db, temporal: env.client, config: loadConfig({ DATA_DIR: '/tmp/leadflow-deferred-life', LINK_SIGNING_SECRET: SECRET }) }, [surveyPlugin]);
   await api.listen({ host: '127.0.0.1', port: 0 });
   base = `http://127.0.0.1:${(api.server.address() as { port: number }).port}`;
-}, 120_000);
+});
 afterEach(async () => {
-  await terminateLeftovers(env);
+  await api?.close();
 });
 afterAll(async () => {
-  await api?.close();
   await t?.cleanup();
-  await env?.teardown();
 });
 
 /** Lets workflow time pass in small steps until `ok` holds. */

@@ -23,9 +23,8 @@ import { startSmtpSink, type SmtpSink } from '../dev/smtp-sink';
 import type { LeadActivities } from '../workflows/activity-contract';
 import { leadEventSignal, stateQuery, type LeadView } from '../workflows/lead/messages';
 import { createTestDb, type TestDb } from './helpers/db';
-import { createTimeSkippingEnv } from './helpers/temporal';
 import { fakeWorld } from './support/fake-activities';
-import { baseProfile, passUntil, signalLead, startWorkers, terminateLeftovers } from './support/lead-harness';
+import { baseProfile, passUntil, signalLead, startWorkers, useTimeSkippingEnv } from './support/lead-harness';
 
 const SECRET = 'h'.repeat(40);
 const BASE = 'https://leads.acme.test';
@@ -37,27 +36,27 @@ let api: FastifyInstance;
 let email: EmailActivities;
 let n = 0;
 
+useTimeSkippingEnv((e) => (env = e));
 beforeAll(async () => {
-  [env, t] = await Promise.all([createTimeSkippingEnv(), createTestDb()]);
+  t = await createTestDb();
   sink = await startSmtpSink({ port: 0 });
-  const config = { ...loadConfig({ DATA_DIR: mkdtempSync(path.join(tmpdir(), 'leadflow-handoff-links-')), LINK_SIGNING_SECRET: SECRET }), PUBLIC_BASE_URL: BASE };
-  api = await buildApi({ db: t.db, temporal: env.client, config }, [handoffPlugin]);
   email = createEmailActivities({
     db: t.db,
     config: { smtp: { host: '127.0.0.1', port: sink.port, secure: false, pool: false }, from: 'Acme <hello@acme.test>', companyName: 'Acme', companyAddress: '1 Main St', publicBaseUrl: BASE, siteUrl: 'https://www.acme.test', linkSecret: SECRET, quietHours: { start: '00:00', end: '00:00' }, cap: { max: 100, days: 7 } },
   });
 }, 120_000);
 beforeEach(async () => {
+  // The API on each test's own time-skipping server.
+  const config = { ...loadConfig({ DATA_DIR: mkdtempSync(path.join(tmpdir(), 'leadflow-handoff-links-')), LINK_SIGNING_SECRET: SECRET }), PUBLIC_BASE_URL: BASE };
+  api = await buildApi({ db: t.db, temporal: env.client, config }, [handoffPlugin]);
   for (const table of [t.db.assignment, t.db.emailLog, t.db.leadEvent, t.db.lead, t.db.manager] as { deleteMany(): Promise<unknown> }[]) await table.deleteMany();
 });
 afterEach(async () => {
-  await terminateLeftovers(env);
+  await api?.close();
 });
 afterAll(async () => {
   email?.close();
-  await api?.close();
   await sink?.stop();
-  await env?.teardown();
   await t?.cleanup();
 });
 

@@ -12,9 +12,8 @@ import type { LeadActivities } from '../workflows/activity-contract';
 import { acceptAssignmentUpdate, leadEventSignal, recordOutcomeUpdate, stateQuery, type LeadView } from '../workflows/lead/messages';
 import { LeadQueue } from '../workflows/search-attributes';
 import { createTestDb, type TestDb } from './helpers/db';
-import { createTimeSkippingEnv } from './helpers/temporal';
 import { fakeWorld, type FakeWorld } from './support/fake-activities';
-import { baseProfile, signalLead, startWorkers, terminateLeftovers } from './support/lead-harness';
+import { baseProfile, signalLead, startWorkers, useTimeSkippingEnv } from './support/lead-harness';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -23,17 +22,14 @@ let env: TestWorkflowEnvironment;
 let t: TestDb;
 let n = 0;
 
+useTimeSkippingEnv((e) => (env = e));
 beforeAll(async () => {
-  [env, t] = await Promise.all([createTimeSkippingEnv(), createTestDb()]);
+  t = await createTestDb();
 }, 120_000);
 beforeEach(async () => {
   for (const table of [t.db.assignment, t.db.client, t.db.leadEvent, t.db.lead, t.db.manager] as { deleteMany(): Promise<unknown> }[]) await table.deleteMany();
 });
-afterEach(async () => {
-  await terminateLeftovers(env);
-});
 afterAll(async () => {
-  await env?.teardown();
   await t?.cleanup();
 });
 

@@ -15,6 +15,7 @@ import { loadConfig, type Config } from '../runtime/config';
 import { startDevServer, type DevServer } from '../dev/dev-server';
 import { intakeLead } from '../domain/intake/intake';
 import { startSmtpSink, type SmtpSink } from '../dev/smtp-sink';
+import { sharedWorkflowBundlePath } from './helpers/workflow-bundle';
 import { createWorkers, type Workers } from '../worker/worker';
 import { stateQuery } from '../workflows/lead/messages';
 import { createTestDb, type TestDb } from './helpers/db';
@@ -43,7 +44,9 @@ beforeAll(async () => {
   dev = await startDevServer({ port: await freePort(), uiPort: await freePort(), dataDir: dir, namespace: 'default' });
   t = await createTestDb();
   sink = await startSmtpSink({ port: 0 });
-  config = loadConfig({ DATA_DIR: dir, TASK_QUEUE: `it-${process.pid}`, LINK_SIGNING_SECRET: 'z'.repeat(40), QUIET_HOURS: '00:00-00:01' });
+  // The run's prebuilt bundle (WORKFLOW_BUNDLE, as production workers load it): no webpack per file.
+  const bundle = sharedWorkflowBundlePath();
+  config = loadConfig({ DATA_DIR: dir, TASK_QUEUE: `it-${process.pid}`, LINK_SIGNING_SECRET: 'z'.repeat(40), QUIET_HOURS: '00:00-00:01', ...(bundle ? { WORKFLOW_BUNDLE: bundle } : {}) });
   client = new Client({ connection: await Connection.connect({ address: dev.address }) });
   const acts = createActivities({
     db: t.db,

@@ -3,7 +3,7 @@
 // continue-as-new).
 import { WorkflowUpdateFailedError, WorkflowUpdateStage } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { baseProfile, passUntil, signalLead, startWorkers, useTimeSkippingEnv } from './support/lead-harness';
+import { baseProfile, eventually, passUntil, settled, signalLead, startWorkers, useTimeSkippingEnv } from './support/lead-harness';
 import { fakeWorld, type FakeWorld } from './support/fake-activities';
 import {
   acceptAssignmentUpdate,
@@ -47,14 +47,14 @@ test('a two-year life: nurture, MQL, BANT, SQL, hand-off, rejected, farewell, de
 
     // A month of reading: the drip sends its first mails.
     await env.sleep(30 * DAY);
+    await eventually(() => w.mails.some((m) => m.template === 'cold-blog-digest'), 'the blog digest');
     expect(w.mails.map((m) => m.template)).toEqual(expect.arrayContaining(['cold-ebook', 'cold-blog-digest']));
 
     // Interest: pricing page and a webinar -> MQL (warm: waits for BANT).
     await handle.signal(leadEventSignal, { id: 'ev-2', type: 'page_viewed', data: { url: 'https://acme.test/pricing' } });
     await handle.signal(leadEventSignal, { id: 'ev-3', type: 'webinar_attended' });
     await env.sleep(1000);
-    v = await handle.query(stateQuery);
-    expect(v.stage).toBe('mql');
+    v = await settled(handle, (x) => x.stage === 'mql', 'MQL');
     // The first blog view (1 point) has decayed below the fold line after a month: folded, not lost.
     expect(v.score.events.map((e) => e.type)).toEqual(['page_viewed', 'webinar_attended']);
     expect(v.score.foldedBehaviour).toBeGreaterThan(0.4);
@@ -66,9 +66,9 @@ test('a two-year life: nurture, MQL, BANT, SQL, hand-off, rejected, farewell, de
     });
     expect(v.bantGap).toEqual([]); // the update answers with the new state
     await env.sleep(1000);
-    v = await handle.query(stateQuery);
-    expect(v.stage).toBe('handed_off');
+    v = await settled(handle, (x) => x.stage === 'handed_off', 'the hand-off');
     expect(v.owner).toBe('m1');
+    await eventually(() => w.mails.some((m) => m.template === 'manager-new-lead'), "the manager's mail");
     expect(w.mails.find((m) => m.template === 'manager-new-lead')?.to).toBe('anna@sales.test');
     const desc = await handle.describe();
     expect(desc.typedSearchAttributes.get(LeadStage)).toBe('handed_off');
@@ -79,13 +79,13 @@ test('a two-year life: nurture, MQL, BANT, SQL, hand-off, rejected, farewell, de
     v = await handle.executeUpdate(recordOutcomeUpdate, { args: [{ managerId: 'm1', outcome: 'lost', reason: 'no_budget', note: 'budget frozen' }] });
     expect(v.stage).toBe('rejected');
     await env.sleep(1000);
+    await eventually(() => w.mails.some((m) => m.template === 'farewell'), 'the farewell');
     expect(w.mails.filter((m) => m.template === 'farewell')).toHaveLength(1);
 
     // The lead answers the survey: come back in 8 months.
     await handle.signal(leadEventSignal, { id: 'survey-1', type: 'survey_answered', data: { reason: 'no_budget', revisitMonths: 8 } });
     await env.sleep(1000);
-    v = await handle.query(stateQuery);
-    expect(v.stage).toBe('deferred');
+    v = await settled(handle, (x) => x.stage === 'deferred', 'deferred');
     expect(v.rejection?.survey).toEqual({ reason: 'no_budget', revisitMonths: 8 });
     const requalifyAt = Date.parse(v.requalifyAt!);
     expect(requalifyAt - Date.parse(v.rejection!.at)).toBeGreaterThan(7.5 * 30 * DAY);
@@ -93,11 +93,11 @@ test('a two-year life: nurture, MQL, BANT, SQL, hand-off, rejected, farewell, de
 
     // Ten months in the deferred base: greetings once each, then re-qualification.
     await env.sleep(300 * DAY);
+    v = await settled(handle, (x) => x.stage === 'nurturing', 're-qualification');
     const greetings = w.mails.filter((m) => m.template === 'holiday-greeting');
     // Nowy Rok (day 290) falls after re-qualification (~day 274): deferred leads only are greeted.
     expect(greetings.map((m) => m.variables.holiday)).toEqual(['Boże Narodzenie', 'Wielkanoc']);
     expect(new Set(greetings.map((m) => m.idempotencyKey)).size).toBe(2);
-    v = await handle.query(stateQuery);
     expect(v.stage).toBe('nurturing'); // re-qualified: interest had decayed, so back to nurturing
     expect(w.events.some((e) => e.type === 'requalified')).toBe(true);
 
@@ -107,10 +107,9 @@ test('a two-year life: nurture, MQL, BANT, SQL, hand-off, rejected, farewell, de
     await handle.signal(leadEventSignal, { id: 'ev-5', type: 'replied' });
     await handle.signal(leadEventSignal, { id: 'ev-6', type: 'page_viewed', data: { url: '/pricing' } });
     await env.sleep(1000);
-    v = await handle.query(stateQuery);
+    v = await settled(handle, (x) => x.stage === 'handed_off', 'the second hand-off');
     expect(v.temperature).toBe('hot');
-    expect(v.stage).toBe('handed_off');
-    expect(w.mails.some((m) => m.template === 'hot-fast-track')).toBe(true);
+    await eventually(() => w.mails.some((m) => m.template === 'hot-fast-track'), 'the fast-track mail');
     await handle.executeUpdate(acceptAssignmentUpdate, { args: [{ managerId: v.owner! }] });
     v = await handle.executeUpdate(recordOutcomeUpdate, {
       args: [{ managerId: v.owner!, outcome: 'won', deal: { dealValue: 12000, grossMargin: 7000, currency: 'EUR' } }],
@@ -143,9 +142,8 @@ test('duplicate signal ids count once; signal-with-start twice makes one workflo
     const h2 = await signalLead(env, tq, 'L2', baseProfile({ email: 'dup@acme.test' }), { id: 'x1', type: 'email_clicked' });
     await h2.signal(leadEventSignal, { id: 'x1', type: 'email_clicked' });
     await h2.signal(leadEventSignal, { id: 'x2', type: 'email_clicked' });
-    await env.sleep(1000);
     expect(h1.signaledRunId).toBe(h2.signaledRunId);
-    const v = await h1.query(stateQuery);
+    const v = await settled(h1, (x) => x.history.eventsReceived + x.history.duplicatesIgnored === 4, 'all four signals handled');
     expect(v.history.eventsReceived).toBe(2);
     expect(v.history.duplicatesIgnored).toBe(2);
     expect(v.score.events.map((e) => e.id)).toEqual(['x1', 'x2']);
@@ -160,8 +158,8 @@ test('a bad update is rejected with a reason and changes nothing', async () => {
   const workers = await startWorkers(env, tq, w.activities);
   await workers.run(async () => {
     const h = await signalLead(env, tq, 'L3', baseProfile({ email: 'bad@acme.test' }), { id: 'b1', type: 'email_opened' });
-    await env.sleep(1000); // let the first drip step run, so `before` is a resting state
-    const before = await h.query(stateQuery);
+    // The first drip step has run, so `before` is a resting state.
+    const before = await settled(h, (x) => w.mails.length > 0 && !!x.sequence, 'the first drip step');
     const why = async (p: Promise<unknown>): Promise<string> => {
       const err = await p.then(() => null, (e: unknown) => e);
       expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
@@ -185,13 +183,12 @@ test('an SLA miss re-routes to the next manager; a second miss escalates to the 
   await workers.run(async () => {
     const h = await signalLead(env, tq, 'L4', baseProfile({ email: 'sla@acme.test', jobTitle: 'CEO' }), { id: 's1', type: 'demo_booked' });
     await h.signal(leadEventSignal, { id: 's2', type: 'replied' });
-    await env.sleep(1000);
-    expect((await h.query(stateQuery)).owner).toBe('m1');
+    await settled(h, (x) => x.owner === 'm1', 'routed to m1');
     await env.sleep(2 * 3_600_000 + 60_000);
-    expect((await h.query(stateQuery)).owner).toBe('m2');
+    await settled(h, (x) => x.owner === 'm2', 're-routed to m2');
     await env.sleep(2 * 3_600_000 + 60_000);
-    const v = await h.query(stateQuery);
-    expect(v.owner).toBe('m3');
+    await settled(h, (x) => x.owner === 'm3', 'escalated to m3');
+    await eventually(() => w.mails.some((m) => m.template === 'sales-escalation'), 'the escalation mail');
     expect(w.assignments.map((a) => a.status)).toEqual(['missed', 'missed', 'offered']);
     expect(w.mails.filter((m) => m.template === 'sales-escalation')).toHaveLength(1);
   });
@@ -220,7 +217,7 @@ test('a message that lands while the lead is busy sending is acted on at once, n
     // One second of workflow time, while the drip's next step is a week away: only an immediate
     // second turn of the loop converts the lead now.
     await env.sleep(1000);
-    expect((await h.query(stateQuery)).stage).toBe('client');
+    await settled(h, (x) => x.stage === 'client', 'client');
     expect((await update.result()).stage).toBe('client');
     expect(w.clients).toEqual([{ leadId: 'L6', deal: { dealValue: 1000, grossMargin: 300, currency: 'EUR' } }]);
     expect(w.mails.map((m) => m.template)).toEqual(['cold-ebook', 'cold-blog-digest']);

@@ -1,20 +1,16 @@
 // Runs lead workflows on the time-skipping test server with two workers, like production: the
 // main task queue and the `<queue>-email` queue the workflow sends mail through.
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import type { LeadActivities } from '../../workflows/activity-contract';
 import { featuresOf } from '../../workflows/features';
 import type { LeadWorkflowInput } from '../../workflows/lead/lifecycle';
-import { leadEventSignal } from '../../workflows/lead/messages';
+import { leadEventSignal, stateQuery, type LeadView } from '../../workflows/lead/messages';
 import { createTimeSkippingEnv } from '../helpers/temporal';
+import { workflowBundle } from '../helpers/workflow-bundle';
 import type { LeadEventSignal, LeadProfile } from '../../workflows/types';
 
-let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
-/** One bundle per jest worker: bundling takes seconds, running takes milliseconds. */
-export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } as never });
-  return bundle;
-}
+export { workflowBundle };
 
 export async function startWorkers(env: TestWorkflowEnvironment, taskQueue: string, activities: LeadActivities): Promise<{ run<T>(fn: () => Promise<T>): Promise<T> }> {
   const workflowBundleCode = await workflowBundle();
@@ -55,20 +51,21 @@ export async function terminateLeftovers(env: TestWorkflowEnvironment): Promise<
 }
 
 /**
- * The time-skipping server for a suite of lead tests: started before the suite (`set` receives it),
- * the suite's leftover workflows terminated after each test, torn down after the suite.
+ * A time-skipping server for each test of a suite (`set` receives it before the test): a test that
+ * ends while a lead has an activity pending leaves the server's clock locked for good (see
+ * dev/time-skipping.ts), so no server outlives its test. Torn down after the test (its workers
+ * have stopped by then).
  */
 export function useTimeSkippingEnv(set: (env: TestWorkflowEnvironment) => void): void {
   let env: TestWorkflowEnvironment | undefined;
-  beforeAll(async () => {
+  beforeEach(async () => {
     env = await createTimeSkippingEnv();
     set(env);
-  }, 120_000);
+  }, 60_000);
   afterEach(async () => {
-    if (env) await terminateLeftovers(env);
-  });
-  afterAll(async () => {
+    started.clear();
     await env?.teardown();
+    env = undefined;
   });
 }
 
@@ -86,14 +83,33 @@ export function signalLead(env: TestWorkflowEnvironment, taskQueue: string, lead
 }
 
 /**
- * Lets workflow time pass a second at a time until `ok` holds (activities run on real time
- * meanwhile, hence the short real pause); fails naming `what` after 50 steps.
+ * Lets workflow time pass a second at a time until `ok` holds; fails naming `what` after 50 steps.
+ * (A step waits for the activities it starts: the server's clock stands still while one runs.)
  */
 export async function passUntil(env: TestWorkflowEnvironment, ok: () => boolean | Promise<boolean>, what: string): Promise<void> {
   for (let i = 0; i < 50; i++) {
     if (await ok()) return;
     await env.sleep(1000);
-    await new Promise((r) => setTimeout(r, 20));
   }
   throw new Error(`timed out waiting for ${what}`);
+}
+
+/**
+ * Waits, without moving workflow time, until `ok` holds: what the last signal or env.sleep started
+ * (a workflow task, an activity) may still be running when it returns, and a query right then sees
+ * the state before it. Outside env.sleep the test server's clock is locked, so no timer fires
+ * meanwhile. Polls every 20 ms; fails naming `what` after `realMs`.
+ */
+export async function eventually(ok: () => boolean | Promise<boolean>, what: string, realMs = 30_000): Promise<void> {
+  for (const deadline = Date.now() + realMs; !(await ok()); ) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${realMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** The lead's state once `ok` holds (see `eventually`). */
+export async function settled(h: { query(q: typeof stateQuery): Promise<LeadView> }, ok: (v: LeadView) => boolean, what: string, realMs = 30_000): Promise<LeadView> {
+  let v = await h.query(stateQuery);
+  await eventually(async () => ok((v = await h.query(stateQuery))), what, realMs);
+  return v;
 }
