@@ -105,6 +105,7 @@ async function main(): Promise<void> {
   const leadsInDb = await t.db.lead.count();
   const ratios = apiPerSec.map((a, i) => a / rawPerSec[i]);
   const result = {
+    measuredAt: new Date().toISOString(),
     machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version, loadBefore: r1(loadBefore), loadAfter: r1(loadavg()[0]) },
     leadsPerRound: LEADS,
     rounds: ROUNDS,
