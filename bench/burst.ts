@@ -9,9 +9,9 @@
 // answered for a sample of leads during the burst.
 //   npx tsx bench/burst.ts [--leads 10000] [--rate 50] [--controls 100] [--sample 50]   -> bench/results/burst.json
 import { loadavg } from 'os';
-import { currentRules } from '../activities/content/catalogue';
-import { prismaContentStore } from '../activities/content/prisma-store';
-import { stateQuery } from '../workflows/messages';
+import { currentRules } from '../domain/content/catalogue';
+import { prismaContentStore } from '../domain/content/prisma-store';
+import { stateQuery } from '../workflows/lead/messages';
 import { addressOf, leadIds, seedDeferred, waitAsleep, zoneWithLocalHour } from './deferred-leads';
 import { cpuMeter, numberArg, pool, writeResult } from './report';
 import { startStack, type BenchStack } from './stack';

@@ -6,9 +6,9 @@
 // are greeted at once (bench/burst.ts's leads): what a new lead waits during a holiday burst.
 //   npx tsx bench/latency.ts [--rate 10] [--seconds 60] [--burst 0]   -> bench/results/latency.json
 import { loadavg } from 'os';
-import { currentRules } from '../activities/content/catalogue';
-import { prismaContentStore } from '../activities/content/prisma-store';
-import { createApiKey } from '../worker/api/auth';
+import { currentRules } from '../domain/content/catalogue';
+import { prismaContentStore } from '../domain/content/prisma-store';
+import { createApiKey } from '../api/auth';
 import { startApiProcess } from './api-process';
 import { seedDeferred, waitAsleep, zoneWithLocalHour } from './deferred-leads';
 import { cpuMeter, numberArg, writeResult } from './report';

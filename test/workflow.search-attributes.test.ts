@@ -3,7 +3,7 @@
 // What ops filter on still matches the lead's state.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { searchAttributePayloadConverter } from '@temporalio/common/lib/converter/payload-search-attributes';
-import { leadEventSignal, stateQuery } from '../workflows/messages';
+import { leadEventSignal, stateQuery } from '../workflows/lead/messages';
 import { LeadSequence, LeadStage, NextActionTime } from '../workflows/search-attributes';
 import { fakeWorld } from './support/fake-activities';
 import { baseProfile, signalLead, startWorkers, useTimeSkippingEnv } from './support/lead-harness';
