@@ -11,7 +11,7 @@ import type { PinnedRules } from '../workflows/activity-contract';
 import { situationKey } from '../workflows/lead/sequences';
 import { initialState } from '../workflows/lead/state';
 import type { LeadWorkflowInput } from '../workflows/lead/lifecycle';
-import type { LeadProfile } from '../workflows/types';
+import { featuresOf } from '../workflows/features';
 import { pool } from './report';
 import type { BenchStack } from './stack';
 
@@ -70,8 +70,9 @@ export async function seedDeferred(stack: BenchStack, rules: PinnedRules, g: Def
   }
   const occurrence = { key: `${g.country}:${new Date(g.sendAt).toISOString().slice(0, 10)}:bench-holiday`, name: 'Bench Holiday', sendAt: new Date(g.sendAt).toISOString() };
   await pool(ids.length, width, async (i) => {
-    const profile: LeadProfile = { email: addressOf(g.prefix, i), firstName: `Lead${i}`, locale: 'en', timezone: g.zone, country: g.country, source: 'web_form', consent: 'confirmed' };
-    const s = initialState(ids[i], profile, now - 200 * DAY);
+    // No contact data in the workflow: its features only, as intake derives them (the address is on the row).
+    const features = featuresOf({ email: addressOf(g.prefix, i), firstName: `Lead${i}`, locale: 'en', timezone: g.zone, country: g.country, source: 'web_form', consent: 'confirmed' });
+    const s = initialState(ids[i], features, now - 200 * DAY);
     Object.assign(s, {
       stage: 'deferred',
       stageSince: now - 60 * DAY,
@@ -84,7 +85,7 @@ export async function seedDeferred(stack: BenchStack, rules: PinnedRules, g: Def
       holiday: { next: occurrence, lookedUpAt: now, sent: [] },
     });
     s.seqNoneFor = situationKey(s);
-    const input: LeadWorkflowInput = { leadId: ids[i], profile, carried: s };
+    const input: LeadWorkflowInput = { leadId: ids[i], features, carried: s };
     await stack.client.workflow.start('leadLifecycle', { workflowId: `lead-${ids[i]}`, taskQueue: stack.taskQueue, args: [input] });
   });
 }
