@@ -50,7 +50,7 @@ const ROWS: Record<string, (d: Json) => Row[]> = {
   latency: (d) => [
     { figure: `first mail: API 201 -> sink, ${num(d, 'ratePerSecond')} leads/s for ${num(d, 'seconds')} s, idle`, measured: `p50 ${num(d, 'idle.p50Ms')} / p95 ${num(d, 'idle.p95Ms')} / p99 ${num(d, 'idle.p99Ms')} ms (${num(d, 'idle.mailsArrived')}/${num(d, 'idle.leads')} mails)`, target: `p95 < ${num(d, 'targetP95Ms')} ms`, met: Boolean(get(d, 'targetMet')) },
     ...(get(d, 'burst')
-      ? [{ figure: `first mail during a burst of ${num(d, 'burst.greetings')} greetings`, measured: `p50 ${num(d, 'burst.p50Ms')} / p95 ${num(d, 'burst.p95Ms')} / p99 ${num(d, 'burst.p99Ms')} ms (${num(d, 'burst.mailsArrived')}/${num(d, 'burst.leads')} mails)`, target: '(reported)', met: null }]
+      ? [{ figure: `first mail during a burst of ${num(d, 'burst.greetings')} greetings`, measured: `p50 ${num(d, 'burst.p50Ms')} / p95 ${num(d, 'burst.p95Ms')} / p99 ${num(d, 'burst.p99Ms')} ms (${num(d, 'burst.mailsArrived')}/${num(d, 'burst.leads')} mails)`, target: `(reported; load ${Object.values((get(d, 'burst.load') ?? {}) as Json).join(' -> ')})`, met: null }]
       : []),
   ],
   lifecycle: (d) => [
@@ -64,7 +64,7 @@ const ROWS: Record<string, (d: Json) => Row[]> = {
 
 /** The load average the figures were measured at, whichever way the file records it. */
 function loadOf(d: Json): string {
-  const l = get(d, 'load') ?? get(d, 'machine.loadAvg1m') ?? (get(d, 'machine.loadBefore') !== undefined ? { before: get(d, 'machine.loadBefore'), after: get(d, 'machine.loadAfter') } : undefined) ?? get(d, 'idle.load');
+  const l = get(d, 'load') ?? get(d, 'idle.load') ?? get(d, 'machine.loadAvg1m') ?? (get(d, 'machine.loadBefore') !== undefined ? { before: get(d, 'machine.loadBefore'), after: get(d, 'machine.loadAfter') } : undefined);
   if (l === undefined) return 'not recorded';
   if (typeof l === 'number') return String(l);
   return Object.values(l as Json).join(' -> ');
