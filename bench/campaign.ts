@@ -2,7 +2,8 @@
 // (bench/sequences.ts, run by the real lead workflow with real activities: SQLite ledger, MJML
 // templates, SMTP) on the Temporal dev server, mails counted at the real SMTP sink. Baseline in the
 // same run on the same server and worker: N trivial workflows with one no-op activity per step and
-// the same waits. Target: mails/s >= 70% of no-op activities/s; compared with 8 mails/s (mautic#3358).
+// the same waits. Targets: mails/s >= 80% of no-op activities/s, and >= 25 mails per CPU-second of
+// all processes (server, worker, sink, bench); compared with 8 mails/s on one core (mautic#3358).
 //   npx tsx bench/campaign.ts [--leads 10000]      -> bench/results/campaign.json
 import { BENCH_DRIP_MAILS, BENCH_WAIT } from './sequences';
 import { cpuMeter, numberArg, pool, writeResult } from './report';
@@ -12,10 +13,24 @@ import { durationMs } from '../workflows/sequences/interpreter';
 const LEADS = numberArg('leads', 10_000);
 const MAUTIC_MAILS_PER_S = 8;
 const START_WIDTH = 50;
+const TARGET_RATIO = 0.8;
+const TARGET_MAILS_PER_CPU_S = 25;
 
+/**
+ * Running workflows of a type, from visibility. On a starved machine the dev server's SQLite misses its
+ * deadlines ("context deadline exceeded" in its log) and a count can fail, even as "Namespace not
+ * found" (its namespace lookup failed the same way): such a poll is tried again, not the end of the run.
+ */
 async function runningCount(stack: BenchStack, type: string): Promise<number> {
-  const r = await stack.client.workflow.count(`WorkflowType = "${type}" AND ExecutionStatus = "Running"`);
-  return r.count;
+  for (let failures = 0; ; failures++) {
+    try {
+      return (await stack.client.workflow.count(`WorkflowType = "${type}" AND ExecutionStatus = "Running"`)).count;
+    } catch (e) {
+      if (failures >= 30) throw e;
+      console.warn(`count of running ${type} failed (${(e as Error).message}); trying again`);
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  }
 }
 
 /** Where a workflow's server work goes: its history events by kind, activities by type. */
@@ -42,7 +57,7 @@ async function main(): Promise<void> {
     let cpu = meter();
     const t0 = Date.now();
     await pool(LEADS, START_WIDTH, (i) => stack.client.workflow.start('noopDrip', { workflowId: `noop-${i}`, taskQueue: stack.taskQueue, args: [BENCH_DRIP_MAILS, waitMs] }));
-    while ((await runningCount(stack, 'noopDrip')) > 0) await new Promise((r) => setTimeout(r, 500));
+    while ((await runningCount(stack, 'noopDrip')) > 0) await new Promise((r) => setTimeout(r, 1000));
     const noopMs = Date.now() - t0;
     const noopCpu = cpu();
     const noopPerS = (LEADS * BENCH_DRIP_MAILS) / (noopMs / 1000);
@@ -80,6 +95,8 @@ async function main(): Promise<void> {
     const leadsWithFive = perLead.filter((n) => n === BENCH_DRIP_MAILS).length;
     const mailsPerS = expected / (campaignMs / 1000);
     const ratio = mailsPerS / noopPerS;
+    const cpuTotal = Object.values(campaignCpu).reduce((a, b) => a + b, 0);
+    const perCpuS = expected / cpuTotal;
     const perWorkflow = { noopDrip: await historyProfile(stack, 'noop-0'), leadLifecycle: await historyProfile(stack, firstLead) };
 
     const result = {
@@ -91,15 +108,18 @@ async function main(): Promise<void> {
       // Server work per workflow (workflow tasks, activities, timers): the profile behind the ratio.
       historyPerWorkflow: perWorkflow,
       ratioToBaseline: round(ratio, 3),
-      target: 0.7,
-      targetMet: ratio >= 0.7,
+      target: TARGET_RATIO,
+      targetMet: ratio >= TARGET_RATIO,
+      mailsPerCpuSecond: { value: round(perCpuS), cpuSecondsAllProcesses: round(cpuTotal), serverCpuMsPerMail: round((campaignCpu.temporal * 1000) / expected), workerCpuMsPerMail: round((campaignCpu.worker * 1000) / expected), target: TARGET_MAILS_PER_CPU_S, targetMet: perCpuS >= TARGET_MAILS_PER_CPU_S },
+      noopCpuMsPerActivity: { temporal: round((noopCpu.temporal * 1000) / (LEADS * BENCH_DRIP_MAILS)), worker: round((noopCpu.worker * 1000) / (LEADS * BENCH_DRIP_MAILS)) },
       vsMautic: { mauticMailsPerSecond: MAUTIC_MAILS_PER_S, factor: round(mailsPerS / MAUTIC_MAILS_PER_S) },
     };
     console.log(`campaign: ${LEADS} leads, ${mails}/${expected} mails at the sink (${duplicates} duplicate Message-IDs, ${leadsWithFive} leads with all ${BENCH_DRIP_MAILS}) in ${campaignMs} ms (intake ${intakeMs} ms)`);
     console.log(`          ${mailsPerS.toFixed(1)} mails/s end to end; CPU s ${JSON.stringify(campaignCpu)}`);
     console.log(`per workflow (history): noop ${JSON.stringify(perWorkflow.noopDrip)}`);
     console.log(`                        lead ${JSON.stringify(perWorkflow.leadLifecycle)}`);
-    console.log(`ratio to the bare activity rate: ${(ratio * 100).toFixed(1)}% (target >= 70%: ${ratio >= 0.7 ? 'met' : 'MISSED'})`);
+    console.log(`ratio to the bare activity rate: ${(ratio * 100).toFixed(1)}% (target >= ${TARGET_RATIO * 100}%: ${ratio >= TARGET_RATIO ? 'met' : 'MISSED'})`);
+    console.log(`mails per CPU-second of all processes: ${perCpuS.toFixed(1)} (${cpuTotal.toFixed(1)} CPU-s; target >= ${TARGET_MAILS_PER_CPU_S}: ${perCpuS >= TARGET_MAILS_PER_CPU_S ? 'met' : 'MISSED'}); server ${result.mailsPerCpuSecond.serverCpuMsPerMail} ms CPU per mail vs ${result.noopCpuMsPerActivity.temporal} ms per no-op step`);
     console.log(`vs Mautic's 8 mails/s: ${(mailsPerS / MAUTIC_MAILS_PER_S).toFixed(1)}x`);
     console.log(`written ${writeResult('campaign', result)}`);
     if (mails !== expected || duplicates) process.exitCode = 1;

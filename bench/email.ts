@@ -132,6 +132,7 @@ async function main(): Promise<void> {
 
   const result = {
     // Load from other processes on this shared machine, for reading the figures.
+    measuredAt: new Date().toISOString(),
     machine: { cores: cpus().length, cpu: cpus()[0]?.model, node: process.version, loadAvg1m: { before: +loadBefore.toFixed(2), after: +loadavg()[0].toFixed(2) } },
     render: { cachedMsPerMail: +perCached.toFixed(4), mjmlMsPerMail: +perMjml.toFixed(3), speedup: +(perMjml / perCached).toFixed(1), target: 20 },
     send: {

@@ -8,21 +8,16 @@
 // in production too, and the leads use a handful of domains).
 //   npx tsx bench/intake.ts [--leads 400] [--rounds 7] [--concurrency 16]
 import { Client, Connection } from '@temporalio/client';
-import { spawn } from 'child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { cpus, loadavg, tmpdir } from 'os';
 import path from 'path';
-import { createPrisma } from '../domain/db';
 import { createApiKey } from '../api/auth';
-import { createIntakePlugin } from '../api/intake';
-import { buildApi } from '../api/server';
-import { loadConfig } from '../runtime/config';
+import { startApiProcess } from './api-process';
 import { startDevServer } from '../dev/dev-server';
-import { createEmailVerifier } from '../domain/intake/email-verification';
 import { profileOf } from '../domain/intake/intake';
 import { leadEventSignal } from '../workflows/lead/messages';
 import { createTestDb, stopOwnTestServer } from '../test/helpers/db';
-import { freePort } from '../test/helpers/ports';
+import { benchPort } from './ports';
 
 const arg = (name: string, d: number): number => {
   const i = process.argv.indexOf(`--${name}`);
@@ -40,31 +35,6 @@ const median = (xs: number[]): number => {
 };
 const r1 = (x: number): number => Math.round(x * 10) / 10;
 
-/** The API process: `--serve <databaseUrl> <temporalAddress>`, prints "port <n>". */
-async function serve(databaseUrl: string, address: string): Promise<void> {
-  const db = createPrisma(databaseUrl);
-  const connection = await Connection.connect({ address });
-  const temporal = new Client({ connection });
-  const config = loadConfig({ DATA_DIR: mkdtempSync(path.join(tmpdir(), 'leadflow-bench-api-')), DATABASE_URL: databaseUrl, TASK_QUEUE, LINK_SIGNING_SECRET: 'b'.repeat(40), API_RATE_LIMIT_PER_MINUTE: '10000000' });
-  const verifier = createEmailVerifier({ resolver: { resolveMx: async (d) => [{ exchange: `mx.${d}`, priority: 10 }], resolve4: async () => [], resolve6: async () => [] } });
-  const api = await buildApi({ db, temporal, config }, [createIntakePlugin({ verifier })]);
-  await api.listen({ host: '127.0.0.1', port: 0 });
-  console.log(`port ${(api.server.address() as { port: number }).port}`);
-  process.on('SIGTERM', () => void api.close().then(() => db.$disconnect()).then(() => connection.close()).then(() => process.exit(0)));
-}
-
-async function startApiProcess(databaseUrl: string, address: string): Promise<{ port: number; stop(): void }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', __filename, '--serve', databaseUrl, address], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<number>((resolve, reject) => {
-    child.once('exit', (c) => reject(new Error(`API process exited ${c}`)));
-    child.stdout!.on('data', (d: Buffer) => {
-      const m = /port (\d+)/.exec(String(d));
-      if (m) resolve(Number(m[1]));
-    });
-  });
-  return { port, stop: () => child.kill('SIGTERM') };
-}
-
 async function runConcurrent(n: number, fn: (i: number) => Promise<void>): Promise<number> {
   let next = 0;
   const t = process.hrtime.bigint();
@@ -79,10 +49,10 @@ async function runConcurrent(n: number, fn: (i: number) => Promise<void>): Promi
 async function main(): Promise<void> {
   const loadBefore = loadavg()[0];
   const dir = mkdtempSync(path.join(tmpdir(), 'leadflow-bench-intake-'));
-  const dev = await startDevServer({ port: await freePort(), uiPort: await freePort(), dataDir: dir, namespace: 'default' });
+  const dev = await startDevServer({ port: await benchPort(), uiPort: await benchPort(), dataDir: dir, namespace: 'default' });
   const t = await createTestDb();
   const { key } = await createApiKey(t.db, 'bench', ['intake']);
-  const api = await startApiProcess(t.url, dev.address);
+  const api = await startApiProcess(t.url, dev.address, TASK_QUEUE);
   const connection = await Connection.connect({ address: dev.address });
   const client = new Client({ connection });
   const base = `http://127.0.0.1:${api.port}`;
@@ -135,6 +105,7 @@ async function main(): Promise<void> {
   const leadsInDb = await t.db.lead.count();
   const ratios = apiPerSec.map((a, i) => a / rawPerSec[i]);
   const result = {
+    measuredAt: new Date().toISOString(),
     machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version, loadBefore: r1(loadBefore), loadAfter: r1(loadavg()[0]) },
     leadsPerRound: LEADS,
     rounds: ROUNDS,
@@ -161,12 +132,7 @@ async function main(): Promise<void> {
   rmSync(dir, { recursive: true, force: true });
 }
 
-if (process.argv.includes('--serve')) {
-  const i = process.argv.indexOf('--serve');
-  void serve(process.argv[i + 1], process.argv[i + 2]);
-} else {
-  main().catch((e) => {
-    console.error(e);
-    process.exit(1);
-  });
-}
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

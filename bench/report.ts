@@ -1,7 +1,7 @@
 // What every bench prints and keeps: command-line numbers, CPU seconds per process (where the time
 // goes), and bench/results/<name>.json with the machine's core count.
 import { mkdirSync, readFileSync, writeFileSync } from 'fs';
-import { cpus } from 'os';
+import { cpus, loadavg } from 'os';
 import path from 'path';
 
 export const numberArg = (name: string, fallback: number): number => {
@@ -12,7 +12,8 @@ export const numberArg = (name: string, fallback: number): number => {
   return v;
 };
 
-export const machine = (): { cores: number; cpu: string | undefined; node: string } => ({ cores: cpus().length, cpu: cpus()[0]?.model, node: process.version });
+/** The machine, with its 1-minute load average when the figures were written (the machine is shared). */
+export const machine = (): { cores: number; cpu: string | undefined; node: string; loadAvg1m: number } => ({ cores: cpus().length, cpu: cpus()[0]?.model, node: process.version, loadAvg1m: Math.round(loadavg()[0] * 10) / 10 });
 
 /** User + system CPU seconds a process has used so far (Linux /proc; 100 ticks per second). */
 export function cpuSeconds(pid: number): number {

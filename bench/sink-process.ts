@@ -7,7 +7,7 @@ import { startSmtpSink } from '../dev/smtp-sink';
 
 interface Batch {
   port?: number;
-  mails?: { messageId: string | null; to: string[]; subject: string }[];
+  mails?: { messageId: string | null; to: string[]; subject: string; receivedAt: string }[];
 }
 
 export interface SinkTally {
@@ -20,6 +20,8 @@ export interface SinkTally {
   distinct(): number;
   /** Distinct Message-IDs received per recipient. */
   byRecipient(): Map<string, number>;
+  /** When the sink received each recipient's first mail (ms since the epoch, the sink's clock). */
+  firstArrival(): Map<string, number>;
   /** Message-IDs received more than once. */
   duplicates(): string[];
   waitFor(count: number, timeoutMs: number): Promise<void>;
@@ -31,6 +33,7 @@ export interface SinkTally {
 export async function spawnSink(): Promise<SinkTally> {
   const ids = new Map<string, number>();
   const recipients = new Map<string, number>();
+  const arrivals = new Map<string, number>();
   let total = 0;
   let waiters: (() => void)[] = [];
   let child: ChildProcess | undefined;
@@ -51,6 +54,7 @@ export async function spawnSink(): Promise<SinkTally> {
           const id = mail.messageId ?? `none-${total}`;
           ids.set(id, (ids.get(id) ?? 0) + 1);
           if (ids.get(id) === 1) for (const to of mail.to) recipients.set(to, (recipients.get(to) ?? 0) + 1);
+          for (const to of mail.to) if (!arrivals.has(to)) arrivals.set(to, Date.parse(mail.receivedAt));
         }
         if (m.mails?.length) waiters.splice(0).forEach((w) => w());
       });
@@ -75,6 +79,7 @@ export async function spawnSink(): Promise<SinkTally> {
     count: () => total,
     distinct: () => ids.size,
     byRecipient: () => new Map(recipients),
+    firstArrival: () => new Map(arrivals),
     duplicates: () => [...ids].filter(([, n]) => n > 1).map(([id]) => id),
     async waitFor(count, timeoutMs) {
       const deadline = Date.now() + timeoutMs;
@@ -101,7 +106,7 @@ if (require.main === module) {
     const flush = (then?: () => void): void => {
       const mails = sink.mails();
       sink.clear(); // the parent keeps the tally; the sink would otherwise hold every mail in memory
-      if (mails.length) process.send?.({ mails: mails.map((m) => ({ messageId: m.messageId, to: m.to, subject: m.subject })) } satisfies Batch, undefined, undefined, then);
+      if (mails.length) process.send?.({ mails: mails.map((m) => ({ messageId: m.messageId, to: m.to, subject: m.subject, receivedAt: m.receivedAt })) } satisfies Batch, undefined, undefined, then);
       else then?.();
     };
     const timer = setInterval(() => flush(), 100);

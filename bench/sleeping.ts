@@ -3,7 +3,7 @@
 // sleepers are evicted and cost the worker nothing. Worker RSS after the start, after eviction, after
 // waking 1,000 (a click: replay from history, then a real mail to the sink); every woken lead and a
 // sample of the others answer the state query. Target: RSS flat and < 500 MB.
-//   npx tsx bench/sleeping.ts [--leads 100000] [--wake 1000] [--sample 2000] [--cache 100] [--heap MB]
+//   npx tsx bench/sleeping.ts [--leads 100000] [--wake 1000] [--sample 2000] [--cache N] [--heap MB]
 import { leadEventSignal, stateQuery } from '../workflows/lead/messages';
 import { cpuMeter, numberArg, pool, writeResult } from './report';
 import { startStack } from './stack';
@@ -11,7 +11,8 @@ import { startStack } from './stack';
 const LEADS = numberArg('leads', 100_000);
 const WAKE = Math.min(numberArg('wake', 1000), LEADS);
 const SAMPLE = Math.min(numberArg('sample', 2000), LEADS);
-const CACHE = numberArg('cache', 100);
+// Worker cache size (WORKER_MAX_CACHED_WORKFLOWS); without --cache the worker's default, as deployed.
+const CACHE = process.argv.includes('--cache') ? numberArg('cache', 100) : null;
 // Optional V8 old-space cap for the worker process, MB (NODE_OPTIONS=--max-old-space-size); 0 = Node's default.
 const HEAP = numberArg('heap', 0);
 const TARGET_MB = 500;
@@ -19,7 +20,7 @@ const TARGET_MB = 500;
 async function main(): Promise<void> {
   const stack = await startStack('sleeping');
   try {
-    const worker = await stack.startWorker({ WORKER_MAX_CACHED_WORKFLOWS: String(CACHE), ...(HEAP ? { NODE_OPTIONS: `--max-old-space-size=${HEAP}` } : {}) });
+    const worker = await stack.startWorker({ ...(CACHE ? { WORKER_MAX_CACHED_WORKFLOWS: String(CACHE) } : {}), ...(HEAP ? { NODE_OPTIONS: `--max-old-space-size=${HEAP}` } : {}) });
     const rss = { idle: round(worker.rssMb()) };
     // Where the RSS is: V8 heap (JS objects, workflow contexts) vs outside it (Rust core, buffers).
     const heap: Record<string, Awaited<ReturnType<typeof worker.memory>>> = { idle: await worker.memory() };
@@ -75,7 +76,7 @@ async function main(): Promise<void> {
     const growth = r.afterWaking - r.afterStart;
     const result = {
       leads: LEADS,
-      workerCache: CACHE,
+      workerCache: CACHE ?? 'default',
       workerHeapCapMb: HEAP || null,
       start: { wallMs: startMs, perSecond: round(LEADS / (startMs / 1000)), cpuSeconds: startCpu },
       wake: { leads: WAKE, wallMs: wakeMs, mailsAtSink: stack.sink.distinct(), sequenceFinished: wokenInDrip },

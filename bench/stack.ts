@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import path from 'path';
 import { createTestDb, stopOwnTestServer, type TestDb } from '../test/helpers/db';
-import { freePort } from '../test/helpers/ports';
+import { benchPort } from './ports';
 import { startDevServer, type DevServer } from '../dev/dev-server';
 import { intakeLead } from '../domain/intake/intake';
 import { buildBenchBundle } from './bundle';
@@ -32,7 +32,7 @@ export async function startStack(name: string): Promise<BenchStack> {
   // Temporal's state file on tmpfs when there is one: the dev server fsyncs every write, and on this
   // kind of VM disk that, not Temporal, would be what the bench measures (2.5x the wall time).
   const dir = mkdtempSync(path.join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), `leadflow-${name}-`));
-  const ports = { port: await freePort(), uiPort: await freePort() };
+  const ports = { port: await benchPort(), uiPort: await benchPort() };
   const devOpts = { ...ports, dataDir: dir, namespace: 'default' };
   let dev = await startDevServer(devOpts);
   const bundle = await buildBenchBundle(path.join(dir, 'workflow-bundle.js'));

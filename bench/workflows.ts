@@ -14,3 +14,12 @@ export async function noopDrip(steps: number, waitMs: number): Promise<void> {
     await benchNoop(i);
   }
 }
+
+/**
+ * The burst's baseline: asleep until `at` (epoch ms), then one no-op activity. N of them due at the same
+ * moment are the server's own ceiling for a wake-up burst, without mail or policy.
+ */
+export async function noopAt(at: number): Promise<void> {
+  await wf.sleep(Math.max(at - Date.now(), 1));
+  await benchNoop(0);
+}

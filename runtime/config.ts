@@ -97,7 +97,7 @@ const schema = z.object({
   SEED_DEMO: bool(true),
   // A bundle made by scripts/build-workflows.ts (production); unset, the worker bundles workflows/ at start.
   WORKFLOW_BUNDLE: z.string().min(1).optional(),
-  // Workflows kept in the worker's cache (a sleeping lead needs none); unset, the SDK sizes it from the heap.
+  // Workflows kept in the worker's cache (a sleeping lead needs none); unset, 100 MB worth (worker/worker.ts).
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int('must be a whole number').min(0, 'must be >= 0').optional(),
 });
 

@@ -9,6 +9,20 @@ export interface Workers {
   shutdown(): void;
 }
 
+/**
+ * What one cached lead workflow costs the worker, measured (bench/burst.ts, 2026-12-03): 1,021 MB RSS
+ * with the SDK's default cache full (2,310 workflows, ~2,240 of them leads) vs 270 MB idle.
+ */
+export const CACHED_LEAD_WORKFLOW_MB = 0.33;
+/** The worker's memory for cached workflows unless WORKER_MAX_CACHED_WORKFLOWS says otherwise: keeps it < 500 MB. */
+export const DEFAULT_WORKFLOW_CACHE_MB = 100;
+/**
+ * The default cache: from the real per-workflow cost, not the SDK's heap-based guess (~2,300 on a 4 GB
+ * heap, i.e. ~750 MB of leads). A lead that is not cached replays its (continue-as-new-bounded) history
+ * when it wakes: CPU instead of memory; raise WORKER_MAX_CACHED_WORKFLOWS where memory is cheaper.
+ */
+export const DEFAULT_MAX_CACHED_WORKFLOWS = Math.floor(DEFAULT_WORKFLOW_CACHE_MB / CACHED_LEAD_WORKFLOW_MB);
+
 /** Per-queue option overrides: benchmarks and chaos runs pick a bench workflow bundle or cache size. */
 export type WorkerOverrides = { main?: Partial<WorkerOptions>; email?: Partial<WorkerOptions> };
 
@@ -33,7 +47,7 @@ export async function createWorkers(opts: {
     taskQueue: config.TASK_QUEUE,
     // A pre-built bundle (scripts/build-workflows.ts) spares every start the webpack run and its memory.
     ...(config.WORKFLOW_BUNDLE ? { workflowBundle: { codePath: config.WORKFLOW_BUNDLE } } : { workflowsPath: require.resolve('../workflows') }),
-    ...(config.WORKER_MAX_CACHED_WORKFLOWS !== undefined ? { maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS } : {}),
+    maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS ?? DEFAULT_MAX_CACHED_WORKFLOWS,
     activities: rest,
     ...overrides.main,
   }));
