@@ -2,6 +2,7 @@
 // ones, so every database activity fails. Activities retry; once the database is back, every lead
 // finishes with each history row and each mail written exactly once.
 import { startStack, type BenchStack } from '../../bench/stack';
+import { retryNowSignal } from '../../workflows/lead/messages';
 import { chaosLeads, exactCounts, expectExact, intakeLeads } from './chaos-campaign';
 
 let stack: BenchStack;
@@ -24,6 +25,14 @@ test('database down for 40 s: activities retry, nothing half-written', async () 
   const duringLock = stack.sink.count();
   await stack.db.setAvailable(true);
   console.log(`database down for ${Math.round((Date.now() - lockedAt) / 1000)} s: ${duringLock} mails went out meanwhile`);
+  // Leads whose database calls failed past their retries wait in attention (LeadAttention = "db") on a
+  // 5-minute timer; ops, seeing the database back, signal retryNow to them, as the UI's batch signal would.
+  let woken = 0;
+  for await (const w of stack.client.workflow.list({ query: `LeadAttention = "db"` })) {
+    await stack.client.workflow.getHandle(w.workflowId).signal(retryNowSignal, { reason: 'database back (chaos test)' });
+    woken++;
+  }
+  console.log(`${woken} leads in attention got retryNow`);
   const counts = await exactCounts(stack, leads);
   // The attempt that finally succeeded is in each history (ActivityTaskStarted.attempt).
   const retried: Record<string, number> = {};
