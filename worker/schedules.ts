@@ -4,6 +4,7 @@
 // updates its spec and action but leaves its paused state as ops set it.
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleSpec } from '@temporalio/client';
 import { z } from 'zod';
+import { durationText } from '../domain/duration';
 import { TEMPLATES } from '../domain/mail/templates';
 import type { OfferCampaignInput } from '../workflows/offers/campaign';
 import { offerCampaigns as shipped, type OfferCampaign } from '../content/offers';
@@ -11,12 +12,11 @@ import { offerCampaigns as shipped, type OfferCampaign } from '../content/offers
 export const scheduleIdOf = (campaignId: string): string => `offer-${campaignId}`;
 
 const offerVariables = TEMPLATES.offer.variables.shape;
-const duration = z.string().regex(/^\d+\s*(s|m|h|d|seconds?|minutes?|hours?|days?|weeks?)$/i, 'must be a duration like "30 days"');
 const campaignSchema = z.object({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,60}$/, 'lower-case letters, digits and dashes'),
   name: z.string().min(1).max(200),
   schedule: z
-    .object({ cron: z.array(z.string().min(9)).optional(), every: z.array(duration).optional() })
+    .object({ cron: z.array(z.string().min(9)).optional(), every: z.array(durationText).optional() })
     .refine((s) => (s.cron?.length ?? 0) + (s.every?.length ?? 0) > 0, { message: 'needs a cron expression or an interval' }),
   audience: z.object({ countries: z.array(z.string().length(2)).optional(), locales: z.array(z.string().min(2).max(10)).optional(), segment: z.string().min(1).optional() }),
   offer: z.object({
@@ -47,7 +47,7 @@ export function lintOfferCampaigns(campaigns: readonly OfferCampaign[]): string[
 export function specOf(c: OfferCampaign): ScheduleSpec {
   return {
     ...(c.schedule.cron?.length ? { cronExpressions: c.schedule.cron } : {}),
-    ...(c.schedule.every?.length ? { intervals: c.schedule.every.map((every) => ({ every: every as `${number}d` })) } : {}),
+    ...(c.schedule.every?.length ? { intervals: c.schedule.every.map((every) => ({ every })) } : {}),
   };
 }
 

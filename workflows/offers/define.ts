@@ -2,13 +2,14 @@
 // registered in ./index.ts. worker/schedules.ts turns each into a Temporal Schedule (validated with
 // zod there) whose runs start the offerCampaign workflow (workflows/offers/campaign.ts).
 import type { OfferAudience } from '../activity-contract';
+import type { DurationText } from '../duration';
 
 export interface OfferCampaign {
   /** Stable id: names the schedule (`offer-<id>`) and, with the run, every mail's ledger key. */
   id: string;
   name: string;
   /** When it runs: cron expressions (UTC) and/or fixed intervals such as "30 days". */
-  schedule: { cron?: string[]; every?: string[] };
+  schedule: { cron?: string[]; every?: DurationText[] };
   /** Which deferred leads it reaches (all of them when empty). */
   audience: OfferAudience;
   /** What the `offer` mail says, per locale (`en` required, the fallback), and where its button leads. */

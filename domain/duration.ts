@@ -1,0 +1,10 @@
+// The zod face of the one duration grammar (workflows/duration.ts): what content schemas check
+// durations with, so a bad one is refused with the same message everywhere.
+import { z } from 'zod';
+import { DURATION_HINT, parseDuration, type Duration, type DurationText } from '../workflows/duration';
+
+const isText = (v: unknown): boolean => typeof v === 'string' && parseDuration(v) !== undefined;
+
+export const durationText = z.custom<DurationText>(isText, { message: DURATION_HINT });
+/** A duration text, or a whole number of milliseconds. One check, not a union: one message when wrong. */
+export const duration = z.custom<Duration>((v) => (typeof v === 'number' ? Number.isInteger(v) && v > 0 : isText(v)), { message: DURATION_HINT });
