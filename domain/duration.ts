@@ -5,6 +5,7 @@ import { DURATION_HINT, parseDuration, type Duration, type DurationText } from '
 
 const isText = (v: unknown): boolean => typeof v === 'string' && parseDuration(v) !== undefined;
 
-export const durationText = z.custom<DurationText>(isText, { message: DURATION_HINT });
+// A string check first: inside a union (segment conditions) zod then reports this message, not "Invalid input".
+export const durationText = z.string().refine(isText, { message: DURATION_HINT }).transform((v) => v as DurationText);
 /** A duration text, or a whole number of milliseconds. One check, not a union: one message when wrong. */
 export const duration = z.custom<Duration>((v) => (typeof v === 'number' ? Number.isInteger(v) && v > 0 : isText(v)), { message: DURATION_HINT });
