@@ -1,6 +1,7 @@
 // Every activity the workers register, built from one set of dependencies. The object satisfies
 // the workflow's contract (workflows/activity-contract.ts), so a missing or mistyped activity fails
 // the type check, not a lead.
+import type { Client } from '@temporalio/client';
 import type { ErasureActivities, LeadActivities, OfferCampaignActivities } from '../workflows/activity-contract';
 import { createCalendarActivities } from './calendar';
 import { createClientActivities } from './leads/clients';
@@ -19,13 +20,14 @@ import { isSegmentMember } from '../domain/segments/query';
 export interface ActivityDeps {
   db: Db;
   email: EmailConfig;
-  signalBounce?: (leadId: string, key: string, error: string) => Promise<void>;
+  /** Tells lead workflows about bounces (domain/lead-signal.ts). */
+  temporal?: Client;
 }
 
 export function createActivities(deps: ActivityDeps): LeadActivities & OfferCampaignActivities & ErasureActivities & { close(): void } {
   const routing = createRoutingActivities({ db: deps.db });
   const content = prismaContentStore(deps.db);
-  const email = createEmailActivities({ db: deps.db, config: deps.email, resolveRecipient: routing.resolveRecipient, ...(deps.signalBounce ? { signalBounce: deps.signalBounce } : {}) });
+  const email = createEmailActivities({ db: deps.db, config: deps.email, resolveRecipient: routing.resolveRecipient, ...(deps.temporal ? { temporal: deps.temporal } : {}) });
   return {
     ...createLeadStoreActivities({ db: deps.db }),
     ...createCalendarActivities(),

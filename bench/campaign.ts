@@ -8,7 +8,7 @@
 import { BENCH_DRIP_MAILS, BENCH_WAIT } from './sequences';
 import { cpuMeter, numberArg, pool, writeResult } from './report';
 import { startStack, type BenchStack } from './stack';
-import { durationMs } from '../workflows/sequences/interpreter';
+import { durationMs } from '../workflows/duration';
 
 const LEADS = numberArg('leads', 10_000);
 const MAUTIC_MAILS_PER_S = 8;

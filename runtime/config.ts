@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { parseLinkKeys, type LinkKeys } from '../domain/mail/links';
 import type { EmailConfig } from '../activities/email/send';
 import { DEFAULT_EMBEDDED_PORT, embeddedUrl } from '../dev/embedded-url';
+import { DURATION_HINT, parseDuration } from '../workflows/duration';
 import { emailTaskQueue } from '../workflows/task-queues';
 
 const port = (fallback: number) => z.coerce.number().int().min(1, 'must be a port 1-65535').max(65535, 'must be a port 1-65535').default(fallback);
@@ -90,9 +91,10 @@ const schema = z.object({
     .string()
     .regex(/^\d{2}:\d{2}-\d{2}:\d{2}$/, 'must look like 20:00-08:00')
     .default('20:00-08:00'),
+  // Mails per window: a count, "/", a duration ("3/7d", "2/48h", "5/2 weeks").
   FREQUENCY_CAP: z
     .string()
-    .regex(/^\d+\/\d+d$/, 'must look like 3/7d (mails per days)')
+    .refine((v) => parseFrequencyCap(v) !== undefined, `must look like 3/7d: a count of mails, "/", and the window they are counted in (${DURATION_HINT})`)
     .default('3/7d'),
   SEED_DEMO: bool(true),
   // A bundle made by scripts/build-workflows.ts (production); unset, the worker bundles workflows/ at start.
@@ -273,9 +275,17 @@ export function quietHours(c: Pick<Config, 'QUIET_HOURS'>): { start: string; end
   return { start, end };
 }
 
+const DAY_MS = 86_400_000;
+
+/** "3/7d" -> 3 mails per 7 days (the window in days, fractions for windows in hours). */
+function parseFrequencyCap(text: string): { max: number; days: number } | undefined {
+  const m = /^\s*(\d+)\s*\/\s*(.+)$/.exec(text);
+  const windowMs = m ? parseDuration(m[2]) : undefined;
+  return m && windowMs !== undefined && Number(m[1]) > 0 ? { max: Number(m[1]), days: windowMs / DAY_MS } : undefined;
+}
+
 export function frequencyCap(c: Pick<Config, 'FREQUENCY_CAP'>): { max: number; days: number } {
-  const [max, days] = c.FREQUENCY_CAP.replace('d', '').split('/').map(Number);
-  return { max, days };
+  return parseFrequencyCap(c.FREQUENCY_CAP)!;
 }
 
 /** The email activities' settings from the process configuration (SMTP, sender, links, policy). */

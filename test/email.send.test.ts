@@ -9,6 +9,7 @@ import type { SendEmailRequest } from '../workflows/activity-contract';
 import type { LeadEventSignal } from '../workflows/types';
 import { startTestSmtp, type TestSmtp } from './email.helpers';
 import pg from 'pg';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { createTestDb, type TestDb } from './helpers/db';
 
 const SECRET = 'x'.repeat(40);
@@ -17,8 +18,21 @@ let db: Db;
 let sink: TestSmtp;
 let mail: ReturnType<typeof createEmailActivities>;
 const signals: { workflowId: string; event: LeadEventSignal }[] = [];
-// The part of a Temporal client the activity uses, recording what it was asked to signal.
-const client = { workflow: { getHandle: (workflowId: string) => ({ signal: async (_def: unknown, event: LeadEventSignal) => void signals.push({ workflowId, event }) }) } };
+// The part of a Temporal client the signal client (domain/lead-signal.ts) uses, recording what it was
+// asked to signal; `signalFails` makes the next signal fail as Temporal would.
+let signalFails: Error | null = null;
+const temporal = {
+  workflow: {
+    getHandle: (workflowId: string) => ({
+      signal: async (_def: unknown, event: LeadEventSignal) => {
+        const e = signalFails;
+        signalFails = null;
+        if (e) throw e;
+        signals.push({ workflowId, event });
+      },
+    }),
+  },
+} as unknown as Client;
 const parse = (raw: Buffer): Promise<ParsedMail> => simpleParser(raw);
 const subjects = async (): Promise<string[]> => Promise.all(sink.received.map(async (r) => (await parse(r)).subject ?? ''));
 
@@ -56,7 +70,7 @@ beforeAll(async () => {
   t = await createTestDb();
   db = t.db;
   sink = await startTestSmtp();
-  mail = createEmailActivities({ db, config: config(sink.port), client, resolveRecipient: async (to) => (to === 'head-of-sales' ? 'head@acme.test' : null) });
+  mail = createEmailActivities({ db, config: config(sink.port), temporal, resolveRecipient: async (to) => (to === 'head-of-sales' ? 'head@acme.test' : null) });
 });
 afterAll(async () => {
   mail.close();
@@ -175,7 +189,30 @@ test('a 550 marks the mail bounced, suppresses the address, tells the workflow, 
   expect((await mail.sendEmail(req(id, `${id}:k550`))).status).toBe('bounced');
   expect((await mail.sendEmail(req(id, `${id}:next`))).status).toBe('suppressed');
   expect(sink.received).toHaveLength(0);
-  expect(signals.filter((x) => x.workflowId === `lead-${id}`)).toHaveLength(1);
+  // The repeated request told the workflow again: the same event id, which the workflow counts once.
+  expect(new Set(signals.filter((x) => x.workflowId === `lead-${id}`).map((x) => x.event.id))).toEqual(new Set([`bounce:${id}:k550`]));
+});
+
+test('a bounce signal Temporal does not take fails the activity; the retry signals and never resends', async () => {
+  const id = await lead();
+  sink.failNext(550);
+  signalFails = new Error('14 UNAVAILABLE: connection refused');
+  await expect(mail.sendEmail(req(id, `${id}:down`))).rejects.toThrow('UNAVAILABLE');
+  expect(await db.emailLog.findUniqueOrThrow({ where: { idempotencyKey: `${id}:down` } })).toMatchObject({ status: 'bounced', attempts: 1 });
+  expect(signals.some((x) => x.event.id === `bounce:${id}:down`)).toBe(false);
+  // Temporal's retry: the ledger says bounced, so no SMTP traffic, and the signal goes out now.
+  expect(await mail.sendEmail(req(id, `${id}:down`))).toMatchObject({ status: 'bounced', error: expect.stringContaining('550') });
+  expect(signals).toContainEqual({ workflowId: `lead-${id}`, event: { id: `bounce:${id}:down`, type: 'bounced', data: { error: expect.stringContaining('550') } } });
+  expect(await db.emailLog.findUniqueOrThrow({ where: { idempotencyKey: `${id}:down` } })).toMatchObject({ status: 'bounced', attempts: 1 });
+  expect(sink.received).toHaveLength(0);
+});
+
+test('a bounce for a lead whose workflow has ended is recorded, not an error', async () => {
+  const id = await lead();
+  sink.failNext(550);
+  signalFails = new WorkflowNotFoundError('workflow not found', `lead-${id}`, undefined);
+  expect(await mail.sendEmail(req(id, `${id}:ended`))).toMatchObject({ status: 'bounced' });
+  expect(await db.emailLog.findUniqueOrThrow({ where: { idempotencyKey: `${id}:ended` } })).toMatchObject({ status: 'bounced', attempts: 1 });
 });
 
 test('suppressed, unsubscribed or unconfirmed leads get no marketing mail; transactional mail is exempt from consent', async () => {

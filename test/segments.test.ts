@@ -16,6 +16,7 @@ import { defineSequence, send, type SequenceDefinition } from '../workflows/sequ
 import { segments } from '../content/segments';
 import { defineSegment, type SegmentDefinition } from '../workflows/segments/define';
 import { createTestDb, type TestDb } from './helpers/db';
+import { DURATION_HINT } from '../workflows/duration';
 import { createTimeSkippingEnv } from './helpers/temporal';
 import { fakeResolver, intakeApi, validLead, type IntakeApi } from './intake.helpers';
 
@@ -165,7 +166,7 @@ describe('segments as published content', () => {
     expect(segmentProblems([bad])).toEqual([
       'segment Bad Id@v1 id: lower-case letters, digits and - only',
       expect.stringMatching(/^segment Bad Id@v1 where\.all\.0\.custom: is not a declared custom field/),
-      'segment Bad Id@v1 where.all.1.lastActivity.within: must be a duration like "30 days"',
+      `segment Bad Id@v1 where.all.1.lastActivity.within: ${DURATION_HINT}`,
     ]);
   });
 });

@@ -3,6 +3,7 @@ import { definitionProblems, validateDefinitions } from '../domain/content/defin
 import { scoringRules } from '../content/scoring-rules';
 import { defineSequence, goto, send, split, wait } from '../workflows/sequences/dsl';
 import { sequenceModules } from '../content/sequences';
+import { DURATION_HINT, type DurationText } from '../workflows/duration';
 
 test('the shipped scoring rules and sequences are valid', () => {
   expect(definitionProblems()).toEqual([]);
@@ -25,12 +26,12 @@ test('bad sequences are refused: unknown template, split not adding to 100, miss
     description: '',
     entry: { stages: ['nurturing'], reentry: false, priority: 1 },
     goals: [],
-    steps: [send('no-such-template'), wait('soon'), split([{ name: 'A', percent: 60, steps: [] }, { name: 'B', percent: 30, steps: [] }]), goto('nowhere')],
+    steps: [send('no-such-template'), wait('soon' as DurationText), split([{ name: 'A', percent: 60, steps: [] }, { name: 'B', percent: 30, steps: [] }]), goto('nowhere')],
   });
   const problems = definitionProblems(scoringRules, [...sequenceModules, { current: bad }]);
   expect(problems).toEqual(
     expect.arrayContaining([
-      'sequence broken@v1.steps.1.duration: must be a duration like "3 days"',
+      `sequence broken@v1.steps.1.duration: ${DURATION_HINT}`,
     ]),
   );
   const fixedDuration = { ...bad, steps: [send('no-such-template'), wait('2 days'), ...bad.steps.slice(2)] };

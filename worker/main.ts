@@ -6,7 +6,6 @@ import type { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { Db } from '../domain/db';
 import type { EmailConfig } from '../activities/email/send';
-import { signalLead } from '../domain/lead-signal';
 import type { WorkerQueue, WorkersConfig } from '../runtime/config';
 import { createWorkers } from './worker';
 
@@ -48,7 +47,7 @@ export async function runWorkers(opts: {
   const { close, ...activities } = createActivities({
     db,
     email: opts.email ?? NOT_SENDING,
-    signalBounce: async (leadId, key, error) => void (await signalLead({ temporal }, leadId, { id: `bounce:${key}`, type: 'bounced', data: { error } })),
+    temporal,
   });
   const workers = await createWorkers({ connection: opts.connection, config: opts.config, activities, queues, ...(opts.identity ? { identity: opts.identity } : {}) });
   const running = workers.run();

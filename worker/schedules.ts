@@ -3,39 +3,19 @@
 // deleted by ops (Temporal UI, `temporal schedule toggle --pause` / `delete`) runs no more; a restart
 // updates its spec and action but leaves its paused state as ops set it.
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleSpec } from '@temporalio/client';
-import { z } from 'zod';
-import { TEMPLATES } from '../domain/mail/templates';
+import { offerCampaignSchema } from '../domain/content/offer-schema';
 import type { OfferCampaignInput } from '../workflows/offers/campaign';
 import { offerCampaigns as shipped, type OfferCampaign } from '../content/offers';
 
 export const scheduleIdOf = (campaignId: string): string => `offer-${campaignId}`;
 
-const offerVariables = TEMPLATES.offer.variables.shape;
-const duration = z.string().regex(/^\d+\s*(s|m|h|d|seconds?|minutes?|hours?|days?|weeks?)$/i, 'must be a duration like "30 days"');
-const campaignSchema = z.object({
-  id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,60}$/, 'lower-case letters, digits and dashes'),
-  name: z.string().min(1).max(200),
-  schedule: z
-    .object({ cron: z.array(z.string().min(9)).optional(), every: z.array(duration).optional() })
-    .refine((s) => (s.cron?.length ?? 0) + (s.every?.length ?? 0) > 0, { message: 'needs a cron expression or an interval' }),
-  audience: z.object({ countries: z.array(z.string().length(2)).optional(), locales: z.array(z.string().min(2).max(10)).optional(), segment: z.string().min(1).optional() }),
-  offer: z.object({
-    path: offerVariables.offerPath,
-    content: z
-      .record(z.string(), z.object({ title: offerVariables.offerTitle, text: offerVariables.offerText }))
-      .refine((c) => 'en' in c, { message: 'needs an `en` text (the fallback)' }),
-  }),
-  validDays: z.number().int().min(1).max(90),
-  concurrency: z.number().int().min(1).max(200),
-  pageSize: z.number().int().min(1).max(1000),
-});
 
 /** Every problem of every campaign, one line each, or an empty list. */
 export function lintOfferCampaigns(campaigns: readonly OfferCampaign[]): string[] {
   const problems: string[] = [];
   const seen = new Set<string>();
   campaigns.forEach((c, i) => {
-    const r = campaignSchema.safeParse(c);
+    const r = offerCampaignSchema.safeParse(c);
     const name = c?.id ?? `#${i}`;
     if (!r.success) for (const issue of r.error.issues) problems.push(`offer campaign ${name}: ${issue.path.join('.') || '(campaign)'}: ${issue.message}`);
     if (seen.has(c?.id)) problems.push(`offer campaign ${name}: id used twice`);
@@ -47,7 +27,7 @@ export function lintOfferCampaigns(campaigns: readonly OfferCampaign[]): string[
 export function specOf(c: OfferCampaign): ScheduleSpec {
   return {
     ...(c.schedule.cron?.length ? { cronExpressions: c.schedule.cron } : {}),
-    ...(c.schedule.every?.length ? { intervals: c.schedule.every.map((every) => ({ every: every as `${number}d` })) } : {}),
+    ...(c.schedule.every?.length ? { intervals: c.schedule.every.map((every) => ({ every })) } : {}),
   };
 }
 

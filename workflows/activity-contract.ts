@@ -195,12 +195,8 @@ export type { OfferCampaign } from './offers/define';
 import type { OfferCampaign } from './offers/define';
 
 /** Who an offer campaign run reaches: deferred leads matching the audience, one page at a time. */
-export interface OfferAudience {
-  countries?: string[];
-  locales?: string[];
-  /** A published segment (content/segments): its newest version, evaluated in the database. */
-  segment?: string;
-}
+import type { OfferAudience } from '../domain/content/offer-schema';
+export type { OfferAudience };
 export interface OfferAudiencePage {
   leadIds: string[];
   /** Cursor for the next page; null after the last one. */

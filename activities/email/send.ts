@@ -12,10 +12,10 @@ import nodemailer, { type Transporter } from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool';
 import { z } from 'zod';
 import type { SendEmailRequest, SendEmailResult } from '../../workflows/activity-contract';
-import { leadEventSignal } from '../../workflows/lead/messages';
-import type { LeadEventSignal } from '../../workflows/types';
+import type { Client } from '@temporalio/client';
 import type { Db } from '../../domain/db';
 import { addressHashes } from '../../domain/mail/email-hash';
+import { signalLead } from '../../domain/lead-signal';
 import { handoffParts, HANDOFF_TEMPLATES } from '../../domain/mail/handoff';
 import { contactVariables } from '../../workflows/handoff/card';
 import { createLedger } from './ledger';
@@ -55,18 +55,11 @@ export interface EmailConfig {
   internalUnsubscribeUrl?: string;
 }
 
-/** The part of a Temporal Client the activity uses to tell a lead workflow about a bounce. */
-export interface LeadSignaller {
-  workflow: { getHandle(workflowId: string): { signal(def: typeof leadEventSignal, event: LeadEventSignal): Promise<void> } };
-}
-
 export interface EmailDeps {
   db: Db;
   config: EmailConfig;
-  /** Temporal client: a bounce is signalled to `lead-<leadId>` as leadEvent 'bounced'. */
-  client?: LeadSignaller;
-  /** Alternative to `client` (the worker wires its own signalling); optional in unit tests. */
-  signalBounce?: (leadId: string, key: string, error: string) => Promise<void>;
+  /** Temporal client: a bounce is signalled to the lead's workflow (domain/lead-signal.ts); optional in unit tests. */
+  temporal?: Client;
   /** Resolves special recipients such as 'head-of-sales' to an address. */
   resolveRecipient?: (to: string) => Promise<string | null>;
   /** Time when the request carries no workflow time. */
@@ -151,13 +144,14 @@ export function createEmailActivities(deps: EmailDeps): EmailActivities {
   const fromAddress = /<([^>]+)>/.exec(config.from)?.[1] ?? config.from;
   const internalUnsubscribe = config.internalUnsubscribeUrl ?? `mailto:${fromAddress}?subject=unsubscribe`;
 
+  /**
+   * Tells the lead's workflow about a bounce through the one signal client: an ended workflow is an
+   * answer (the ledger and the suppression keep the fact); Temporal unreachable throws, so the activity
+   * retries. The retry never resends: the ledger row says bounced, and that path signals again (the
+   * event id makes a second delivery count once).
+   */
   async function signalBounce(leadId: string, key: string, error: string): Promise<void> {
-    try {
-      if (deps.client) await deps.client.workflow.getHandle(`lead-${leadId}`).signal(leadEventSignal, { id: `bounce:${key}`, type: 'bounced', data: { error } });
-      else await deps.signalBounce?.(leadId, key, error);
-    } catch {
-      // A finished lead workflow takes no more events; the ledger and the suppression keep the fact.
-    }
+    if (deps.temporal) await signalLead({ temporal: deps.temporal }, leadId, { id: `bounce:${key}`, type: 'bounced', data: { error } });
   }
 
   async function sendEmail(input: SendEmailRequest): Promise<SendEmailResult> {
@@ -176,7 +170,11 @@ export function createEmailActivities(deps: EmailDeps): EmailActivities {
     const vars = spec.variables.safeParse({ ...req.variables, ...contactVariables(ctx && !ctx.erasedAt ? ctx : { email: 'erased' }) });
     if (!vars.success) throw invalid(`sendEmail ${req.template}`, vars.error.issues, 'InvalidTemplateVariables');
     if (ctx?.prior?.status === 'sent') return { status: 'already_sent', messageId: ctx.prior.messageId ?? messageIdFor(key, config.from) };
-    if (ctx?.prior?.status === 'bounced') return { status: 'bounced', error: ctx.prior.error ?? 'bounced' };
+    if (ctx?.prior?.status === 'bounced') {
+      // A retry after the bounce signal failed (or a second request): deliver it, never resend.
+      if (req.to === undefined) await signalBounce(ctx.id, key, ctx.prior.error ?? 'bounced');
+      return { status: 'bounced', error: ctx.prior.error ?? 'bounced' };
+    }
     const skip = async (reason: string, to: string): Promise<SendEmailResult> => {
       await ledger.markSkipped({ key, leadId: ctx?.id ?? null, template: req.template, locale: req.locale ?? ctx?.locale ?? 'en', kind, to, reason });
       return { status: 'suppressed', reason };

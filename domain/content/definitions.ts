@@ -8,6 +8,7 @@ import type { SequenceDefinition, SequenceModule, Step } from '../../workflows/s
 import { pathKey, walk } from '../../workflows/sequences/interpreter';
 import { sequenceModules } from '../../content/sequences';
 import { LEAD_EVENT_TYPES, STAGES, TEMPERATURES } from '../../workflows/types';
+import { duration } from '../duration';
 import { lintSequence } from './sequence-lint';
 import { segments } from '../../content/segments';
 import { segmentProblems } from './segment-definitions';
@@ -18,7 +19,6 @@ export class DefinitionError extends Error {
 
 const eventType = z.enum(LEAD_EVENT_TYPES, { message: `unknown event (known: ${LEAD_EVENT_TYPES.join(', ')})` });
 const stage = z.enum(STAGES);
-const duration = z.union([z.number().int().positive(), z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d|w|y|seconds?|minutes?|hours?|days?|weeks?|years?)$/i, 'must be a duration like "3 days"')]);
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM');
 
 const scoringSchema = z

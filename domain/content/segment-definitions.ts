@@ -1,8 +1,8 @@
 // The check on a segment definition before it is published or used (zod, with the field named):
 // known lead fields, the team's declared custom fields, durations that parse, non-empty lists.
-import { msToNumber } from '@temporalio/common/lib/time';
 import { z } from 'zod';
 import { customFields } from '../../content/custom-fields';
+import { durationText as duration } from '../duration';
 import { SEGMENT_FIELDS, UTM_KEYS, type SegmentCondition, type SegmentDefinition } from '../../workflows/segments/define';
 import { TEMPERATURES } from '../../workflows/types';
 
@@ -11,13 +11,6 @@ const compare = z
   .object({ in: z.array(value).min(1).optional(), notIn: z.array(value).min(1).optional(), gte: z.number().optional(), lt: z.number().optional(), exists: z.boolean().optional(), contains: z.string().min(1).max(200).optional() })
   .strict()
   .refine((c) => Object.keys(c).length > 0, { message: 'says nothing: give in, notIn, gte, lt, exists or contains' });
-const duration = z.string().refine((d) => {
-  try {
-    return msToNumber(d as Parameters<typeof msToNumber>[0]) > 0;
-  } catch {
-    return false;
-  }
-}, { message: 'must be a duration like "30 days"' });
 const list = z.array(z.string().min(1).max(200)).min(1);
 
 const condition: z.ZodType<SegmentCondition> = z.lazy(() =>

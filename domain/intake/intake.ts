@@ -1,13 +1,13 @@
 // Intake core: a person arrives (form, import, seed). Known email -> attach to the existing lead;
 // otherwise a new lead row and its workflow. Either way the lead's workflow gets the event through
 // signal-with-start, so an unknown workflow is started and a known one is just signalled.
-import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import { randomUUID } from 'crypto';
 import { isUniqueViolation, type Db } from '../db';
 import { suppressionOf } from '../mail/email-hash';
 import { featureChanges, featuresOf } from '../../workflows/features';
-import type { LeadWorkflowInput } from '../../workflows/lead/lifecycle';
-import { leadEventSignal, profileUpdatedSignal } from '../../workflows/lead/messages';
+import { profileUpdatedSignal } from '../../workflows/lead/messages';
+import { signalOrStartLead } from '../lead-signal';
 import type { LeadEventSignal, LeadProfile } from '../../workflows/types';
 import { fieldErrors, leadProfileFieldsSchema } from './lead-input';
 
@@ -83,29 +83,15 @@ export function profileOf(lead: { email: string; firstName: string | null; lastN
   };
 }
 
-type LeadRow = Parameters<typeof profileOf>[0] & { id: string; workflowId: string };
+type LeadRow = Parameters<typeof profileOf>[0] & { id: string };
 
 /**
- * Delivers an event to a lead's workflow, starting it when it is not running (a crash between the
- * lead row and its workflow heals on the next event). A lead whose life has ended (client,
- * unsubscribed, erased) is not started over as `new`: null then.
+ * Delivers an event to a lead's workflow through the one signal client, starting it when it is not
+ * running; null when the lead's life has ended (client, unsubscribed, erased).
  */
-export async function signalLeadEvent(deps: { temporal: Client; taskQueue: string }, lead: LeadRow, event: LeadEventSignal): Promise<WorkflowHandle | null> {
-  try {
-    return await deps.temporal.workflow.signalWithStart('leadLifecycle', {
-      workflowId: lead.workflowId,
-      taskQueue: deps.taskQueue,
-      // Features only: the workflow's input is in its history; contact data stays in the database.
-      args: [{ leadId: lead.id, features: featuresOf(profileOf(lead)) } satisfies LeadWorkflowInput],
-      signal: leadEventSignal,
-      signalArgs: [event],
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
-    });
-  } catch (e) {
-    if (e instanceof WorkflowExecutionAlreadyStartedError) return null;
-    throw e;
-  }
-}
+export const signalLeadEvent = (deps: { temporal: Client; taskQueue: string }, lead: LeadRow, event: LeadEventSignal): Promise<WorkflowHandle | null> =>
+  // Features only: the workflow's input is in its history; contact data stays in the database.
+  signalOrStartLead(deps, { leadId: lead.id, features: featuresOf(profileOf(lead)) }, event);
 
 export async function intakeLead(deps: { db: Db; temporal: Client; taskQueue: string }, input: IntakeInput): Promise<IntakeResult> {
   const { db } = deps;

@@ -2,13 +2,13 @@
 // value goes to PostgreSQL as a bind parameter, never pasted into SQL text), so counts and
 // membership are exact for the data as it is now. Used by `npm run segments -- count`, by sequence
 // entry (chooseSequence) and by offer audiences; always leaves erased leads out.
-import { msToNumber } from '@temporalio/common/lib/time';
 import type { Compare, SegmentCondition, SegmentDefinition, Value } from '../../workflows/segments/define';
+import { durationMs, type DurationText } from '../../workflows/duration';
 import { LEAD_EVENT_TYPES } from '../../workflows/types';
 import { Prisma, type Db } from '../db';
 
 type Where = Prisma.LeadWhereInput;
-const ms = (d: string): number => msToNumber(d as Parameters<typeof msToNumber>[0]);
+const ms = (d: string): number => durationMs(d as DurationText);
 
 /** A comparison on a plain column. */
 function column(name: string, c: Compare): Where {

@@ -2,10 +2,10 @@
 // sequence can be validated (domain/content/definitions.ts), linted (cli/sequences.ts lint), previewed,
 // and interpreted deterministically by the lead workflow (workflows/sequences/interpreter.ts).
 import type { CalendarRule } from '../activity-contract';
+import type { Duration } from '../duration';
 import type { LeadEventType, LeadProfile, Stage, Temperature } from '../types';
 
-/** A duration in `ms` syntax ('3 days', '2h', '30m') or milliseconds. */
-export type Duration = string | number;
+export type { Duration } from '../duration';
 
 /** Only the fields a condition or goal may look at. */
 export type ProfileField = keyof Omit<LeadProfile, 'consent'>;

@@ -1,9 +1,9 @@
 // Runs a SequenceDefinition one step at a time for one lead. Deterministic: all time comes from
 // the caller (workflow time), all I/O goes through the Effects the lead workflow supplies, and the
 // whole position lives in SequenceState, so continue-as-new and replays resume exactly where it was.
-import { msToNumber } from '@temporalio/common/lib/time';
 import type { CalendarRule, SendEmailResult } from '../activity-contract';
-import type { Condition, Duration, Goal, SendStep, SequenceDefinition, Step } from './dsl';
+import { durationMs } from '../duration';
+import type { Condition, Goal, SendStep, SequenceDefinition, Step } from './dsl';
 import type { LeadEventSignal, LeadEventType, LeadFeatures, Stage, Temperature } from '../types';
 
 /** A position: indexes into nested step lists, with the branch taken ('then', 'else', 'onEvent', 'onTimeout', 'v:<name>'). */
@@ -59,7 +59,6 @@ export type Yield =
 
 export const MAX_STEPS_WITHOUT_WAIT = 200;
 
-export const durationMs = (d: Duration): number => (typeof d === 'number' ? d : msToNumber(d as Parameters<typeof msToNumber>[0]));
 export const pathKey = (p: Path): string => p.join('.');
 /** The split variants a position lies in ("4.v:B.0" -> ["B"]): a mail's variant, read from its step key. */
 export const variantsOf = (key: string): string[] => key.split('.').filter((p) => p.startsWith('v:')).map((p) => p.slice(2));
