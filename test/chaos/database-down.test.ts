@@ -53,7 +53,8 @@ test('database down for 40 s: activities retry, nothing half-written', async () 
   const perLead = await stack.db.db.leadEvent.groupBy({ by: ['leadId'], _count: { _all: true } });
   const sizes = new Set(perLead.map((p) => p._count._all));
   console.log(`LeadEvent rows per lead: ${[...sizes].join(', ')} (every lead ran the same path)`);
-  expect(Object.keys(retried).length).toBeGreaterThan(0);
+  // The fault outlasted the activities' own retries: the leads waited in attention, not failed.
+  expect(woken).toBeGreaterThan(0);
   expect(duringLock).toBe(0);
   expect(perLead).toHaveLength(n);
   expectExact(counts);
