@@ -41,7 +41,7 @@ beforeAll(async () => {
   const config = loadConfig({ DATA_DIR: mkdtempSync(path.join(tmpdir(), 'leadflow-inbound-')), LINK_SIGNING_SECRET: 'i'.repeat(40), INBOUND_AUTHSERV_ID: 'mx.leadflow.test', INBOUND_TRUSTED_RELAYS: `${RELAY}, 2001:db8::25` });
   app = await buildApi({ db: t.db, temporal, config }, [createIntakePlugin({ verifier: createEmailVerifier({ resolver: fakeResolver }) })]);
   key = (await createApiKey(t.db, 'mta', ['intake'])).key;
-  leadId = (await t.db.lead.create({ data: { email: 'ceo@acme.test', source: 'web_form', workflowId: 'lead-ceo' } })).id;
+  leadId = (await t.db.lead.create({ data: { id: 'ceo', email: 'ceo@acme.test', source: 'web_form', workflowId: 'lead-ceo' } })).id;
 });
 afterAll(async () => {
   await app.close();

@@ -65,6 +65,11 @@ export async function leadLifecycle(input: LeadWorkflowInput): Promise<LeadOutco
   let s: LeadState = input.carried
     ? { ...input.carried, profile: featuresOf(input.carried.profile), runs: input.carried.runs + 1, eventsThisRun: 0 }
     : initialState(input.leadId, featuresOf(input.features ?? input.profile!), now());
+  // Patches are read once, in the run's first workflow task. First called later (after a local
+  // activity), a replay could meet the marker in another task than the live run made it: the stack
+  // test saw a nondeterminism error for search-attributes-changed-only on a query's replay.
+  const tracksPosition = wf.patched(SEQUENCE_POSITION_PATCH);
+  const leanSearchAttributes = wf.patched(LEAN_SEARCH_ATTRIBUTES_PATCH);
   let kick = false;
   let retryRequested = false;
   /** The loop's own changes. */
@@ -263,8 +268,7 @@ export async function leadLifecycle(input: LeadWorkflowInput): Promise<LeadOutco
     change(deferred(st, { kind: 'event', event: e }, now()).state);
   };
 
-  const tracksPosition = (): boolean => wf.patched(SEQUENCE_POSITION_PATCH);
-  const seqCtx = { get: () => s, set: change, now, call, mail, tracksPosition };
+  const seqCtx = { get: () => s, set: change, now, call, mail, tracksPosition: () => tracksPosition };
 
   /** Stage-driven work; loops until the lead is stable. */
   async function act(): Promise<void> {
@@ -284,7 +288,7 @@ export async function leadLifecycle(input: LeadWorkflowInput): Promise<LeadOutco
 
   let synced = '';
   async function flush(): Promise<void> {
-    const tracked = tracksPosition();
+    const tracked = tracksPosition;
     const position = positionOf(s);
     const snap: LeadSnapshot = { stage: s.stage, temperature: s.temperature, score: s.score, ownerId: s.owner, ...(tracked ? { position } : {}) };
     const snapKey = JSON.stringify(snap);
@@ -299,7 +303,7 @@ export async function leadLifecycle(input: LeadWorkflowInput): Promise<LeadOutco
     }
     if (key === synced) return;
     synced = key;
-    const lean = wf.patched(LEAN_SEARCH_ATTRIBUTES_PATCH);
+    const lean = leanSearchAttributes;
     const wakeAt = s.nextWake ? (lean ? Math.floor(s.nextWake.at / NEXT_ACTION_GRAIN_MS) * NEXT_ACTION_GRAIN_MS : s.nextWake.at) : null;
     upsert([
       { key: SA.LeadStage, value: s.stage },
@@ -319,7 +323,7 @@ export async function leadLifecycle(input: LeadWorkflowInput): Promise<LeadOutco
   const upserted = new Map<string, unknown>();
   function upsert(pairs: SearchAttributeUpdatePair[]): void {
     const value = (v: unknown): unknown => (v instanceof Date ? v.getTime() : v);
-    const changed = wf.patched(LEAN_SEARCH_ATTRIBUTES_PATCH) ? pairs.filter((p) => upserted.get(p.key.name) !== value(p.value)) : pairs;
+    const changed = leanSearchAttributes ? pairs.filter((p) => upserted.get(p.key.name) !== value(p.value)) : pairs;
     for (const p of changed) upserted.set(p.key.name, value(p.value));
     if (changed.length) wf.upsertSearchAttributes(changed);
   }
