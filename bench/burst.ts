@@ -47,7 +47,7 @@ async function baseline(stack: BenchStack, workerPid: number): Promise<{ wallMs:
   const setupMs = Date.now() - t0;
   if (Date.now() > at - 2000) throw new Error(`baseline: starting ${LEADS} took until ${Date.now() - at} ms after their moment; run with fewer --leads`);
   await waitUntil(at);
-  const cpu = cpuMeter({ temporal: stack.dev.process?.pid, worker: workerPid, bench: process.pid });
+  const cpu = cpuMeter({ temporal: stack.dev.process?.pid, worker: workerPid, bench: process.pid, postgres: stack.postgresPid && { tree: stack.postgresPid } });
   while ((await runningCount(stack, 'noopAt')) > PROBE) await sleep(500);
   return { wallMs: Date.now() - at, setupMs, cpuSeconds: cpu() };
 }
@@ -86,7 +86,7 @@ async function main(): Promise<void> {
 
     await waitUntil(sendAt);
     const loadAtBurst = load();
-    const cpu = cpuMeter({ temporal: stack.dev.process?.pid, worker: worker.pid, sink: stack.sink.pid, bench: process.pid });
+    const cpu = cpuMeter({ temporal: stack.dev.process?.pid, worker: worker.pid, sink: stack.sink.pid, bench: process.pid, postgres: stack.postgresPid && { tree: stack.postgresPid } });
     const addresses = new Set(Array.from({ length: LEADS }, (_, i) => addressOf(greet.prefix, i)));
     const greeted = (): number => [...stack.sink.byRecipient().keys()].filter((a) => addresses.has(a)).length;
     let rssMax = 0;

@@ -11,7 +11,7 @@ import { prismaContentStore } from '../domain/content/prisma-store';
 import { createApiKey } from '../api/auth';
 import { startApiProcess } from './api-process';
 import { seedDeferred, waitAsleep, zoneWithLocalHour } from './deferred-leads';
-import { cpuMeter, numberArg, writeResult } from './report';
+import { cpuMeter, numberArg, writeResult, type Metered } from './report';
 import { startStack, type BenchStack } from './stack';
 
 const RATE = numberArg('rate', 10);
@@ -41,7 +41,7 @@ interface Phase {
 }
 
 /** Posts RATE leads a second for SECONDS, on a fixed schedule (not waiting for answers), then waits for every welcome mail. */
-async function stream(stack: BenchStack, post: (email: string) => Promise<boolean>, name: string, pids: Record<string, number | undefined>): Promise<Phase> {
+async function stream(stack: BenchStack, post: (email: string) => Promise<boolean>, name: string, pids: Record<string, Metered>): Promise<Phase> {
   const before = load();
   const cpu = cpuMeter(pids);
   const n = Math.round(RATE * SECONDS);
@@ -74,7 +74,7 @@ async function main(): Promise<void> {
     const worker = await stack.startWorker({ EMAIL_RATE_PER_SECOND: String(EMAIL_RATE) });
     const { key } = await createApiKey(stack.db.db, 'bench', ['intake']);
     const api = await startApiProcess(stack.db.url, stack.dev.address, stack.taskQueue);
-    const pids = { temporal: stack.dev.process?.pid, worker: worker.pid, api: api.pid, sink: stack.sink.pid, bench: process.pid };
+    const pids = { temporal: stack.dev.process?.pid, worker: worker.pid, api: api.pid, sink: stack.sink.pid, bench: process.pid, postgres: stack.postgresPid && { tree: stack.postgresPid } };
     const post = async (email: string): Promise<boolean> => {
       const res = await fetch(`http://127.0.0.1:${api.port}/leads`, {
         method: 'POST',

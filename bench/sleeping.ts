@@ -24,7 +24,7 @@ async function main(): Promise<void> {
     const rss = { idle: round(worker.rssMb()) };
     // Where the RSS is: V8 heap (JS objects, workflow contexts) vs outside it (Rust core, buffers).
     const heap: Record<string, Awaited<ReturnType<typeof worker.memory>>> = { idle: await worker.memory() };
-    const cpu = cpuMeter({ temporal: stack.dev.process?.pid, worker: worker.pid, bench: process.pid });
+    const cpu = cpuMeter({ temporal: stack.dev.process?.pid, worker: worker.pid, bench: process.pid, postgres: stack.postgresPid && { tree: stack.postgresPid } });
     const t0 = Date.now();
     const ids: string[] = [];
     let done = 0;

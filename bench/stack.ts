@@ -7,6 +7,7 @@ import { tmpdir } from 'os';
 import path from 'path';
 import { createTestDb, stopOwnTestServer, type TestDb } from '../test/helpers/db';
 import { benchPort } from './ports';
+import { postmasterPid } from './report';
 import { startDevServer, type DevServer } from '../dev/dev-server';
 import { intakeLead } from '../domain/intake/intake';
 import { buildBenchBundle } from './bundle';
@@ -20,6 +21,8 @@ export interface BenchStack {
   sink: SinkTally;
   client: Client;
   taskQueue: string;
+  /** The PostgreSQL server's postmaster, for cpuMeter's `{ tree }` (undefined when it cannot be read). */
+  postgresPid: number | undefined;
   startWorker(env?: Record<string, string>): Promise<WorkerChild>;
   /** Stops the dev server and starts it again on the same port with the same state file. */
   restartTemporal(): Promise<void>;
@@ -37,6 +40,7 @@ export async function startStack(name: string): Promise<BenchStack> {
   let dev = await startDevServer(devOpts);
   const bundle = await buildBenchBundle(path.join(dir, 'workflow-bundle.js'));
   const db = await createTestDb();
+  const postgresPid = await postmasterPid(db.url);
   const sink = await spawnSink();
   const connection = await Connection.connect({ address: dev.address });
   const client = new Client({ connection });
@@ -51,6 +55,7 @@ export async function startStack(name: string): Promise<BenchStack> {
     sink,
     client,
     taskQueue,
+    postgresPid,
     async startWorker(env = {}) {
       const w = await spawnWorker({
         TEMPORAL_ADDRESS: dev.address,
