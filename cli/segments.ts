@@ -12,6 +12,7 @@ import { loadConfig } from '../runtime/config';
 import { segmentProblems } from '../domain/content/segment-definitions';
 import { segments } from '../content/segments';
 import type { SegmentDefinition } from '../workflows/segments/define';
+import { crashMessage } from './common';
 
 const USAGE = `usage:
   npm run segments -- list
@@ -62,9 +63,7 @@ if (require.main === module) {
         console.error(`${(e as Error).message}\n\n${USAGE}`);
         process.exit(2);
       }
-      // No database to ask: say where it looked, not a stack trace.
-      if ((e as { code?: string }).code === 'P1001') console.error(`cannot reach the database (${new URL(loadConfig().DATABASE_URL).host}): start the stack with npm start, or set DATABASE_URL`);
-      else console.error(e);
+      console.error(crashMessage(e));
       process.exit(3);
     },
   );

@@ -40,6 +40,7 @@ import { createTimeSkippingEnv } from '../dev/time-skipping';
 import { walk } from '../workflows/sequences/interpreter';
 import { findShippedSequence as findSequence, sequenceModules } from '../content/sequences';
 import { testSend, TestSendError } from './test-send';
+import { crashMessage } from './common';
 import { textTable } from '../domain/kpi/view';
 import { sequenceSvg } from '../domain/content/sequence-graph';
 import { computeSequenceStats, sequencePageQuerySchema, sequenceStatsQuerySchema, sequenceVersions, STATS_QUERY_KEYS, UnknownSequenceError } from '../domain/kpi/sequence-stats';
@@ -320,7 +321,7 @@ if (require.main === module) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (e) => {
-      console.error(e);
+      console.error(crashMessage(e));
       process.exit(3);
     },
   );
