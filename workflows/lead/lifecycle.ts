@@ -17,7 +17,7 @@ import { featureChanges, featuresOf, mergeFeatures } from '../features';
 import { LEAD_EVENT_TYPES, type LeadEventSignal, type LeadFeatures, type LeadProfile, type Stage } from '../types';
 import type { Command, Decision, MailRequest, Outcome, Performed } from './commands';
 import { effectBoundary, waitInAttention, type BoundaryHooks } from './effects';
-import { driveSequences, positionKey, positionOf, sequenceSeesEvent, situationKey } from './sequences';
+import { driveSequences, positionKey, positionOf, SEGMENT_RECHECK_PATCH, sequenceSeesEvent, situationKey } from './sequences';
 import { draft, initialState, isFinal, markSeen, record, recordFailure, type LeadState } from './state';
 import * as V from './validators';
 import { view } from './view';
@@ -70,6 +70,7 @@ export async function leadLifecycle(input: LeadWorkflowInput): Promise<LeadOutco
   // test saw a nondeterminism error for search-attributes-changed-only on a query's replay.
   const tracksPosition = wf.patched(SEQUENCE_POSITION_PATCH);
   const leanSearchAttributes = wf.patched(LEAN_SEARCH_ATTRIBUTES_PATCH);
+  const rechecksSegments = wf.patched(SEGMENT_RECHECK_PATCH);
   let kick = false;
   let retryRequested = false;
   /** The loop's own changes. */
@@ -268,7 +269,7 @@ export async function leadLifecycle(input: LeadWorkflowInput): Promise<LeadOutco
     change(deferred(st, { kind: 'event', event: e }, now()).state);
   };
 
-  const seqCtx = { get: () => s, set: change, now, call, mail, tracksPosition: () => tracksPosition };
+  const seqCtx = { get: () => s, set: change, now, call, mail, tracksPosition: () => tracksPosition, rechecksSegments: () => rechecksSegments };
 
   /** Stage-driven work; loops until the lead is stable. */
   async function act(): Promise<void> {
@@ -277,7 +278,7 @@ export async function leadLifecycle(input: LeadWorkflowInput): Promise<LeadOutco
       await execute(handoff(s, { kind: 'tick' }, now()), onHandoff);
       if (isFinal(s.stage) || s.paused) return;
       change(qualification(s, { kind: 'tick' }, now()).state);
-      await execute(deferred(s, { kind: 'tick', noSequence: !s.seq && s.seqNoneFor === situationKey(s) }, now()), onDeferred);
+      await execute(deferred(s, { kind: 'tick', noSequence: !s.seq && s.seqNoneFor === situationKey(s, rechecksSegments) }, now()), onDeferred);
       await execute(greetings(s, { kind: 'tick' }, now()), greetings);
       await execute(offers(s, { kind: 'tick' }, now()), offers);
       if (isFinal(s.stage)) return;

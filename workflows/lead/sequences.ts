@@ -21,6 +21,8 @@ export interface SequenceContext {
   mail(m: MailRequest, without: string): Promise<Outcome<SendEmailResult>>;
   /** Whether arrivals at steps are recorded (patched: histories from before it have none). */
   tracksPosition?(): boolean;
+  /** Whether a "none" answer lapses on score and last activity too (SEGMENT_RECHECK_PATCH). */
+  rechecksSegments?(): boolean;
 }
 
 /** Where the lead is now: (sequence, version, step), or null outside any sequence. */
@@ -40,7 +42,15 @@ export const facts = (s: LeadState): LeadFacts => ({
 
 /** The situation sequence choice looks at; while it stays the same, a "none" answer stands. */
 export const situation = (s: LeadState): ChooseSequenceRequest => ({ stage: s.stage, temperature: s.temperature, source: s.profile.source, done: s.sequencesDone, doneThisStage: s.sequencesDoneThisStage });
-export const situationKey = (s: LeadState): string => JSON.stringify(situation(s));
+/**
+ * Since this patch a "none" answer also lapses when the lead's score (in whole points) or its last
+ * activity moves: a sequence may enter by a segment on score range or last activity, which a
+ * temperature band does not show. Histories from before it replay with the narrower key.
+ */
+export const SEGMENT_RECHECK_PATCH = 'sequence-entry-recheck';
+/** The key a "none" answer is kept under (`segmentFacts`: SEGMENT_RECHECK_PATCH is in force). */
+export const situationKey = (s: LeadState, segmentFacts = false): string =>
+  JSON.stringify(segmentFacts ? { ...situation(s), score: Math.round(s.score), lastEventAt: s.lastEventAt } : situation(s));
 
 /** An event reaches the sequence: a pending waitFor may match, a goal may be met. */
 export function sequenceSeesEvent(state: LeadState, e: LeadEventSignal, now: number): LeadState {
@@ -63,8 +73,9 @@ export async function driveSequences(ctx: SequenceContext): Promise<void> {
     else if (!def.entry.stages.includes(s.stage)) leaveSequence(s, `stage is now ${s.stage}`, ctx.now());
     ctx.set(s);
   }
-  if (!s.seq && s.seqNoneFor !== situationKey(s)) {
-    const key = situationKey(s);
+  const keyOf = (x: LeadState): string => situationKey(x, ctx.rechecksSegments?.() ?? false);
+  if (!s.seq && s.seqNoneFor !== keyOf(s)) {
+    const key = keyOf(s);
     // The lead id rides along for segment entry rules; the situation key stays as it was.
     const chosen = await ctx.call('chooseSequence', [{ ...situation(s), leadId: s.leadId }], 'no sequence entered now; asked again when the lead moves');
     s = draft(ctx.get());
