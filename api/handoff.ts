@@ -17,7 +17,7 @@ import { verifyLink, type HandoffAction, type HandoffPayload } from '../domain/m
 import { resolveLocale, type Locale } from '../domain/mail/templates';
 import type { Assignment, Lead, Manager } from '../generated/prisma/client';
 import { acceptAssignmentUpdate, declineAssignmentUpdate } from '../workflows/lead/messages';
-import { HANDOFF_WORDS, type HandoffWords } from './handoff-words';
+import { handoffWords, type HandoffWords } from './handoff-words';
 import type { ApiPlugin } from './server';
 
 const params = z.object({ token: z.string().min(10).max(4000) });
@@ -41,7 +41,7 @@ export const handoffPlugin: ApiPlugin = async (plain, deps) => {
   // The confirmation form posts application/x-www-form-urlencoded (an empty body).
   await plain.register(formbody);
   const app = plain.withTypeProvider<ZodTypeProvider>();
-  const en = HANDOFF_WORDS.en;
+  const en = handoffWords('en');
 
   /** The offer a link acts on, while it is still open; otherwise why not. */
   async function offerOf(token: string): Promise<Opened> {
@@ -56,7 +56,7 @@ export const handoffPlugin: ApiPlugin = async (plain, deps) => {
       return { refusal: { status: 410, locale: 'en', title: en.closedTitle, text: en.closed.other } };
     }
     const locale = resolveLocale(offer.manager.locale);
-    const w: HandoffWords = HANDOFF_WORDS[locale];
+    const w = handoffWords(locale);
     if (offer.status !== 'offered') {
       const why = offer.status === 'accepted' || offer.status === 'declined' || offer.status === 'missed' ? w.closed[offer.status] : w.closed.other;
       return { refusal: { status: 410, locale, title: w.closedTitle, text: why } };

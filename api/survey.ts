@@ -18,7 +18,7 @@ import { SURVEY_REASONS, type EventData } from '../workflows/types';
 import { linkLimited } from './limits';
 import { signalLead } from '../domain/lead-signal';
 import type { ApiPlugin } from './server';
-import { SURVEY_BRING_BACK, SURVEY_BUDGETS, SURVEY_TIMINGS, SURVEY_WORDS, TIMING_MONTHS, type SurveyWords } from './survey-words';
+import { SURVEY_BRING_BACK, SURVEY_BUDGETS, SURVEY_TIMINGS, TIMING_MONTHS, surveyWords, type SurveyWords } from './survey-words';
 
 const asList = (v: unknown): unknown => (v === undefined || v === '' ? [] : Array.isArray(v) ? v : [v]);
 const blankToUndefined = (v: unknown): unknown => (v === '' ? undefined : v);
@@ -111,7 +111,7 @@ export const surveyPlugin: ApiPlugin = async (plain, deps) => {
   app.get('/survey/:token', { ...linkLimited(), schema: { params, hide: true } }, async (req, reply) => {
     const o = await open(req.params.token);
     if ('refused' in o) return refusal(reply, o.refused);
-    const w = SURVEY_WORDS[o.locale];
+    const w = surveyWords(o.locale);
     const prior = await deps.db.surveyResponse.findFirst({ where: { leadId: o.lead.id, current: true }, select: { answers: true } });
     return reply
       .type('text/html')
@@ -122,7 +122,7 @@ export const surveyPlugin: ApiPlugin = async (plain, deps) => {
   app.post('/survey/:token', { ...linkLimited(), schema: { params, hide: true } }, async (req, reply) => {
     const o = await open(req.params.token);
     if ('refused' in o) return refusal(reply, o.refused);
-    const w = SURVEY_WORDS[o.locale];
+    const w = surveyWords(o.locale);
     const recent = await deps.db.surveyResponse.count({ where: { leadId: o.lead.id, submittedAt: { gte: new Date(Date.now() - SURVEY_TTL_MS) } } });
     if (recent >= SURVEY_MAX_ANSWERS) return reply.code(429).type('text/html').send(page(o.locale, w.thanksTitle, `<p>${escape(w.enough)}</p>`));
     const body = (req.body ?? {}) as Record<string, unknown>;

@@ -50,9 +50,12 @@ function cut(text: string): Piece[] {
   return out;
 }
 
-type Strings = Record<string, unknown>;
+export type Strings = Record<string, unknown>;
+/** Where a locale's words live, relative to the repository (for messages naming the file). */
+export const localeFile = (locale: Locale): string => `templates/locales/${locale}.json`;
 const stringsCache = new Map<Locale, Strings>();
-function strings(locale: Locale): Strings {
+/** A locale's words, read once: the one loader of mail words and page words (api/page-words.ts). */
+export function localeStrings(locale: Locale): Strings {
   let s = stringsCache.get(locale);
   if (!s) {
     s = JSON.parse(readFileSync(path.join(TEMPLATES_DIR, 'locales', `${locale}.json`), 'utf8')) as Strings;
@@ -69,7 +72,7 @@ function lookup(obj: Strings, keyPath: string): string | undefined {
 /** A locale string for a template: the template's own, then common, then the same in English (noted in `borrowed`). */
 export function translate(template: string, locale: Locale, key: string, borrowed?: Set<string>): string {
   for (const l of [locale, FALLBACK_LOCALE]) {
-    const s = strings(l);
+    const s = localeStrings(l);
     const v = lookup(s, `${template}.${key}`) ?? lookup(s, key) ?? lookup(s, `common.${key}`);
     if (v !== undefined) {
       if (l !== locale) borrowed?.add(key);
