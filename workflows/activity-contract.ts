@@ -1,5 +1,6 @@
 // The activities the lead workflow calls, as types only. `activities/` implements this interface
 // (type-checked in activities/index.ts); the workflow imports nothing else from there.
+import type { CalendarRule } from '../domain/content/calendar-rule-schema';
 import type { ScoringRules } from './qualification/scoring';
 import type { SequenceDefinition } from './sequences/dsl';
 import type { ClientDeal, Stage, Temperature } from './types';
@@ -63,16 +64,7 @@ export type SendEmailResult =
   | { status: 'bounced'; error: string };
 
 /** A wall-clock rule, resolved in the lead's timezone by an activity (the workflow has no tz data). */
-export interface CalendarRule {
-  /** ISO weekdays 1..7; empty or absent = any day. */
-  weekdays?: number[];
-  /** "HH:MM" local time. */
-  time: string;
-  /** Skip at least this many days from `after` before looking (e.g. "next Tuesday", not today). */
-  minDaysAhead?: number;
-  /** Only business days: no weekends, no public holidays of the lead's country (its local dates). */
-  businessDays?: boolean;
-}
+export type { CalendarRule };
 
 export interface RouteLeadRequest {
   leadId: string;

@@ -85,6 +85,9 @@ export interface LeadProfile {
   consent: 'unknown' | 'pending' | 'confirmed' | 'withdrawn' | 'not_required';
 }
 
+/** The profile fields a sequence's condition may look at. */
+export type ProfileField = keyof Omit<LeadProfile, 'consent'>;
+
 /** Contact data: read from the database by the activities that need it, never held by a workflow. */
 export const CONTACT_FIELDS = ['email', 'firstName', 'lastName', 'company', 'phone', 'website'] as const;
 export type ContactField = (typeof CONTACT_FIELDS)[number];

@@ -4,11 +4,11 @@
 import { z } from 'zod';
 import type { ScoringRules } from '../../workflows/qualification/scoring';
 import { scoringRules } from '../../content/scoring-rules';
-import type { SequenceDefinition, SequenceModule, Step } from '../../workflows/sequences/dsl';
+import type { SequenceDefinition, SequenceModule } from '../../workflows/sequences/dsl';
 import { pathKey, walk } from '../../workflows/sequences/interpreter';
 import { sequenceModules } from '../../content/sequences';
-import { LEAD_EVENT_TYPES, STAGES, TEMPERATURES } from '../../workflows/types';
-import { duration } from '../duration';
+import { scoringRulesSchema } from './scoring-schema';
+import { sequenceDefinitionSchema } from './sequence-schema';
 import { lintSequence } from './sequence-lint';
 import { segments } from '../../content/segments';
 import { segmentProblems } from './segment-definitions';
@@ -16,79 +16,6 @@ import { segmentProblems } from './segment-definitions';
 export class DefinitionError extends Error {
   override name = 'DefinitionError';
 }
-
-const eventType = z.enum(LEAD_EVENT_TYPES, { message: `unknown event (known: ${LEAD_EVENT_TYPES.join(', ')})` });
-const stage = z.enum(STAGES);
-const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM');
-
-const scoringSchema = z
-  .object({
-    events: z.object(Object.fromEntries(LEAD_EVENT_TYPES.map((t) => [t, z.number().finite()])) as Record<(typeof LEAD_EVENT_TYPES)[number], z.ZodNumber>).strict(),
-    pages: z.array(z.object({ prefix: z.string().startsWith('/'), points: z.number().finite() })),
-    halfLifeDays: z.number().positive(),
-    profile: z.object({
-      seniority: z.array(z.object({ keyword: z.string().min(1), points: z.number().finite() })),
-      companySize: z.array(z.object({ min: z.number().int().nonnegative(), points: z.number().finite() })),
-      industries: z.record(z.string().regex(/^[a-z0-9 _-]+$/, 'industry keys are lower-case'), z.number().finite()),
-      requiredFields: z.array(z.string()).min(1),
-      desiredFields: z.array(z.string()),
-      pointsPerDesiredField: z.number().nonnegative(),
-      missingRequiredPenalty: z.number().nonnegative(),
-    }),
-    bands: z.object({ warm: z.number(), hot: z.number() }),
-    mqlThreshold: z.number(),
-    buyingSignals: z.object({
-      signals: z.array(z.object({ event: eventType, urlPrefix: z.string().startsWith('/').optional(), label: z.string().min(1) }).strict()).min(1),
-      needed: z.number().int().min(1),
-    }),
-    foldBelowPoints: z.number().positive(),
-    maxListedEvents: z.number().int().min(10),
-  })
-  .refine((r) => r.bands.warm < r.bands.hot, { message: 'bands.warm must be below bands.hot', path: ['bands'] });
-
-const condition: z.ZodType = z.lazy(() =>
-  z.union([
-    z.object({ score: z.object({ gte: z.number().optional(), lt: z.number().optional() }) }).strict(),
-    z.object({ temperature: z.array(z.enum(TEMPERATURES)).min(1) }).strict(),
-    z.object({ field: z.string(), equals: z.union([z.string(), z.number()]).optional(), exists: z.boolean().optional() }).strict(),
-    z.object({ did: eventType, within: duration.optional(), urlPrefix: z.string().optional() }).strict(),
-    z.object({ all: z.array(condition).min(1) }).strict(),
-    z.object({ any: z.array(condition).min(1) }).strict(),
-    z.object({ not: condition }).strict(),
-  ]),
-);
-
-const step: z.ZodType<Step> = z.lazy(() =>
-  z.discriminatedUnion('kind', [
-    z.object({ kind: z.literal('send'), label: z.string().optional(), template: z.string().min(1), subject: z.record(z.string(), z.string().regex(/^[^\r\n]*$/, 'no line breaks in a subject')).optional(), locale: z.string().optional(), variables: z.record(z.string(), z.string()).optional(), businessDays: z.boolean().optional() }),
-    z.object({ kind: z.literal('wait'), label: z.string().optional(), duration, businessDays: z.boolean().optional() }),
-    z.object({ kind: z.literal('waitUntil'), label: z.string().optional(), rule: z.object({ weekdays: z.array(z.number().int().min(1).max(7)).optional(), time: hhmm, minDaysAhead: z.number().int().min(0).optional(), businessDays: z.boolean().optional() }) }),
-    z.object({ kind: z.literal('waitFor'), label: z.string().optional(), events: z.array(eventType).min(1), urlPrefix: z.string().optional(), timeout: duration, onEvent: z.array(step), onTimeout: z.array(step) }),
-    z.object({ kind: z.literal('branch'), label: z.string().optional(), when: condition, then: z.array(step), else: z.array(step) }),
-    z.object({ kind: z.literal('split'), label: z.string().optional(), variants: z.array(z.object({ name: z.string().regex(/^\w+$/), percent: z.number().int().min(0).max(100), steps: z.array(step) })).min(2) }),
-    z.object({ kind: z.literal('setStage'), label: z.string().optional(), stage, reason: z.string().min(1) }),
-    z.object({ kind: z.literal('addScore'), label: z.string().optional(), points: z.number().finite(), reason: z.string().min(1) }),
-    z.object({ kind: z.literal('notifySales'), label: z.string().optional(), reason: z.string().min(1) }),
-    z.object({ kind: z.literal('goto'), label: z.string().optional(), target: z.string().min(1) }),
-    z.object({ kind: z.literal('end'), label: z.string().optional(), reason: z.string().min(1) }),
-  ]) as z.ZodType<Step>,
-);
-
-const sequenceSchema = z.object({
-  id: z.string().regex(/^[a-z0-9-]+$/, 'ids are lower-case words joined by -'),
-  version: z.number().int().positive(),
-  name: z.string().min(1),
-  description: z.string(),
-  entry: z.object({ stages: z.array(stage).min(1), temperatures: z.array(z.enum(TEMPERATURES)).optional(), sources: z.array(z.string()).optional(), segment: z.string().min(1).optional(), reentry: z.boolean(), priority: z.number().int() }),
-  goals: z.array(
-    z.discriminatedUnion('kind', [
-      z.object({ kind: z.literal('stage'), stages: z.array(stage).min(1), label: z.string() }),
-      z.object({ kind: z.literal('event'), events: z.array(eventType).min(1), urlPrefix: z.string().optional(), label: z.string() }),
-      z.object({ kind: z.literal('score'), atLeast: z.number(), label: z.string() }),
-    ]),
-  ),
-  steps: z.array(step).min(1),
-});
 
 /**
  * A failed union (a condition is one of several shapes) says only "Invalid input"; report the
@@ -129,14 +56,14 @@ function migrationProblems(m: SequenceModule): string[] {
 
 export function definitionProblems(rules: ScoringRules = scoringRules, modules: SequenceModule[] = sequenceModules): string[] {
   const problems: string[] = [];
-  const r = scoringSchema.safeParse(rules);
+  const r = scoringRulesSchema.safeParse(rules);
   if (!r.success) problems.push(...issues(r.error, 'scoring'));
   const ids = new Set<string>();
   for (const m of modules) {
     const versions = [m.current, ...(m.previous ?? [])];
     for (const def of versions) {
       const where = `sequence ${def?.id ?? '?'}@v${def?.version ?? '?'}`;
-      const s = sequenceSchema.safeParse(def);
+      const s = sequenceDefinitionSchema.safeParse(def);
       if (!s.success) {
         problems.push(...issues(s.error, where));
         continue;

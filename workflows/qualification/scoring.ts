@@ -1,36 +1,10 @@
 // Lead scoring: profile points + behaviour points with exponential time decay. Pure and
 // deterministic (the workflow calls it with workflow time), so every number can be explained.
+import type { ScoringRules } from '../../domain/content/scoring-schema';
 import type { LeadEventSignal, LeadEventType, LeadFeatures, LeadProfile, Temperature } from '../types';
 
-export interface ScoringRules {
-  /** Points per behaviour event type (negative allowed, e.g. unsubscribe). */
-  events: Record<LeadEventType, number>;
-  /** page_viewed points by URL path prefix, first match wins (pricing counts more). */
-  pages: { prefix: string; points: number }[];
-  /** Behaviour points halve every this many days. */
-  halfLifeDays: number;
-  profile: {
-    /** Best matching keyword in the job title wins (case-insensitive). */
-    seniority: { keyword: string; points: number }[];
-    /** Highest `min` not above the company size wins. */
-    companySize: { min: number; points: number }[];
-    industries: Record<string, number>;
-    requiredFields: (keyof LeadProfile)[];
-    desiredFields: (keyof LeadProfile)[];
-    pointsPerDesiredField: number;
-    missingRequiredPenalty: number;
-  };
-  bands: { warm: number; hot: number };
-  mqlThreshold: number;
-  /**
-   * After a "no", a deferred lead goes back to sales before its re-qualification date only on strong
-   * buying signals: these events (page views by URL prefix), `needed` of them since the "no".
-   */
-  buyingSignals: { signals: { event: LeadEventType; urlPrefix?: string; label: string }[]; needed: number };
-  /** Events whose decayed value falls below this are folded into one number (bounded state). */
-  foldBelowPoints: number;
-  maxListedEvents: number;
-}
+// The rules' type is the zod schema's (domain/content/scoring-schema.ts), imported as a type only.
+export type { ScoringRules };
 
 export interface ScoredEvent {
   id: string;

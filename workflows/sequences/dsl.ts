@@ -3,47 +3,16 @@
 // and interpreted deterministically by the lead workflow (workflows/sequences/interpreter.ts).
 import type { CalendarRule } from '../activity-contract';
 import type { Duration } from '../duration';
-import type { LeadEventType, LeadProfile, Stage, Temperature } from '../types';
+import type { LeadEventType, Stage } from '../types';
+// The types are the zod schemas' (domain/content/sequence-schema.ts), imported as types only: the
+// workflow bundle gets no zod.
+import type { AddScoreStep, BranchStep, Condition, EndStep, Goal, GotoStep, NotifySalesStep, SendStep, SequenceDefinition, SetStageStep, SplitStep, Step, WaitForStep, WaitStep, WaitUntilStep } from '../../domain/content/sequence-schema';
 
+export type { AddScoreStep, BranchStep, Condition, EndStep, Goal, GotoStep, NotifySalesStep, SendStep, SequenceDefinition, SetStageStep, SplitStep, Step, WaitForStep, WaitStep, WaitUntilStep };
+export type { SequenceEntry } from '../../domain/content/sequence-schema';
 export type { Duration } from '../duration';
+export type { ProfileField } from '../types';
 
-/** Only the fields a condition or goal may look at. */
-export type ProfileField = keyof Omit<LeadProfile, 'consent'>;
-
-export type Condition =
-  | { score: { gte?: number; lt?: number } }
-  | { temperature: Temperature[] }
-  | { field: ProfileField; equals?: string | number; exists?: boolean }
-  /** The lead did `event` (at least once, within the duration if given). */
-  | { did: LeadEventType; within?: Duration; urlPrefix?: string }
-  | { all: Condition[] }
-  | { any: Condition[] }
-  | { not: Condition };
-
-export type Goal =
-  | { kind: 'stage'; stages: Stage[]; label: string }
-  | { kind: 'event'; events: LeadEventType[]; urlPrefix?: string; label: string }
-  | { kind: 'score'; atLeast: number; label: string };
-
-interface StepBase {
-  /** Needed only as a `goto` target; step keys in ledgers are positions within the version. */
-  label?: string;
-}
-export interface SendStep extends StepBase {
-  kind: 'send';
-  template: string;
-  /**
-   * Overrides of the template's subject, per locale ('*' = any), looked up like the words are:
-   * 'en-US', then 'en', then '*' (subjectFor). Placeholders render like the template's own.
-   */
-  subject?: Record<string, string>;
-  /** Forces a locale (else the lead's locale, falling back to en). */
-  locale?: string;
-  /** Extra template variables, constant per step. */
-  variables?: Record<string, string>;
-  /** Held back from weekends and the lead's country's public holidays (its local dates) to the next business day, 09:00. */
-  businessDays?: boolean;
-}
 /** The subject override for a lead's locale: the exact tag, then its language, then '*'. */
 export function subjectFor(subject: Record<string, string>, locale: string): string | undefined {
   const keys = Object.keys(subject);
@@ -52,65 +21,6 @@ export function subjectFor(subject: Record<string, string>, locale: string): str
     return k === undefined ? undefined : subject[k];
   };
   return find(locale) ?? find(locale.split(/[-_]/)[0]) ?? subject['*'];
-}
-
-export interface WaitStep extends StepBase {
-  kind: 'wait';
-  duration: Duration;
-  /** Whole days count business days only (no weekends, no public holidays of the lead's country). */
-  businessDays?: boolean;
-}
-export interface WaitUntilStep extends StepBase { kind: 'waitUntil'; rule: CalendarRule }
-export interface WaitForStep extends StepBase {
-  kind: 'waitFor';
-  events: LeadEventType[];
-  urlPrefix?: string;
-  timeout: Duration;
-  onEvent: Step[];
-  onTimeout: Step[];
-}
-export interface BranchStep extends StepBase { kind: 'branch'; when: Condition; then: Step[]; else: Step[] }
-export interface SplitStep extends StepBase { kind: 'split'; variants: { name: string; percent: number; steps: Step[] }[] }
-export interface SetStageStep extends StepBase { kind: 'setStage'; stage: Stage; reason: string }
-export interface AddScoreStep extends StepBase { kind: 'addScore'; points: number; reason: string }
-export interface NotifySalesStep extends StepBase { kind: 'notifySales'; reason: string }
-export interface GotoStep extends StepBase { kind: 'goto'; target: string }
-export interface EndStep extends StepBase { kind: 'end'; reason: string }
-
-export type Step =
-  | SendStep
-  | WaitStep
-  | WaitUntilStep
-  | WaitForStep
-  | BranchStep
-  | SplitStep
-  | SetStageStep
-  | AddScoreStep
-  | NotifySalesStep
-  | GotoStep
-  | EndStep;
-
-export interface SequenceEntry {
-  stages: Stage[];
-  temperatures?: Temperature[];
-  sources?: string[];
-  /** Only leads in this published segment (content/segments), asked of the database at entry. */
-  segment?: string;
-  /** May a lead that finished (or left) this sequence enter it again? */
-  reentry: boolean;
-  /** Higher wins when several sequences match. */
-  priority: number;
-}
-
-export interface SequenceDefinition {
-  id: string;
-  version: number;
-  name: string;
-  description: string;
-  entry: SequenceEntry;
-  /** Leave at once when any is met, not at the next step. */
-  goals: Goal[];
-  steps: Step[];
 }
 
 /**
