@@ -13,29 +13,21 @@ const reason = z.string().min(1);
 /** Needed only as a `goto` target; step keys in ledgers are positions within the version. */
 const label = z.string().optional();
 
-// Conditions and steps nest. Each nested list is a getter (zod reads it when it parses, after the
-// schema exists) with its type written out: TypeScript cannot infer a value's type from itself.
+// Conditions and steps nest. A nested list is a getter (zod reads it when it parses, after the
+// schema exists) calling one of these, whose return types are written out: TypeScript cannot infer a
+// value's type from itself. (No z.lazy, no hand-written types.)
+const conditions = (): z.ZodArray<typeof conditionSchema> => z.array(conditionSchema).min(1);
+const steps = (): z.ZodArray<typeof stepSchema> => z.array(stepSchema);
+
 export const conditionSchema = z.union([
   z.object({ score: z.object({ gte: z.number().optional(), lt: z.number().optional() }) }).strict(),
   z.object({ temperature: temperatures.min(1) }).strict(),
   z.object({ field: profileKey<ProfileField>(), equals: z.union([z.string(), z.number()]).optional(), exists: z.boolean().optional() }).strict(),
   /** The lead did `did` (at least once, within the duration if given). */
   z.object({ did: eventType, within: duration.optional(), urlPrefix: z.string().optional() }).strict(),
-  z.object({
-    get all(): z.ZodArray<typeof conditionSchema> {
-      return z.array(conditionSchema).min(1);
-    },
-  }).strict(),
-  z.object({
-    get any(): z.ZodArray<typeof conditionSchema> {
-      return z.array(conditionSchema).min(1);
-    },
-  }).strict(),
-  z.object({
-    get not(): typeof conditionSchema {
-      return conditionSchema;
-    },
-  }).strict(),
+  z.object({ get all() { return conditions(); } }).strict(),
+  z.object({ get any() { return conditions(); } }).strict(),
+  z.object({ get not(): typeof conditionSchema { return conditionSchema; } }).strict(),
 ]);
 export type Condition = z.infer<typeof conditionSchema>;
 
@@ -46,7 +38,7 @@ export const goalSchema = z.discriminatedUnion('kind', [
 ]);
 export type Goal = z.infer<typeof goalSchema>;
 
-export const sendStepSchema = z.object({
+const sendStepSchema = z.object({
   kind: z.literal('send'),
   label,
   template: z.string().min(1),
@@ -62,58 +54,31 @@ export const sendStepSchema = z.object({
   /** Held back from weekends and the lead's country's public holidays (its local dates) to the next business day, 09:00. */
   businessDays: z.boolean().optional(),
 });
-export const waitStepSchema = z.object({
+const waitStepSchema = z.object({
   kind: z.literal('wait'),
   label,
   duration,
   /** Whole days count business days only (no weekends, no public holidays of the lead's country). */
   businessDays: z.boolean().optional(),
 });
-export const waitUntilStepSchema = z.object({ kind: z.literal('waitUntil'), label, rule: calendarRuleSchema });
-export const waitForStepSchema = z.object({
+const waitUntilStepSchema = z.object({ kind: z.literal('waitUntil'), label, rule: calendarRuleSchema });
+const waitForStepSchema = z.object({
   kind: z.literal('waitFor'),
   label,
   events: z.array(eventType).min(1),
   urlPrefix: z.string().optional(),
   timeout: duration,
-  get onEvent(): z.ZodArray<typeof stepSchema> {
-    return z.array(stepSchema);
-  },
-  get onTimeout(): z.ZodArray<typeof stepSchema> {
-    return z.array(stepSchema);
-  },
+  get onEvent() { return steps(); },
+  get onTimeout() { return steps(); },
 });
-export const branchStepSchema = z.object({
-  kind: z.literal('branch'),
-  label,
-  when: conditionSchema,
-  get then(): z.ZodArray<typeof stepSchema> {
-    return z.array(stepSchema);
-  },
-  get else(): z.ZodArray<typeof stepSchema> {
-    return z.array(stepSchema);
-  },
-});
-export const splitStepSchema = z.object({
-  kind: z.literal('split'),
-  label,
-  variants: z
-    .array(
-      z.object({
-        name: z.string().regex(/^\w+$/),
-        percent: z.number().int().min(0).max(100),
-        get steps(): z.ZodArray<typeof stepSchema> {
-          return z.array(stepSchema);
-        },
-      }),
-    )
-    .min(2),
-});
-export const setStageStepSchema = z.object({ kind: z.literal('setStage'), label, stage, reason });
-export const addScoreStepSchema = z.object({ kind: z.literal('addScore'), label, points: z.number().finite(), reason });
-export const notifySalesStepSchema = z.object({ kind: z.literal('notifySales'), label, reason });
-export const gotoStepSchema = z.object({ kind: z.literal('goto'), label, target: z.string().min(1) });
-export const endStepSchema = z.object({ kind: z.literal('end'), label, reason });
+const branchStepSchema = z.object({ kind: z.literal('branch'), label, when: conditionSchema, get then() { return steps(); }, get else() { return steps(); } });
+const splitVariant = z.object({ name: z.string().regex(/^\w+$/), percent: z.number().int().min(0).max(100), get steps() { return steps(); } });
+const splitStepSchema = z.object({ kind: z.literal('split'), label, variants: z.array(splitVariant).min(2) });
+const setStageStepSchema = z.object({ kind: z.literal('setStage'), label, stage, reason });
+const addScoreStepSchema = z.object({ kind: z.literal('addScore'), label, points: z.number().finite(), reason });
+const notifySalesStepSchema = z.object({ kind: z.literal('notifySales'), label, reason });
+const gotoStepSchema = z.object({ kind: z.literal('goto'), label, target: z.string().min(1) });
+const endStepSchema = z.object({ kind: z.literal('end'), label, reason });
 
 export const stepSchema = z.discriminatedUnion('kind', [
   sendStepSchema,
@@ -129,18 +94,11 @@ export const stepSchema = z.discriminatedUnion('kind', [
   endStepSchema,
 ]);
 
-export type SendStep = z.infer<typeof sendStepSchema>;
-export type WaitStep = z.infer<typeof waitStepSchema>;
-export type WaitUntilStep = z.infer<typeof waitUntilStepSchema>;
-export type WaitForStep = z.infer<typeof waitForStepSchema>;
-export type BranchStep = z.infer<typeof branchStepSchema>;
-export type SplitStep = z.infer<typeof splitStepSchema>;
-export type SetStageStep = z.infer<typeof setStageStepSchema>;
-export type AddScoreStep = z.infer<typeof addScoreStepSchema>;
-export type NotifySalesStep = z.infer<typeof notifySalesStepSchema>;
-export type GotoStep = z.infer<typeof gotoStepSchema>;
-export type EndStep = z.infer<typeof endStepSchema>;
 export type Step = z.infer<typeof stepSchema>;
+/** The step of one kind, e.g. StepOf<'wait'>. */
+export type StepOf<K extends Step['kind']> = Extract<Step, { kind: K }>;
+export type SendStep = StepOf<'send'>;
+export type SplitStep = StepOf<'split'>;
 
 export const sequenceEntrySchema = z.object({
   stages: z.array(stage).min(1),

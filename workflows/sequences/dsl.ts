@@ -6,9 +6,9 @@ import type { Duration } from '../duration';
 import type { LeadEventType, Stage } from '../types';
 // The types are the zod schemas' (domain/content/sequence-schema.ts), imported as types only: the
 // workflow bundle gets no zod.
-import type { AddScoreStep, BranchStep, Condition, EndStep, Goal, GotoStep, NotifySalesStep, SendStep, SequenceDefinition, SetStageStep, SplitStep, Step, WaitForStep, WaitStep, WaitUntilStep } from '../../domain/content/sequence-schema';
+import type { Condition, Goal, SendStep, SequenceDefinition, SplitStep, Step, StepOf } from '../../domain/content/sequence-schema';
 
-export type { AddScoreStep, BranchStep, Condition, EndStep, Goal, GotoStep, NotifySalesStep, SendStep, SequenceDefinition, SetStageStep, SplitStep, Step, WaitForStep, WaitStep, WaitUntilStep };
+export type { Condition, Goal, SendStep, SequenceDefinition, SplitStep, Step, StepOf };
 export type { SequenceEntry } from '../../domain/content/sequence-schema';
 export type { Duration } from '../duration';
 export type { ProfileField } from '../types';
@@ -36,17 +36,17 @@ export interface SequenceModule {
 // --- Builders: what a marketer types ---------------------------------------------------------------
 export const send = (template: string, options: Omit<SendStep, 'kind' | 'template'> = {}): SendStep => ({ kind: 'send', template, ...options });
 /** `wait('2 days', { businessDays: true })`: Friday -> Tuesday; a string second argument is the label. */
-export const wait = (duration: Duration, options?: string | { label?: string; businessDays?: boolean }): WaitStep => {
+export const wait = (duration: Duration, options?: string | { label?: string; businessDays?: boolean }): StepOf<'wait'> => {
   const o = typeof options === 'string' ? { label: options } : (options ?? {});
   return { kind: 'wait', duration, ...(o.label ? { label: o.label } : {}), ...(o.businessDays ? { businessDays: true } : {}) };
 };
-export const waitUntil = (rule: CalendarRule, label?: string): WaitUntilStep => ({ kind: 'waitUntil', rule, ...(label ? { label } : {}) });
+export const waitUntil = (rule: CalendarRule, label?: string): StepOf<'waitUntil'> => ({ kind: 'waitUntil', rule, ...(label ? { label } : {}) });
 export const waitFor = (
   events: LeadEventType[],
   timeout: Duration,
   branches: { onEvent: Step[]; onTimeout: Step[]; urlPrefix?: string; label?: string },
-): WaitForStep => ({ kind: 'waitFor', events, timeout, ...branches });
-export const branch = (when: Condition, then: Step[], otherwise: Step[] = [], label?: string): BranchStep => ({
+): StepOf<'waitFor'> => ({ kind: 'waitFor', events, timeout, ...branches });
+export const branch = (when: Condition, then: Step[], otherwise: Step[] = [], label?: string): StepOf<'branch'> => ({
   kind: 'branch',
   when,
   then,
@@ -54,11 +54,11 @@ export const branch = (when: Condition, then: Step[], otherwise: Step[] = [], la
   ...(label ? { label } : {}),
 });
 export const split = (variants: SplitStep['variants'], label?: string): SplitStep => ({ kind: 'split', variants, ...(label ? { label } : {}) });
-export const setStage = (stage: Stage, reason: string): SetStageStep => ({ kind: 'setStage', stage, reason });
-export const addScore = (points: number, reason: string): AddScoreStep => ({ kind: 'addScore', points, reason });
-export const notifySales = (reason: string): NotifySalesStep => ({ kind: 'notifySales', reason });
-export const goto = (target: string): GotoStep => ({ kind: 'goto', target });
-export const end = (reason: string): EndStep => ({ kind: 'end', reason });
+export const setStage = (stage: Stage, reason: string): StepOf<'setStage'> => ({ kind: 'setStage', stage, reason });
+export const addScore = (points: number, reason: string): StepOf<'addScore'> => ({ kind: 'addScore', points, reason });
+export const notifySales = (reason: string): StepOf<'notifySales'> => ({ kind: 'notifySales', reason });
+export const goto = (target: string): StepOf<'goto'> => ({ kind: 'goto', target });
+export const end = (reason: string): StepOf<'end'> => ({ kind: 'end', reason });
 export const label = <S extends Step>(name: string, step: S): S => ({ ...step, label: name });
 
 export const goal = {
