@@ -6,6 +6,16 @@ import type { OfferCampaign } from '../../domain/content/offer-schema';
 // The type is the zod schema's (domain/content/offer-schema.ts), imported as a type only.
 export type { OfferCampaign };
 
-export function defineOfferCampaign(c: Omit<OfferCampaign, 'concurrency' | 'pageSize' | 'validDays'> & Partial<Pick<OfferCampaign, 'concurrency' | 'pageSize' | 'validDays'>>): OfferCampaign {
-  return { concurrency: 20, pageSize: 200, validDays: 14, ...c };
+type Defaulted = 'audience' | 'concurrency' | 'pageSize' | 'validDays';
+
+export function defineOfferCampaign(c: Omit<OfferCampaign, Defaulted> & Partial<Pick<OfferCampaign, Defaulted>>): OfferCampaign {
+  return { audience: {}, concurrency: 20, pageSize: 200, validDays: 14, ...c };
+}
+
+/**
+ * What an offer file writes: only what differs from the defaults (every deferred lead, the default
+ * fan-out and validity), with its mail's button path and words per locale at the top level.
+ */
+export function defineOffer({ path, content, ...c }: Omit<OfferCampaign, Defaulted | 'offer'> & Partial<Pick<OfferCampaign, Defaulted>> & OfferCampaign['offer']): OfferCampaign {
+  return defineOfferCampaign({ ...c, offer: { path, content } });
 }
