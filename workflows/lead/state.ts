@@ -3,7 +3,7 @@
 // they copy it (`draft`) and replace fields, never change a nested object in place.
 import type { HolidayOccurrence, LeadEventRecord, PinnedRules, PinnedSequence } from '../activity-contract';
 import { addEvent, computeScore, emptyBehaviour, type Behaviour, type ScoringRules } from '../qualification/scoring';
-import type { SequenceState } from '../sequences/interpreter';
+import type { LeadFacts, SequenceState } from '../sequences/interpreter';
 import {
   BANT_KEYS,
   FINAL_STAGES,
@@ -11,11 +11,9 @@ import {
   type BantKey,
   type ClientDeal,
   type LeadEventSignal,
-  type LeadEventType,
   type LeadFeatures,
   type RejectionReason,
   type Stage,
-  type Temperature,
 } from '../types';
 
 export interface Transition {
@@ -34,17 +32,10 @@ export interface Assignment {
   accepted: boolean;
 }
 
-export interface LeadState {
-  leadId: string;
-  /** The person's features (no contact data: activities read that from the database). */
-  profile: LeadFeatures;
-  stage: Stage;
+/** What a sequence may look at (LeadFacts: id, features, stage, score, temperature, recent behaviour), and the rest. */
+export interface LeadState extends LeadFacts {
   stageSince: number;
-  temperature: Temperature;
-  score: number;
   behaviour: Behaviour;
-  lastEventAt: Partial<Record<LeadEventType, number>>;
-  pageViews: { url: string; at: number }[];
   /** Recent event ids, for at-most-once counting of duplicate deliveries. */
   seen: string[];
   bant: Bant;

@@ -25,6 +25,7 @@ export interface SequenceState {
 
 export interface LeadFacts {
   leadId: string;
+  /** The person's features (no contact data: activities read that from the database). */
   profile: LeadFeatures;
   stage: Stage;
   score: number;
