@@ -285,29 +285,15 @@ async function show(args: string[]): Promise<number> {
   return 0;
 }
 
+/** The commands, by name (USAGE lists their arguments). */
+const COMMANDS: Record<string, (args: string[]) => number | Promise<number>> = { list, lint, preview, publish, published, 'test-send': testSendCommand, stats, show };
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
-    switch (command) {
-      case 'list':
-        return list();
-      case 'lint':
-        return await lint();
-      case 'preview':
-        return await preview(rest);
-      case 'publish':
-        return await publish(rest);
-      case 'published':
-        return await published();
-      case 'test-send':
-        return await testSendCommand(rest);
-      case 'stats':
-        return await stats(rest);
-      case 'show':
-        return await show(rest);
-      default:
-        throw new UsageError(command ? `unknown command "${command}"` : 'no command');
-    }
+    const run = command !== undefined && Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+    if (!run) throw new UsageError(command ? `unknown command "${command}"` : 'no command');
+    return await run(rest);
   } catch (e) {
     if (e instanceof UsageError || e instanceof InputError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       console.error(`${(e as Error).message}\n\n${e instanceof InputError ? '' : USAGE}`.trim());
