@@ -12,7 +12,7 @@ import { existsSync } from 'fs';
 import path from 'path';
 import { parseArgs } from 'util';
 import { createPrisma } from '../domain/db';
-import { rekeySuppressions } from '../domain/mail/email-hash';
+import { rekeySuppressions, useSuppressionKeys } from '../domain/mail/email-hash';
 import { ConfigError, emailConfig, loadApiAddress, loadApiConfig, loadSchedulesConfig, loadTemporalConfig, loadWorkerConfig, parseQueues, WORKER_QUEUES, type TemporalConfig } from '../runtime/config';
 import { DatabaseError, prepareDatabase } from '../domain/database';
 import { DefinitionError, validateDefinitions } from '../domain/content/definitions';
@@ -67,8 +67,10 @@ async function api(health: boolean, life: Lifecycle): Promise<number | 'running'
   }
   const config = loadApiConfig();
   await prepareDatabase(config.DATABASE_URL);
-  const db = createPrisma(config.DATABASE_URL);
+  const db = useSuppressionKeys(createPrisma(config.DATABASE_URL), config.SUPPRESSION_SECRET);
   life.defer(() => db.$disconnect());
+  // Suppressions stored before any key: keyed now (lookups match both meanwhile).
+  await rekeySuppressions(db);
   const temporal = await temporalClient(config, life);
   const app = await listenApi({ db, temporal, config });
   life.defer(() => app.close());
@@ -94,8 +96,8 @@ async function worker(queues: string | undefined, health: boolean, life: Lifecyc
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   life.defer(() => connection.close());
   await publishShippedContent(db);
-  // Suppressions stored before the privacy key: keyed now (lookups match both meanwhile).
-  await rekeySuppressions(db);
+  // The email queue checks suppressions: its keys, and rows stored before any key keyed now.
+  if (config.email) await rekeySuppressions(useSuppressionKeys(db, config.email.SUPPRESSION_SECRET));
   const identity = workerIdentity();
   const workers = await runWorkers({ db, temporal, connection, config, queues: q, identity, ...(config.email ? { email: emailConfig(config.email) } : {}) });
   life.defer(() => workers.stop());

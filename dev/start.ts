@@ -4,7 +4,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import path from 'path';
 import { createPrisma } from '../domain/db';
-import { rekeySuppressions } from '../domain/mail/email-hash';
+import { rekeySuppressions, useSuppressionKeys } from '../domain/mail/email-hash';
 import { devApiKey } from '../api/auth';
 import { emailConfig, loadConfig } from '../runtime/config';
 import { prepareDatabase, redactUrl } from '../domain/database';
@@ -60,7 +60,7 @@ export async function runStart(life: Lifecycle): Promise<void> {
     });
     life.defer(() => sink!.stop());
   }
-  const db = createPrisma(config.DATABASE_URL);
+  const db = useSuppressionKeys(createPrisma(config.DATABASE_URL), config.SUPPRESSION_SECRET);
   life.defer(() => db.$disconnect());
   const connection = await Connection.connect({ address });
   life.defer(() => connection.close());
@@ -69,7 +69,7 @@ export async function runStart(life: Lifecycle): Promise<void> {
   life.defer(() => api.close());
 
   const offers = await publishShippedContent(db);
-  // Suppressions stored before the privacy key: keyed now (lookups match both meanwhile).
+  // Suppressions stored before any key: keyed now (lookups match both meanwhile).
   await rekeySuppressions(db);
   const workerConnection = await NativeConnection.connect({ address });
   life.defer(() => workerConnection.close());

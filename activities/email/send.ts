@@ -14,7 +14,7 @@ import { z } from 'zod';
 import type { SendEmailRequest, SendEmailResult } from '../../workflows/activity-contract';
 import type { Client } from '@temporalio/client';
 import type { Db } from '../../domain/db';
-import { addressHashes } from '../../domain/mail/email-hash';
+import { addressHash, suppressionOf } from '../../domain/mail/email-hash';
 import { signalLead } from '../../domain/lead-signal';
 import { handoffParts, HANDOFF_TEMPLATES } from '../../domain/mail/handoff';
 import { contactVariables } from '../../workflows/handoff/card';
@@ -190,8 +190,8 @@ export function createEmailActivities(deps: EmailDeps): EmailActivities {
     if (!to) return skip(`no address for ${req.to}`, '');
 
     if (toLead) {
-      const suppressed = await ledger.suppressionReason(await addressHashes(db, to));
-      if (suppressed) return skip(`suppressed (${suppressed})`, to);
+      const suppressed = await suppressionOf(db, to);
+      if (suppressed) return skip(`suppressed (${suppressed.reason})`, to);
       if (kind === 'marketing') {
         if (ctx.unsubscribedAt) return skip('unsubscribed', to);
         const consent = consentDecision(ctx.consentStatus);
@@ -264,7 +264,7 @@ export function createEmailActivities(deps: EmailDeps): EmailActivities {
       const message = (err.message ?? String(e)).slice(0, 500);
       if (err.responseCode && err.responseCode >= 500) {
         // Permanent: record, suppress, tell the lead's workflow; no retry storm.
-        await ledger.markBounced(key, (await addressHashes(db, to)).keyed, message);
+        await ledger.markBounced(key, await addressHash(db, to), message);
         if (toLead) await signalBounce(ctx.id, key, message);
         return { status: 'bounced', error: message };
       }
