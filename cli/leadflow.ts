@@ -24,7 +24,7 @@ import { ensureSearchAttributes } from './search-attributes';
 import { publishShippedContent } from '../domain/content/publish-shipped';
 import { runStart } from '../dev/start';
 import { runWorkers } from '../worker/main';
-import { ensureOfferSchedules } from '../worker/schedules';
+import { ensureErasureSweepSchedule, ensureOfferSchedules } from '../worker/schedules';
 
 export const USAGE = `usage: leadflow <command> [options]
   start                                everything on one machine: Temporal dev server, SMTP sink,
@@ -120,8 +120,9 @@ async function schedules(life: Lifecycle): Promise<number> {
   const db = createPrisma(config.DATABASE_URL);
   life.defer(() => db.$disconnect());
   const offers = await publishShippedContent(db);
-  const ids = await ensureOfferSchedules(await temporalClient(config, life), config.TASK_QUEUE, offers);
-  console.log(`offer campaign schedules: ${ids.join(', ')}`);
+  const temporal = await temporalClient(config, life);
+  const ids = await ensureOfferSchedules(temporal, config.TASK_QUEUE, offers);
+  console.log(`offer campaign schedules: ${ids.join(', ')}; ${await ensureErasureSweepSchedule(temporal, config.TASK_QUEUE)}`);
   return 0;
 }
 

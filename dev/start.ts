@@ -11,7 +11,7 @@ import { prepareDatabase, redactUrl } from '../domain/database';
 import { startEmbeddedPostgres } from './embedded-postgres';
 import { validateDefinitions } from '../domain/content/definitions';
 import { startDevServer, type DevServer } from './dev-server';
-import { ensureOfferSchedules } from '../worker/schedules';
+import { ensureErasureSweepSchedule, ensureOfferSchedules } from '../worker/schedules';
 import { seedDemo } from './seed';
 import { startSmtpSink, type SmtpSink } from './smtp-sink';
 import { listenApi } from '../api/main';
@@ -76,7 +76,7 @@ export async function runStart(life: Lifecycle): Promise<void> {
   const workers = await runWorkers({ db, temporal, connection: workerConnection, config, queues: ['lead', 'email'], email: emailConfig(config) });
   life.defer(() => workers.stop());
   const schedules = await ensureOfferSchedules(temporal, config.TASK_QUEUE, offers);
-  console.log(`offer campaign schedules: ${schedules.join(', ')}`);
+  console.log(`offer campaign schedules: ${schedules.join(', ')}; ${await ensureErasureSweepSchedule(temporal, config.TASK_QUEUE)}`);
 
   if (config.SEED_DEMO) {
     const seeded = await seedDemo({ db, temporal, taskQueue: config.TASK_QUEUE });
