@@ -139,11 +139,11 @@ export const surveyPlugin: ApiPlugin = async (plain, deps) => {
     const { lead } = o;
     // One transaction: the new answer becomes the current one, earlier ones stay for the log; "not
     // relevant" also ends marketing mail (the suppression outlives even an erasure). The lead row stays.
-    const hash = answers.reason === 'not_relevant' ? await addressHash(deps.db, lead.email) : '';
+    const hash = answers.reason === 'not_relevant' ? await addressHash(deps.db, lead.email) : null;
     const [, created] = await deps.db.$transaction([
       deps.db.surveyResponse.updateMany({ where: { leadId: lead.id, current: true }, data: { current: false } }),
       deps.db.surveyResponse.create({ data: { leadId: lead.id, answers: { ...answers, locale: o.locale } as never, current: true } }),
-      ...(answers.reason === 'not_relevant'
+      ...(hash
         ? [
             deps.db.lead.update({ where: { id: lead.id }, data: { unsubscribedAt: lead.unsubscribedAt ?? new Date() } }),
             suppressRow(deps.db, hash, 'not_relevant'),

@@ -7,16 +7,19 @@ import { mkdtempSync } from 'fs';
 import { tmpdir } from 'os';
 import path from 'path';
 import { createPrisma } from '../domain/db';
+import { useSuppressionKeys } from '../domain/mail/email-hash';
+import { TEST_SUPPRESSION_SECRET } from '../test/helpers/db';
 import { createIntakePlugin } from '../api/intake';
 import { buildApi } from '../api/server';
 import { loadConfig } from '../runtime/config';
 import { createEmailVerifier } from '../domain/intake/email-verification';
 
 async function serve(databaseUrl: string, address: string, taskQueue: string): Promise<void> {
-  const db = createPrisma(databaseUrl);
   const connection = await Connection.connect({ address });
   const temporal = new Client({ connection });
-  const config = loadConfig({ DATA_DIR: mkdtempSync(path.join(tmpdir(), 'leadflow-bench-api-')), DATABASE_URL: databaseUrl, TASK_QUEUE: taskQueue, LINK_SIGNING_SECRET: 'b'.repeat(40), API_RATE_LIMIT_PER_MINUTE: '10000000' });
+  // The test databases' suppression key, which the bench workers get too: both sides hash an address alike.
+  const config = loadConfig({ DATA_DIR: mkdtempSync(path.join(tmpdir(), 'leadflow-bench-api-')), DATABASE_URL: databaseUrl, TASK_QUEUE: taskQueue, LINK_SIGNING_SECRET: 'b'.repeat(40), SUPPRESSION_SECRET: TEST_SUPPRESSION_SECRET, API_RATE_LIMIT_PER_MINUTE: '10000000' });
+  const db = useSuppressionKeys(createPrisma(databaseUrl), config.SUPPRESSION_SECRET);
   const verifier = createEmailVerifier({ resolver: { resolveMx: async (d) => [{ exchange: `mx.${d}`, priority: 10 }], resolve4: async () => [], resolve6: async () => [] } });
   const api = await buildApi({ db, temporal, config }, [createIntakePlugin({ verifier })]);
   await api.listen({ host: '127.0.0.1', port: 0 });

@@ -5,7 +5,7 @@ import { Client, Connection } from '@temporalio/client';
 import { existsSync, mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import path from 'path';
-import { createTestDb, stopOwnTestServer, type TestDb } from '../test/helpers/db';
+import { createTestDb, stopOwnTestServer, TEST_SUPPRESSION_SECRET, type TestDb } from '../test/helpers/db';
 import { benchPort } from './ports';
 import { postmasterPid } from './report';
 import { startDevServer, type DevServer } from '../dev/dev-server';
@@ -65,6 +65,8 @@ export async function startStack(name: string): Promise<BenchStack> {
         WORKFLOW_BUNDLE: bundle,
         SMTP_PORT: String(sink.port),
         LINK_SIGNING_SECRET: 'b'.repeat(40),
+        // The key createTestDb gives the stack's own handle (intake here, in this process).
+        SUPPRESSION_SECRET: TEST_SUPPRESSION_SECRET,
         // The bench measures the engine, not the policies: no quiet hours, no cap, no rate limit.
         QUIET_HOURS: '00:00-00:01',
         FREQUENCY_CAP: '100/1d',

@@ -10,6 +10,7 @@ import { publishSequence } from '../domain/content/catalogue';
 import { prismaContentStore } from '../domain/content/prisma-store';
 import { publishShipped } from '../domain/content/shipped';
 import { createPrisma } from '../domain/db';
+import { useSuppressionKeys } from '../domain/mail/email-hash';
 import { emailConfig, loadConfig } from '../runtime/config';
 import { definitionProblems } from '../domain/content/definitions';
 import { createWorkers } from '../worker/worker';
@@ -66,7 +67,7 @@ async function main(): Promise<void> {
   const problems = definitionProblems(undefined, benchSequenceModules);
   if (problems.length) throw new Error(`bench sequences invalid:\n  ${problems.join('\n  ')}`);
   const config = loadConfig();
-  const db = createPrisma(config.DATABASE_URL);
+  const db = useSuppressionKeys(createPrisma(config.DATABASE_URL), config.SUPPRESSION_SECRET);
   const { close, ...activities } = createActivities({
     db,
     email: { ...emailConfig(config), smtp: { host: config.SMTP_HOST, port: config.SMTP_PORT, secure: false, pool: true, maxConnections: 5 } },

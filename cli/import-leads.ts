@@ -6,6 +6,7 @@ import { SingleBar, Presets } from 'cli-progress';
 import { readFileSync } from 'fs';
 import { parseArgs } from 'util';
 import { createPrisma } from '../domain/db';
+import { useSuppressionKeys } from '../domain/mail/email-hash';
 import { loadConfig } from '../runtime/config';
 import { runCli, usageError } from './common';
 import { createEmailVerifier } from '../domain/intake/email-verification';
@@ -28,7 +29,7 @@ async function main(): Promise<number> {
     return 2;
   }
   const config = loadConfig();
-  const db = createPrisma(config.DATABASE_URL);
+  const db = useSuppressionKeys(createPrisma(config.DATABASE_URL), config.SUPPRESSION_SECRET);
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_PORT}` });
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const bar = new SingleBar({ format: 'importing [{bar}] {value}/{total} rows | {eta_formatted} left', stream: process.stderr }, Presets.shades_classic);

@@ -12,7 +12,7 @@ import { existsSync } from 'fs';
 import path from 'path';
 import { parseArgs } from 'util';
 import { createPrisma } from '../domain/db';
-import { rekeySuppressions } from '../domain/mail/email-hash';
+import { rekeySuppressions, useSuppressionKeys } from '../domain/mail/email-hash';
 import { ConfigError, emailConfig, loadApiAddress, loadApiConfig, loadSchedulesConfig, loadTemporalConfig, loadWorkerConfig, parseQueues, WORKER_QUEUES, type TemporalConfig } from '../runtime/config';
 import { DatabaseError, prepareDatabase } from '../domain/database';
 import { DefinitionError, validateDefinitions } from '../domain/content/definitions';
@@ -24,7 +24,7 @@ import { ensureSearchAttributes } from './search-attributes';
 import { publishShippedContent } from '../domain/content/publish-shipped';
 import { runStart } from '../dev/start';
 import { runWorkers } from '../worker/main';
-import { ensureOfferSchedules } from '../worker/schedules';
+import { ensureErasureSweepSchedule, ensureOfferSchedules } from '../worker/schedules';
 
 export const USAGE = `usage: leadflow <command> [options]
   start                                everything on one machine: Temporal dev server, SMTP sink,
@@ -67,8 +67,10 @@ async function api(health: boolean, life: Lifecycle): Promise<number | 'running'
   }
   const config = loadApiConfig();
   await prepareDatabase(config.DATABASE_URL);
-  const db = createPrisma(config.DATABASE_URL);
+  const db = useSuppressionKeys(createPrisma(config.DATABASE_URL), config.SUPPRESSION_SECRET);
   life.defer(() => db.$disconnect());
+  // Suppressions stored before any key: keyed now (lookups match both meanwhile).
+  await rekeySuppressions(db);
   const temporal = await temporalClient(config, life);
   const app = await listenApi({ db, temporal, config });
   life.defer(() => app.close());
@@ -94,8 +96,8 @@ async function worker(queues: string | undefined, health: boolean, life: Lifecyc
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   life.defer(() => connection.close());
   await publishShippedContent(db);
-  // Suppressions stored before the privacy key: keyed now (lookups match both meanwhile).
-  await rekeySuppressions(db);
+  // The email queue checks suppressions: its keys, and rows stored before any key keyed now.
+  if (config.email) await rekeySuppressions(useSuppressionKeys(db, config.email.SUPPRESSION_SECRET));
   const identity = workerIdentity();
   const workers = await runWorkers({ db, temporal, connection, config, queues: q, identity, ...(config.email ? { email: emailConfig(config.email) } : {}) });
   life.defer(() => workers.stop());
@@ -118,8 +120,9 @@ async function schedules(life: Lifecycle): Promise<number> {
   const db = createPrisma(config.DATABASE_URL);
   life.defer(() => db.$disconnect());
   const offers = await publishShippedContent(db);
-  const ids = await ensureOfferSchedules(await temporalClient(config, life), config.TASK_QUEUE, offers);
-  console.log(`offer campaign schedules: ${ids.join(', ')}`);
+  const temporal = await temporalClient(config, life);
+  const ids = await ensureOfferSchedules(temporal, config.TASK_QUEUE, offers);
+  console.log(`offer campaign schedules: ${ids.join(', ')}; ${await ensureErasureSweepSchedule(temporal, config.TASK_QUEUE)}`);
   return 0;
 }
 

@@ -4,14 +4,14 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import path from 'path';
 import { createPrisma } from '../domain/db';
-import { rekeySuppressions } from '../domain/mail/email-hash';
+import { rekeySuppressions, useSuppressionKeys } from '../domain/mail/email-hash';
 import { devApiKey } from '../api/auth';
 import { emailConfig, loadConfig } from '../runtime/config';
 import { prepareDatabase, redactUrl } from '../domain/database';
 import { startEmbeddedPostgres } from './embedded-postgres';
 import { validateDefinitions } from '../domain/content/definitions';
 import { startDevServer, type DevServer } from './dev-server';
-import { ensureOfferSchedules } from '../worker/schedules';
+import { ensureErasureSweepSchedule, ensureOfferSchedules } from '../worker/schedules';
 import { seedDemo } from './seed';
 import { startSmtpSink, type SmtpSink } from './smtp-sink';
 import { listenApi } from '../api/main';
@@ -60,7 +60,7 @@ export async function runStart(life: Lifecycle): Promise<void> {
     });
     life.defer(() => sink!.stop());
   }
-  const db = createPrisma(config.DATABASE_URL);
+  const db = useSuppressionKeys(createPrisma(config.DATABASE_URL), config.SUPPRESSION_SECRET);
   life.defer(() => db.$disconnect());
   const connection = await Connection.connect({ address });
   life.defer(() => connection.close());
@@ -69,14 +69,14 @@ export async function runStart(life: Lifecycle): Promise<void> {
   life.defer(() => api.close());
 
   const offers = await publishShippedContent(db);
-  // Suppressions stored before the privacy key: keyed now (lookups match both meanwhile).
+  // Suppressions stored before any key: keyed now (lookups match both meanwhile).
   await rekeySuppressions(db);
   const workerConnection = await NativeConnection.connect({ address });
   life.defer(() => workerConnection.close());
   const workers = await runWorkers({ db, temporal, connection: workerConnection, config, queues: ['lead', 'email'], email: emailConfig(config) });
   life.defer(() => workers.stop());
   const schedules = await ensureOfferSchedules(temporal, config.TASK_QUEUE, offers);
-  console.log(`offer campaign schedules: ${schedules.join(', ')}`);
+  console.log(`offer campaign schedules: ${schedules.join(', ')}; ${await ensureErasureSweepSchedule(temporal, config.TASK_QUEUE)}`);
 
   if (config.SEED_DEMO) {
     const seeded = await seedDemo({ db, temporal, taskQueue: config.TASK_QUEUE });

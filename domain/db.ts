@@ -27,6 +27,9 @@ const pools = new WeakMap<Db, pg.Pool>();
 export function createPrisma(url: string): Db {
   if (!isPostgresUrl(url)) throw new Error('DATABASE_URL must be a postgresql:// URL');
   const pool = new pg.Pool({ connectionString: url, types: { getTypeParser } });
+  // An idle connection the server cut (restart, failover, database down) is dropped by the pool and
+  // replaced on next use; unheard, its 'error' would end the process (Prisma listens only once it connected).
+  pool.on('error', () => undefined);
   // An interactive transaction waits for a pooled connection up to 10 s (Prisma's default, 2 s,
   // fails bursts such as 50 hand-offs at once on a busy machine).
   const db = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }), transactionOptions: { maxWait: 10_000, timeout: 10_000 } });

@@ -1,9 +1,12 @@
 // Removing a lead's Temporal histories (its workflow's input, signals and queries held its data):
 // every run of `lead-<id>` is deleted, and the deletion counts only once the server no longer
-// knows the workflow. Used by the erase request itself (worker/gdpr.ts) and, for what that could
-// not finish, by the eraseLeadHistory workflow's activity (retried until it is done).
+// knows the workflow. Used by the erase request itself (domain/gdpr.ts) and, for what that could
+// not finish, by the eraseLeadHistory workflow's activity (retried until it is done). An erasure
+// whose workflow could not even be started (Temporal away) stays pending on the lead row, and the
+// sweep (sweepPendingErasures: at worker start and on the `erasure-sweep` schedule) starts it.
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Db } from './db';
+import type { EraseHistoryRequest } from '../workflows/activity-contract';
 
 export const HISTORY_PENDING = 'temporal_history';
 
@@ -60,4 +63,30 @@ export async function erasureDone(db: Db, leadId: string, part: string): Promise
     db.$executeRaw`UPDATE "Lead" SET "erasurePending" = array_remove("erasurePending", ${part}) WHERE "id" = ${leadId}`,
     db.leadEvent.upsert({ where: { dedupKey: `${leadId}:erasure_done:${part}` }, create: { leadId, type: 'erasure_completed', dedupKey: `${leadId}:erasure_done:${part}`, reason: part, occurredAt: new Date() }, update: {} }),
   ]);
+}
+
+/** The one id of a lead's history-erase workflow: starting it twice is harmless. */
+export const eraseWorkflowId = (leadId: string): string => `erase-${leadId}`;
+
+/** Starts (once per lead) the workflow that retries the history deletion; false when Temporal refused. */
+export async function startHistoryErasure(temporal: Client, taskQueue: string, req: EraseHistoryRequest): Promise<boolean> {
+  try {
+    await temporal.workflow.start('eraseLeadHistory', { workflowId: eraseWorkflowId(req.leadId), taskQueue, args: [req], workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY' });
+    return true;
+  } catch (e) {
+    // Already running for this lead: it will finish the job.
+    return /already started|already running|WorkflowExecutionAlreadyStarted/i.test(String((e as Error).message)) || (e as Error).name === 'WorkflowExecutionAlreadyStartedError';
+  }
+}
+
+/**
+ * Starts the history-erase workflow of every lead whose erasure still has `temporal_history`
+ * pending (the erase request could not start it, or its workflow failed). Returns how many leads
+ * were pending and for how many a workflow now runs; the rest are picked up by the next sweep.
+ */
+export async function sweepPendingErasures(deps: { db: Db; temporal: Client; taskQueue: string }): Promise<{ pending: number; running: number }> {
+  const leads = await deps.db.lead.findMany({ where: { erasurePending: { has: HISTORY_PENDING } }, select: { id: true, workflowId: true } });
+  let running = 0;
+  for (const l of leads) if (await startHistoryErasure(deps.temporal, deps.taskQueue, { leadId: l.id, workflowId: l.workflowId })) running++;
+  return { pending: leads.length, running };
 }

@@ -8,9 +8,8 @@
 // retried by the eraseLeadHistory workflow until it is gone, never reported as done.
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { Prisma, type Db } from './db';
-import { deleteWorkflowHistories, erasureDone, HISTORY_PENDING } from './erasure';
+import { deleteWorkflowHistories, erasureDone, HISTORY_PENDING, startHistoryErasure } from './erasure';
 import { addressHash, suppressionOf, suppressRow } from './mail/email-hash';
-import type { EraseHistoryRequest } from '../workflows/activity-contract';
 
 export async function exportLead(db: Db, leadId: string) {
   const lead = await db.lead.findUnique({
@@ -59,17 +58,6 @@ export interface EraseDeps {
 
 const isNotFound = (e: unknown): boolean => e instanceof WorkflowNotFoundError || /not found/i.test(String((e as Error)?.message));
 
-/** Starts (once per lead) the workflow that retries the history deletion; false when Temporal refused. */
-async function retryLater(deps: EraseDeps, req: EraseHistoryRequest): Promise<boolean> {
-  try {
-    await deps.temporal.workflow.start('eraseLeadHistory', { workflowId: `erase-${req.leadId}`, taskQueue: deps.taskQueue, args: [req], workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY' });
-    return true;
-  } catch (e) {
-    // Already running for this lead: it will finish the job.
-    return /already started|already running|WorkflowExecutionAlreadyStarted/i.test(String((e as Error).message)) || (e as Error).name === 'WorkflowExecutionAlreadyStartedError';
-  }
-}
-
 /**
  * Stops the lead's workflow first, so it writes nothing after the scrub, then removes its histories
  * from Temporal (they hold what the workflow was told), then scrubs every row in one transaction.
@@ -97,7 +85,8 @@ export async function eraseLead(deps: EraseDeps, leadId: string, requestedBy = '
     }
   }
   const history = { leadId, workflowId: lead.workflowId };
-  if (!historyGone) await retryLater(deps, history);
+  // Temporal away: nothing runs the retry yet; the row's `erasurePending` says so, and the sweep starts it.
+  if (!historyGone) await startHistoryErasure(deps.temporal, deps.taskQueue, history);
   const pending = historyGone ? [] : [HISTORY_PENDING];
   if (lead.erasedAt) {
     // Asked again: the row says what is still pending; what is gone now is marked so.

@@ -5,7 +5,9 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'fs';
 import { isIP } from 'net';
 import path from 'path';
 import { z } from 'zod';
-import { parseLinkKeys, type LinkKeys } from '../domain/mail/links';
+import { parseKeyList, type KeyList } from '../domain/keys';
+import type { LinkKeys } from '../domain/mail/links';
+import { SUPPRESSION_LEGACY_KID } from '../domain/mail/email-hash';
 import type { EmailConfig } from '../activities/email/send';
 import { DEFAULT_EMBEDDED_PORT, embeddedUrl } from '../dev/embedded-url';
 import { DURATION_HINT, parseDuration } from '../workflows/duration';
@@ -83,6 +85,11 @@ const schema = z.object({
   LINK_SIGNING_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   // Several keys for rotation: "kid1:secret1,kid2:secret2", the first signs new links, all verify.
   LINK_SIGNING_KEYS: z.string().optional(),
+  // The key of the address hashes in Suppression (HMAC): a server secret, never in the database, so
+  // a dump of the database names no one. Shared by the API and the email workers. Rotation as above:
+  // "kid1:secret1,kid2:secret2", the first hashes new rows, all are looked up (and re-keyed on a hit).
+  SUPPRESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  SUPPRESSION_KEYS: z.string().optional(),
   // Inbound mail (/inbound/mail): the authserv-id our receiving MTA writes in Authentication-Results,
   // and the relays whose From we trust as is. Anything else is stored unverified and does not score.
   INBOUND_AUTHSERV_ID: z.string().min(1).optional(),
@@ -103,7 +110,7 @@ const schema = z.object({
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int('must be a whole number').min(0, 'must be >= 0').optional(),
 });
 
-export type Config = Omit<z.infer<typeof schema>, 'DATABASE_URL' | 'SMTP_HOST' | 'SMTP_PORT' | 'LINK_SIGNING_SECRET' | 'LINK_SIGNING_KEYS' | 'PUBLIC_BASE_URL'> & {
+export type Config = Omit<z.infer<typeof schema>, 'DATABASE_URL' | 'SMTP_HOST' | 'SMTP_PORT' | 'LINK_SIGNING_SECRET' | 'LINK_SIGNING_KEYS' | 'SUPPRESSION_SECRET' | 'SUPPRESSION_KEYS' | 'PUBLIC_BASE_URL'> & {
   DATABASE_URL: string;
   /** True when DATABASE_URL was not set: `npm start` runs the embedded PostgreSQL it names. */
   DATABASE_EMBEDDED: boolean;
@@ -111,6 +118,8 @@ export type Config = Omit<z.infer<typeof schema>, 'DATABASE_URL' | 'SMTP_HOST' |
   SMTP_PORT: number;
   /** The link signing keys: LINK_SIGNING_KEYS parsed, or LINK_SIGNING_SECRET (one key), or a development secret. */
   LINK_SIGNING_SECRET: LinkKeys;
+  /** The suppression hash keys: SUPPRESSION_KEYS parsed, or SUPPRESSION_SECRET (one key), or a development secret. */
+  SUPPRESSION_SECRET: KeyList;
   PUBLIC_BASE_URL: string;
   EMAIL_TASK_QUEUE: string;
 };
@@ -125,25 +134,41 @@ const fail = (lines: string[]): never => {
 const missingFiles = (c: Partial<Record<'TEMPORAL_CLI_PATH' | 'WORKFLOW_BUNDLE' | 'SMTP_TLS_CA_FILE', string>>): string[] =>
   (['TEMPORAL_CLI_PATH', 'WORKFLOW_BUNDLE', 'SMTP_TLS_CA_FILE'] as const).filter((k) => c[k] && !existsSync(c[k]!)).map((k) => `${k}: no file at ${c[k]}`);
 
+type Parsed = Partial<z.infer<typeof schema>>;
+
+/** A rotating secret: one value (key id k0) or a kid:secret list, and the file of its development stand-in. */
+const SECRETS = {
+  link: { secret: 'LINK_SIGNING_SECRET', keys: 'LINK_SIGNING_KEYS', devFile: 'link-secret', reserved: [] as string[] },
+  // `db`: the rows hashed under the database's PrivacyKey before the secret left the database.
+  suppression: { secret: 'SUPPRESSION_SECRET', keys: 'SUPPRESSION_KEYS', devFile: 'suppression-secret', reserved: [SUPPRESSION_LEGACY_KID] },
+} as const satisfies Record<string, { secret: Key; keys: Key; devFile: string; reserved: string[] }>;
+type Secret = (typeof SECRETS)[keyof typeof SECRETS];
+
 /**
- * The signing keys from LINK_SIGNING_KEYS or LINK_SIGNING_SECRET (undefined when neither is set), and
- * the production rules; problems are appended to `problems`.
+ * The keys of one rotating secret (undefined when neither variable is set); problems, such as a
+ * missing secret in production (unless the caller requires it anyway), are appended to `problems`.
  */
-function linkKeysAndRules(c: Partial<Pick<z.infer<typeof schema>, 'NODE_ENV' | 'LINK_SIGNING_SECRET' | 'LINK_SIGNING_KEYS' | 'SMTP_TLS_INSECURE'>>, problems: string[]): LinkKeys | undefined {
-  const production = c.NODE_ENV === 'production';
-  let keys: LinkKeys | undefined = c.LINK_SIGNING_SECRET;
-  if (c.LINK_SIGNING_KEYS !== undefined) {
+function secretKeys(c: Parsed, s: Secret, problems: string[], checkProduction = true): KeyList | undefined {
+  let keys: KeyList | undefined = c[s.secret];
+  const list = c[s.keys];
+  if (list !== undefined) {
     try {
-      keys = parseLinkKeys(c.LINK_SIGNING_KEYS);
+      keys = parseKeyList(list);
+      const reserved = keys.find((k) => (s.reserved as readonly string[]).includes(k.kid));
+      if (reserved) problems.push(`${s.keys}: key id ${reserved.kid} is reserved (it names the database's legacy key)`);
     } catch (e) {
-      problems.push(`LINK_SIGNING_KEYS: ${(e as Error).message}`);
+      problems.push(`${s.keys}: ${(e as Error).message}`);
     }
-    if (c.LINK_SIGNING_SECRET) problems.push('LINK_SIGNING_SECRET: set either LINK_SIGNING_SECRET or LINK_SIGNING_KEYS, not both (the secret is key k0: list it as k0:<secret>)');
+    if (c[s.secret]) problems.push(`${s.secret}: set either ${s.secret} or ${s.keys}, not both (the secret is key k0: list it as k0:<secret>)`);
   }
-  // A generated secret in a container's data folder would change with the volume and break every link sent.
-  if (production && !c.LINK_SIGNING_SECRET && !c.LINK_SIGNING_KEYS) problems.push('LINK_SIGNING_SECRET: required in production (NODE_ENV=production): set LINK_SIGNING_SECRET (32+ characters) or LINK_SIGNING_KEYS (kid:secret,...)');
-  if (production && c.SMTP_TLS_INSECURE) problems.push('SMTP_TLS_INSECURE: not allowed in production (NODE_ENV=production): it turns off SMTP certificate checks; use SMTP_TLS_CA_FILE for a private CA');
+  // A generated secret in a container's data folder would change with the volume: every link sent
+  // would break, every suppressed address would be mailed again.
+  if (checkProduction && c.NODE_ENV === 'production' && !c[s.secret] && list === undefined) problems.push(`${s.secret}: required in production (NODE_ENV=production): set ${s.secret} (32+ characters) or ${s.keys} (kid:secret,...)`);
   return keys;
+}
+
+function productionRules(c: Parsed, problems: string[]): void {
+  if (c.NODE_ENV === 'production' && c.SMTP_TLS_INSECURE) problems.push('SMTP_TLS_INSECURE: not allowed in production (NODE_ENV=production): it turns off SMTP certificate checks; use SMTP_TLS_CA_FILE for a private CA');
 }
 
 /** Everything, with the embedded stack's defaults: `npm start` (dev server, SMTP sink, data folder). */
@@ -152,10 +177,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success) fail(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   const c = parsed.data!;
   const problems = missingFiles(c);
-  const keys = linkKeysAndRules(c, problems);
+  const linkKeys = secretKeys(c, SECRETS.link, problems);
+  const suppressionKeys = secretKeys(c, SECRETS.suppression, problems);
+  productionRules(c, problems);
   if (problems.length) fail(problems);
   const dataDir = path.resolve(c.DATA_DIR);
-  const { LINK_SIGNING_KEYS: _keys, ...rest } = c;
+  const { LINK_SIGNING_KEYS: _keys, SUPPRESSION_KEYS: _skeys, ...rest } = c;
   return {
     ...rest,
     DATA_DIR: dataDir,
@@ -163,7 +190,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     DATABASE_EMBEDDED: !c.DATABASE_URL,
     SMTP_HOST: c.SMTP_HOST ?? '127.0.0.1',
     SMTP_PORT: c.SMTP_PORT ?? c.SINK_SMTP_PORT,
-    LINK_SIGNING_SECRET: keys ?? devSecret(dataDir),
+    LINK_SIGNING_SECRET: linkKeys ?? devSecret(dataDir, SECRETS.link.devFile),
+    SUPPRESSION_SECRET: suppressionKeys ?? devSecret(dataDir, SECRETS.suppression.devFile),
     PUBLIC_BASE_URL: c.PUBLIC_BASE_URL ?? `http://localhost:${c.API_PORT}`,
     EMAIL_TASK_QUEUE: emailTaskQueue(c.TASK_QUEUE),
   };
@@ -179,24 +207,26 @@ const GROUPS = {
   database: ['DATABASE_URL'],
   // Links in mails are made by the email worker and followed on the API.
   links: ['PUBLIC_BASE_URL', 'LINK_SIGNING_SECRET', 'LINK_SIGNING_KEYS'],
+  // Suppression rows are written by the API (unsubscribe, survey, erase) and checked by the email workers.
+  privacy: ['SUPPRESSION_SECRET', 'SUPPRESSION_KEYS'],
   api: ['API_HOST', 'API_PORT', 'API_TRUSTED_PROXIES', 'API_RATE_LIMIT_PER_MINUTE', 'API_RATE_LIMIT_PER_IP_PER_MINUTE', 'LINK_RATE_LIMIT_PER_MINUTE', 'INBOUND_AUTHSERV_ID', 'INBOUND_TRUSTED_RELAYS'],
   email: ['SMTP_HOST', 'SMTP_PORT', 'SMTP_SECURE', 'SMTP_TLS_INSECURE', 'SMTP_TLS_CA_FILE', 'SMTP_USER', 'SMTP_PASS', 'EMAIL_RATE_PER_SECOND', 'MAIL_FROM', 'COMPANY_NAME', 'SITE_URL', 'COMPANY_ADDRESS', 'QUIET_HOURS', 'FREQUENCY_CAP'],
   worker: ['WORKFLOW_BUNDLE', 'WORKER_MAX_CACHED_WORKFLOWS'],
 } as const satisfies Record<string, readonly Key[]>;
 type Group = keyof typeof GROUPS;
-// LINK_SIGNING_KEYS is read into LINK_SIGNING_SECRET (the parsed keys).
-type KeysOf<G extends Group> = Exclude<(typeof GROUPS)[G][number], 'LINK_SIGNING_KEYS'>;
+// LINK_SIGNING_KEYS is read into LINK_SIGNING_SECRET (the parsed keys), SUPPRESSION_KEYS into SUPPRESSION_SECRET.
+type KeysOf<G extends Group> = Exclude<(typeof GROUPS)[G][number], 'LINK_SIGNING_KEYS' | 'SUPPRESSION_KEYS'>;
 /** Required in a role (no default can be right for a deployment). */
-const REQUIRED: readonly Key[] = ['TEMPORAL_ADDRESS', 'DATABASE_URL', 'PUBLIC_BASE_URL', 'LINK_SIGNING_SECRET', 'SMTP_HOST'];
+const REQUIRED: readonly Key[] = ['TEMPORAL_ADDRESS', 'DATABASE_URL', 'PUBLIC_BASE_URL', 'LINK_SIGNING_SECRET', 'SUPPRESSION_SECRET', 'SMTP_HOST'];
 
 export const WORKER_QUEUES = ['lead', 'email'] as const;
 export type WorkerQueue = (typeof WORKER_QUEUES)[number];
 
 export type TemporalConfig = Pick<Config, KeysOf<'temporal'>> & { TEMPORAL_ADDRESS: string };
 /** What the HTTP API uses (buildApi and its plugins). */
-export type ApiConfig = Pick<Config, KeysOf<'temporal' | 'database' | 'links' | 'api'>>;
+export type ApiConfig = Pick<Config, KeysOf<'temporal' | 'database' | 'links' | 'privacy' | 'api'>>;
 /** What the mail activities use (emailConfig). */
-export type EmailSettings = Pick<Config, KeysOf<'email' | 'links'>>;
+export type EmailSettings = Pick<Config, KeysOf<'email' | 'links' | 'privacy'>>;
 /** What createWorkers uses. */
 export type WorkersConfig = Pick<Config, KeysOf<'temporal' | 'worker'> | 'EMAIL_TASK_QUEUE' | 'EMAIL_RATE_PER_SECOND'>;
 
@@ -210,14 +240,17 @@ function loadGroups(groups: readonly Group[], env: NodeJS.ProcessEnv): Record<st
   const given = nonEmpty(env);
   const parsed = picked.safeParse(given);
   const problems = parsed.success ? missingFiles(parsed.data) : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-  // The signing keys come as one secret or as a key list: either satisfies the requirement.
-  const isGiven = (k: Key): boolean => k in given || (k === 'LINK_SIGNING_SECRET' && 'LINK_SIGNING_KEYS' in given);
+  // A rotating secret comes as one secret or as a key list: either satisfies the requirement.
+  const isGiven = (k: Key): boolean => k in given || Object.values(SECRETS).some((s) => s.secret === k && s.keys in given);
   for (const k of keys) if (REQUIRED.includes(k) && !isGiven(k)) problems.push(`${k}: required`);
-  const data = (parsed.data ?? {}) as Record<string, unknown>;
-  const linkKeys = parsed.success ? linkKeysAndRules(data as Parameters<typeof linkKeysAndRules>[0], problems) : undefined;
+  const data = (parsed.data ?? {}) as Parsed;
+  // REQUIRED already names a missing secret: no second line for production.
+  const linkKeys = parsed.success && groups.includes('links') ? secretKeys(data, SECRETS.link, problems, false) : undefined;
+  const suppressionKeys = parsed.success && groups.includes('privacy') ? secretKeys(data, SECRETS.suppression, problems, false) : undefined;
+  if (parsed.success) productionRules(data, problems);
   if (problems.length) fail(problems);
-  const { LINK_SIGNING_KEYS: _keys, ...rest } = data;
-  return groups.includes('links') ? { ...rest, LINK_SIGNING_SECRET: linkKeys } : rest;
+  const { LINK_SIGNING_KEYS: _keys, SUPPRESSION_KEYS: _skeys, ...rest } = data;
+  return { ...rest, ...(groups.includes('links') ? { LINK_SIGNING_SECRET: linkKeys } : {}), ...(groups.includes('privacy') ? { SUPPRESSION_SECRET: suppressionKeys } : {}) };
 }
 
 /** Where the local API listens: all `leadflow api --health` needs. */
@@ -226,7 +259,7 @@ export function loadApiAddress(env: NodeJS.ProcessEnv = process.env): Pick<Confi
 }
 
 export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiRoleConfig {
-  return loadGroups(['temporal', 'database', 'links', 'api'], env) as ApiRoleConfig;
+  return loadGroups(['temporal', 'database', 'links', 'privacy', 'api'], env) as ApiRoleConfig;
 }
 
 /** Only the Temporal connection: `leadflow schedules` and `leadflow search-attributes`. */
@@ -242,7 +275,7 @@ export function loadSchedulesConfig(env: NodeJS.ProcessEnv = process.env): Tempo
 /** A worker on `queues`: the mail settings are read and required only where the email queue is served. */
 export function loadWorkerConfig(queues: readonly WorkerQueue[], env: NodeJS.ProcessEnv = process.env): WorkerRoleConfig {
   const withEmail = queues.includes('email');
-  const c = loadGroups(['temporal', 'database', 'worker', ...(withEmail ? (['email', 'links'] as const) : [])], env) as Omit<WorkerRoleConfig, 'queues' | 'email' | 'EMAIL_TASK_QUEUE' | 'EMAIL_RATE_PER_SECOND'> &
+  const c = loadGroups(['temporal', 'database', 'worker', ...(withEmail ? (['email', 'links', 'privacy'] as const) : [])], env) as Omit<WorkerRoleConfig, 'queues' | 'email' | 'EMAIL_TASK_QUEUE' | 'EMAIL_RATE_PER_SECOND'> &
     Partial<EmailSettings>;
   const queueConfig = { ...c, EMAIL_TASK_QUEUE: emailTaskQueue(c.TASK_QUEUE), EMAIL_RATE_PER_SECOND: c.EMAIL_RATE_PER_SECOND ?? schema.shape.EMAIL_RATE_PER_SECOND.parse(undefined) };
   if (!withEmail) return { ...queueConfig, queues: [...queues] };
@@ -260,9 +293,9 @@ export function parseQueues(list: string): WorkerQueue[] {
   return [...new Set(names)] as WorkerQueue[];
 }
 
-/** A development signing secret, created once and kept in the data folder (set it in production). */
-function devSecret(dataDir: string): string {
-  const file = path.join(dataDir, 'link-secret');
+/** A development secret, created once and kept in the data folder's `name` (set it in production). */
+function devSecret(dataDir: string, name: string): string {
+  const file = path.join(dataDir, name);
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
   mkdirSync(dataDir, { recursive: true });
   const secret = randomBytes(32).toString('hex');

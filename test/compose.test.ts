@@ -38,7 +38,7 @@ interface Service {
   deploy?: { replicas?: number };
   healthcheck?: { test?: string[]; disable?: boolean };
 }
-const secrets = { POSTGRES_PASSWORD: 'a1b2c3d4e5f6', LINK_SIGNING_SECRET: 's'.repeat(64), PUBLIC_BASE_URL: 'https://leads.example.com' };
+const secrets = { POSTGRES_PASSWORD: 'a1b2c3d4e5f6', LINK_SIGNING_SECRET: 's'.repeat(64), SUPPRESSION_SECRET: 'h'.repeat(64), PUBLIC_BASE_URL: 'https://leads.example.com' };
 const load = (env: Record<string, string>): { services: Record<string, Service>; [k: string]: unknown } => parse(interpolate(raw, env), { merge: true });
 const compose = load(secrets);
 const services = compose.services;

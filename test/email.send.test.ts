@@ -3,7 +3,7 @@
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { verifyLink } from '../domain/mail/links';
 import { createEmailActivities, type EmailConfig } from '../activities/email/send';
-import { addressHash, suppressionOf } from '../domain/mail/email-hash';
+import { addressHash, suppressionOf, suppressRow } from '../domain/mail/email-hash';
 import type { Db } from '../domain/db';
 import type { SendEmailRequest } from '../workflows/activity-contract';
 import type { LeadEventSignal } from '../workflows/types';
@@ -218,7 +218,7 @@ test('a bounce for a lead whose workflow has ended is recorded, not an error', a
 test('suppressed, unsubscribed or unconfirmed leads get no marketing mail; transactional mail is exempt from consent', async () => {
   const sup = await lead();
   const l = await db.lead.findUniqueOrThrow({ where: { id: sup } });
-  await db.suppression.create({ data: { emailHash: await addressHash(db, l.email.toUpperCase()), keyed: true, reason: 'erased' } });
+  await suppressRow(db, await addressHash(db, l.email.toUpperCase()), 'erased');
   expect(await mail.sendEmail(req(sup, `${sup}:a`))).toEqual({ status: 'suppressed', reason: 'suppressed (erased)' });
   const unsub = await lead({ unsubscribedAt: new Date() });
   expect((await mail.sendEmail(req(unsub, `${unsub}:a`))).status).toBe('suppressed');

@@ -27,6 +27,7 @@ import { startDevServer, type DevServer } from '../dev/dev-server';
 import { createEmailVerifier } from '../domain/intake/email-verification';
 import { startSmtpSink, type SmtpSink } from '../dev/smtp-sink';
 import { createWorkers, type Workers } from '../worker/worker';
+import { ensureErasureSweepSchedule } from '../worker/schedules';
 import { rejectUpdate, requalifyNowUpdate, stateQuery } from '../workflows/lead/messages';
 import { createTestDb, type TestDb } from './helpers/db';
 import { freePort } from './helpers/ports';
@@ -278,4 +279,45 @@ test('a history the server has not removed yet is reported pending, kept on the 
   const retry = client.workflow.getHandle(`erase-${leadId}`);
   await retry.result();
   expect((await retry.describe()).status.name).toBe('COMPLETED');
+}, 180_000);
+
+test('an erasure while Temporal is unreachable is reported pending, never done; the erasure sweep (schedule) finishes it', async () => {
+  const db = t.db;
+  const marker = `${M}away`;
+  const created = await api.inject({ method: 'POST', url: '/leads', headers: auth.intake, payload: validLead({ email: `${marker}@${marker}-firma.test`, firstName: `Eva${marker}`, lastName: 'Nowak', company: `${marker} Ltd`, phone: '+48 22 555 01 02' }) });
+  expect(created.statusCode).toBe(201);
+  const { leadId, workflowId } = created.json() as { leadId: string; workflowId: string };
+  await waitUntil(async () => sink.mails().some((m) => m.to.includes(`${marker}@${marker}-firma.test`)), 'its first mail');
+
+  // The API's Temporal is away: nothing listens on its address (no gRPC retries, a short connect timeout).
+  const away = new Client({ connection: Connection.lazy({ address: `127.0.0.1:${await freePort()}`, interceptors: [], connectTimeout: '1s' }) });
+  const cut = await buildApi({ db, temporal: away, config, sink }, [createIntakePlugin({ verifier: createEmailVerifier({ resolver: fakeResolver }) })]);
+  try {
+    const erased = await cut.inject({ method: 'POST', url: `/leads/${leadId}/erase`, headers: auth.admin });
+    expect(erased.statusCode).toBe(200);
+    expect(erased.json()).toMatchObject({ leadId, erased: true, workflow: 'error', pending: ['temporal_history'] });
+  } finally {
+    await cut.close();
+    await away.connection.close();
+  }
+  // Recorded as pending; no retry workflow could start; the lead's history is still there.
+  expect(await db.lead.findUniqueOrThrow({ where: { id: leadId } })).toMatchObject({ stage: 'erased', erasurePending: ['temporal_history'] });
+  await expect(client.workflow.getHandle(`erase-${leadId}`).describe()).rejects.toThrow(/not found/i);
+  await client.workflow.getHandle(workflowId).describe();
+
+  // Temporal is back: the sweep's schedule (as the `schedules` role and `npm start` create it) fires.
+  const scheduleId = await ensureErasureSweepSchedule(client, config.TASK_QUEUE);
+  try {
+    await client.schedule.getHandle(scheduleId).trigger();
+    await waitUntil(async () => (await db.lead.findUniqueOrThrow({ where: { id: leadId } })).erasurePending.length === 0, 'the swept erasure to finish', 120_000);
+  } finally {
+    await client.schedule.getHandle(scheduleId).delete();
+  }
+  expect(await db.leadEvent.count({ where: { leadId, type: 'erasure_completed', reason: 'temporal_history' } })).toBe(1);
+  await expect(client.workflow.getHandle(workflowId).describe()).rejects.toThrow(/not found/i);
+  await client.workflow.getHandle(`erase-${leadId}`).result();
+  const leaks = (await temporalDump()).filter((d) => d.text.toLowerCase().includes(marker)).map((d) => d.where);
+  expect(leaks).toEqual([]);
+  // Swept again: nothing left to do.
+  expect(await client.workflow.execute('sweepErasures', { taskQueue: config.TASK_QUEUE, workflowId: `sweep-${leadId}` })).toEqual({ pending: 0, running: 0 });
 }, 180_000);

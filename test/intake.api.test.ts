@@ -3,7 +3,7 @@
 // the lead read-out and the OpenAPI document.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import fc from 'fast-check';
-import { addressHash } from '../domain/mail/email-hash';
+import { addressHash, suppressRow } from '../domain/mail/email-hash';
 import { createApiKey } from '../api/auth';
 import { createIntakePlugin } from '../api/intake';
 import { buildApi } from '../api/server';
@@ -121,7 +121,7 @@ describe('POST /leads validation', () => {
     const c = await post('/leads', validLead({ email: 'camp@acme.test', source: { channel: 'landing_page', campaign: 'no-such-campaign' } }));
     expect(c.statusCode).toBe(400);
     expect(c.json().errors[0].field).toBe('source.campaign');
-    await t.db.suppression.create({ data: { emailHash: await addressHash(t.db, 'gone@acme.test'), keyed: true, reason: 'unsubscribed' } });
+    await suppressRow(t.db, await addressHash(t.db, 'gone@acme.test'), 'unsubscribed');
     const g = await post('/leads', validLead({ email: ' Gone@Acme.test ' }));
     expect(g.statusCode).toBe(409);
     expect(await t.db.lead.count()).toBe(0);

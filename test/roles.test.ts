@@ -9,7 +9,7 @@ import path from 'path';
 import { createApiKey } from '../api/auth';
 import { startDevServer, type DevServer } from '../dev/dev-server';
 import { startSmtpSink, type SmtpSink } from '../dev/smtp-sink';
-import { createTestDb, type TestDb } from './helpers/db';
+import { createTestDb, TEST_SUPPRESSION_SECRET, type TestDb } from './helpers/db';
 
 const root = path.join(__dirname, '..');
 const CLI = path.join(root, 'dist', 'cli', 'leadflow.js');
@@ -66,6 +66,7 @@ beforeAll(async () => {
     DATABASE_URL: t.url,
     PUBLIC_BASE_URL: 'http://leads.test',
     LINK_SIGNING_SECRET: 'r'.repeat(40),
+    SUPPRESSION_SECRET: TEST_SUPPRESSION_SECRET,
     API_PORT: String(await freePort()),
     SMTP_HOST: '127.0.0.1',
     SMTP_PORT: String(sink.port),

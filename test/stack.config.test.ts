@@ -59,7 +59,7 @@ test('a postgres URL and an external Temporal are accepted as given', () => {
 
 describe('roles read only their own variables, with nothing made up for a deployment', () => {
   const temporal = { TEMPORAL_ADDRESS: 'temporal:7233', DATABASE_URL: 'postgresql://u:p@db:5432/leadflow' };
-  const links = { PUBLIC_BASE_URL: 'https://leads.example.com', LINK_SIGNING_SECRET: 's'.repeat(32) };
+  const links = { PUBLIC_BASE_URL: 'https://leads.example.com', LINK_SIGNING_SECRET: 's'.repeat(32), SUPPRESSION_SECRET: 'h'.repeat(32) };
 
   test('a lead-queue worker needs no mail settings; an email worker needs them, with the submission port by default', () => {
     const lead = loadWorkerConfig(['lead'], { ...temporal, SMTP_PORT: 'bad', API_PORT: 'bad' });

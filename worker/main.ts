@@ -8,6 +8,7 @@ import type { Db } from '../domain/db';
 import type { EmailConfig } from '../activities/email/send';
 import type { WorkerQueue, WorkersConfig } from '../runtime/config';
 import { createWorkers } from './worker';
+import { sweepPendingErasures } from '../domain/erasure';
 
 /**
  * A worker without the email queue never sends (sendEmail is not registered there), but the activity
@@ -51,6 +52,14 @@ export async function runWorkers(opts: {
   });
   const workers = await createWorkers({ connection: opts.connection, config: opts.config, activities, queues, ...(opts.identity ? { identity: opts.identity } : {}) });
   const running = workers.run();
+  if (queues.includes('lead')) {
+    // Erasures left pending while Temporal was away get their workflow now (and every 15 minutes: the erasure-sweep schedule).
+    // A failure here does not stop the worker: the schedule sweeps again.
+    await sweepPendingErasures({ db, temporal, taskQueue: opts.config.TASK_QUEUE }).then(
+      (s) => s.pending && console.log(`pending erasures: ${s.pending}, history erasure running for ${s.running}`),
+      (e: unknown) => console.error(`erasure sweep at start failed (the erasure-sweep schedule retries): ${(e as Error).message}`),
+    );
+  }
   return {
     running,
     async stop() {

@@ -212,4 +212,6 @@ export interface ErasureActivities {
    * are gone the lead row's `erasurePending` loses `temporal_history` and an event says so.
    */
   deleteLeadHistory(req: EraseHistoryRequest): Promise<void>;
+  /** Starts the eraseLeadHistory workflow of every lead whose erasure is still pending (domain/erasure.ts). */
+  sweepPendingErasures(): Promise<{ pending: number; running: number }>;
 }

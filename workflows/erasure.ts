@@ -14,3 +14,13 @@ const { deleteLeadHistory } = wf.proxyActivities<ErasureActivities>({
 export async function eraseLeadHistory(req: EraseHistoryRequest): Promise<void> {
   await deleteLeadHistory(req);
 }
+
+const { sweepPendingErasures } = wf.proxyActivities<ErasureActivities>({ startToCloseTimeout: '5 minutes', retry: { maximumAttempts: 3 } });
+
+/**
+ * Run by the `erasure-sweep` schedule (worker/schedules.ts): erasures left pending while Temporal
+ * was away get their eraseLeadHistory workflow. Ids only, in and out.
+ */
+export async function sweepErasures(): Promise<{ pending: number; running: number }> {
+  return sweepPendingErasures();
+}

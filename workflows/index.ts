@@ -2,4 +2,4 @@
 // is imported from here on down: sequences, rules, offers and templates are published data.
 export { leadLifecycle } from './lead/lifecycle';
 export { offerCampaign } from './offers/campaign';
-export { eraseLeadHistory } from './erasure';
+export { eraseLeadHistory, sweepErasures } from './erasure';

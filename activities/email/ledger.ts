@@ -5,6 +5,7 @@
 import { randomUUID } from 'crypto';
 import type { Db } from '../../domain/db';
 import { sqlOf } from '../../domain/sql';
+import { suppressRow, type AddressHash } from '../../domain/mail/email-hash';
 
 export interface SendContext {
   id: string;
@@ -59,8 +60,6 @@ export interface Ledger {
    * frequency cap's window), in one query. Null when the lead is unknown.
    */
   readSendContext(leadId: string, key: string, recentSince: Date): Promise<SendContext | null>;
-  /** The suppression of an address by its keyed hash, or by its plain one on a row not yet re-keyed. */
-  suppressionReason(hashes: { keyed: string; legacy: string }): Promise<string | null>;
   /**
    * Claims the key before any SMTP traffic, under `lease`. `priorAttempts` null = no row yet
    * (insert); otherwise the row's attempt count, which fences concurrent retries: exactly one of
@@ -74,7 +73,7 @@ export interface Ledger {
   /** A temporary failure: the row stays claimed for the retry, with the reason for operators, and the holder lets go of its lease. */
   markFailed(key: string, attemptId: string, error: string): Promise<void>;
   /** A permanent rejection: the row is bounced and the address suppressed, together. */
-  markBounced(key: string, emailHash: string, error: string): Promise<void>; // emailHash: the keyed one
+  markBounced(key: string, address: AddressHash, error: string): Promise<void>;
   /** Records that a key was not sent and why (suppressed, unsubscribed, erased, no address). */
   markSkipped(s: { key: string; leadId: string | null; template: string; locale: string; kind: string; to: string; reason: string }): Promise<void>;
 }
@@ -90,7 +89,6 @@ const CONTEXT_SQL = `
   LEFT JOIN "EmailLog" e ON e."idempotencyKey" = $1
   LEFT JOIN "EmailLog" r ON r."leadId" = l."id" AND r."sentAt" > $2 AND r."kind" = 'marketing' AND r."status" = 'sent' AND r."idempotencyKey" <> $1
   WHERE l."id" = $3`;
-const SUPPRESSION_SQL = `SELECT "reason" FROM "Suppression" WHERE "emailHash" = $1 OR ("emailHash" = $2 AND NOT "keyed")`;
 const INSERT_CLAIM_SQL = `
   INSERT INTO "EmailLog" ("id", "idempotencyKey", "leadId", "sequenceId", "sequenceVersion", "step", "template", "locale", "kind", "toAddress", "subject", "status", "messageId", "attempts", "createdAt", "attemptId", "leaseUntil")
   SELECT $1::text, $2::text, $3::text, $4::text, $5::int, $6::text, $7::text, $8::text, $9::text, $10::text, $11::text, 'claimed', $12::text, 1, $13::timestamp(3), $14::text, $15::timestamp(3)
@@ -123,9 +121,6 @@ export function createLedger(db: Db): Ledger {
         recentMarketing: rows.flatMap((x) => (x.recentAt === null ? [] : [x.recentAt])),
       };
     },
-    async suppressionReason(h) {
-      return (await sql.rows<{ reason: string }>(SUPPRESSION_SQL, [h.keyed, h.legacy]))[0]?.reason ?? null;
-    },
     async claim(row, priorAttempts, lease) {
       const n =
         priorAttempts === null
@@ -142,11 +137,8 @@ export function createLedger(db: Db): Ledger {
     async markFailed(key, attemptId, error) {
       await sql.count(FAILED_SQL, [error, key, attemptId]);
     },
-    async markBounced(key, emailHash, error) {
-      await db.$transaction([
-        db.emailLog.update({ where: { idempotencyKey: key }, data: { status: 'bounced', error }, select: { id: true } }),
-        db.suppression.upsert({ where: { emailHash }, create: { emailHash, keyed: true, reason: 'bounced' }, update: {}, select: { id: true } }),
-      ]);
+    async markBounced(key, address, error) {
+      await db.$transaction([db.emailLog.update({ where: { idempotencyKey: key }, data: { status: 'bounced', error }, select: { id: true } }), suppressRow(db, address, 'bounced')]);
     },
     async markSkipped(s) {
       await db.emailLog.upsert({

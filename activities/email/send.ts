@@ -4,8 +4,12 @@
 // quiet hours, frequency cap) is checked at send time, not when the step was planned.
 // The claim carries a lease (attempt id, expiry, renewed while SMTP runs): an attempt that Temporal
 // timed out but that is still inside SMTP keeps the row, so its retry waits instead of sending too.
-// What remains is SMTP's own window: a crash after the server accepted the mail but before the row
-// says `sent` resends it on retry, with the same Message-ID, which receivers use to drop duplicates.
+// Once the SMTP server accepted the mail, the attempt succeeds even when the database cannot take
+// the `sent` mark (it went away during SMTP): the activity's result in Temporal's history is the
+// fact that the mail went, so no retry sends it again, and the mark is written as soon as the
+// database is back (commitLater). What remains is SMTP's own window: a crash after the server
+// accepted the mail but before either record resends it on retry, with the same Message-ID, which
+// receivers use to drop duplicates.
 import { ApplicationFailure } from '@temporalio/common';
 import { createHash, randomUUID } from 'crypto';
 import nodemailer, { type Transporter } from 'nodemailer';
@@ -14,7 +18,7 @@ import { z } from 'zod';
 import type { SendEmailRequest, SendEmailResult } from '../../workflows/activity-contract';
 import type { Client } from '@temporalio/client';
 import type { Db } from '../../domain/db';
-import { addressHashes } from '../../domain/mail/email-hash';
+import { addressHash, suppressionOf } from '../../domain/mail/email-hash';
 import { signalLead } from '../../domain/lead-signal';
 import { handoffParts, HANDOFF_TEMPLATES } from '../../domain/mail/handoff';
 import { contactVariables } from '../../workflows/handoff/card';
@@ -74,6 +78,8 @@ export interface EmailDeps {
  */
 export const DEFAULT_LEASE = { ms: 60_000, renewEveryMs: 15_000 } as const;
 const SMTP_SOCKET_TIMEOUT_MS = 60_000;
+/** How often a `sent` mark the database refused is tried again (commitLater). */
+const COMMIT_RETRY_MS = { first: 1_000, max: 30_000 } as const;
 
 export interface EmailActivities {
   sendEmail(req: SendEmailRequest): Promise<SendEmailResult>;
@@ -190,8 +196,8 @@ export function createEmailActivities(deps: EmailDeps): EmailActivities {
     if (!to) return skip(`no address for ${req.to}`, '');
 
     if (toLead) {
-      const suppressed = await ledger.suppressionReason(await addressHashes(db, to));
-      if (suppressed) return skip(`suppressed (${suppressed})`, to);
+      const suppressed = await suppressionOf(db, to);
+      if (suppressed) return skip(`suppressed (${suppressed.reason})`, to);
       if (kind === 'marketing') {
         if (ctx.unsubscribedAt) return skip('unsubscribed', to);
         const consent = consentDecision(ctx.consentStatus);
@@ -264,7 +270,7 @@ export function createEmailActivities(deps: EmailDeps): EmailActivities {
       const message = (err.message ?? String(e)).slice(0, 500);
       if (err.responseCode && err.responseCode >= 500) {
         // Permanent: record, suppress, tell the lead's workflow; no retry storm.
-        await ledger.markBounced(key, (await addressHashes(db, to)).keyed, message);
+        await ledger.markBounced(key, await addressHash(db, to), message);
         if (toLead) await signalBounce(ctx.id, key, message);
         return { status: 'bounced', error: message };
       }
@@ -274,8 +280,40 @@ export function createEmailActivities(deps: EmailDeps): EmailActivities {
     } finally {
       clearInterval(renewal);
     }
-    await ledger.markSent(key, at);
+    try {
+      await ledger.markSent(key, at);
+    } catch (e) {
+      // The mail is out: a throw here would have Temporal retry, and the retry (once the lease ran
+      // out) send it again. The row stays claimed under this attempt's lease meanwhile.
+      commitLater(key, at, e);
+    }
     return { status: 'sent', messageId };
+  }
+
+  /** `sent` marks the database refused, retried in the background (1 s, doubling to 30 s) until each is written. */
+  const uncommitted = new Map<string, Date>();
+  let commitTimer: NodeJS.Timeout | undefined;
+  let commitDelayMs: number = COMMIT_RETRY_MS.first;
+  let closed = false;
+  function commitLater(key: string, at: Date, e: unknown): void {
+    console.warn(`sendEmail ${key}: sent, but the ledger could not record it (${(e as Error).message}); retrying in the background`);
+    uncommitted.set(key, at);
+    commitDelayMs = COMMIT_RETRY_MS.first;
+    if (!commitTimer) commitTimer = setTimeout(() => void commitPending(), commitDelayMs);
+  }
+  async function commitPending(): Promise<void> {
+    commitTimer = undefined;
+    for (const [key, at] of uncommitted) {
+      try {
+        await ledger.markSent(key, at);
+        uncommitted.delete(key);
+      } catch {
+        break;
+      }
+    }
+    if (!uncommitted.size || closed) return;
+    commitDelayMs = Math.min(commitDelayMs * 2, COMMIT_RETRY_MS.max);
+    commitTimer = setTimeout(() => void commitPending(), commitDelayMs);
   }
 
   async function recipient(to: string): Promise<string | null> {
@@ -285,6 +323,12 @@ export function createEmailActivities(deps: EmailDeps): EmailActivities {
 
   return {
     sendEmail,
-    close: () => transport.close(),
+    close: () => {
+      closed = true;
+      clearTimeout(commitTimer);
+      // A last try for marks still owed (the database may be back by now); the process is ending.
+      if (uncommitted.size) void commitPending();
+      transport.close();
+    },
   };
 }

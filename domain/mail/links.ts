@@ -4,29 +4,18 @@
 // that signed it (`<kid>.<body>.<mac>`), so keys can rotate: the first key signs, all of them verify,
 // and links already sent (unsubscribe links never expire) keep working while their key is listed.
 import { createHmac, timingSafeEqual } from 'crypto';
+import { keyList, LEGACY_KID, parseKeyList, type KeyList } from '../keys';
 
 export type LinkKind = 'u' | 'o' | 'c' | 'survey' | 'confirm' | 'handoff';
 export type LinkPayload = Record<string, string | number>;
 
-export interface SigningKey {
-  kid: string;
-  secret: string;
-}
-/**
- * The signing keys, first one signs new tokens. A plain string is the single-key form
- * (LINK_SIGNING_SECRET), whose key id is LEGACY_KID.
- */
-export type LinkKeys = string | readonly SigningKey[];
-
-/** The key id of LINK_SIGNING_SECRET; tokens made before key ids (no kid part) verify against it. */
-export const LEGACY_KID = 'k0';
-export const KID_PATTERN = /^[A-Za-z0-9_-]{1,16}$/;
+/** The signing keys, first one signs new tokens (LINK_SIGNING_SECRET: one key, id LEGACY_KID). */
+export type LinkKeys = KeyList;
 /** What a token looks like: base64url parts joined by dots (`[kid.]body.mac`). */
 export const LINK_TOKEN_PATTERN = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+){1,2}$/;
 
 export type Verified<P extends LinkPayload = LinkPayload> = { ok: true; payload: P } | { ok: false; reason: 'forged' | 'expired' | 'malformed' };
 
-const keyList = (keys: LinkKeys): readonly SigningKey[] => (typeof keys === 'string' ? [{ kid: LEGACY_KID, secret: keys }] : keys);
 const b64 = (s: string | Buffer): string => Buffer.from(s).toString('base64url');
 const mac = (secret: string, signed: string): string => createHmac('sha256', secret).update(signed).digest('base64url');
 
@@ -58,27 +47,8 @@ export function verifyLink<P extends LinkPayload = LinkPayload>(kind: LinkKind, 
   }
 }
 
-/**
- * Parses LINK_SIGNING_KEYS ("kid1:secret1,kid2:secret2", first signs); throws naming what is wrong.
- */
-export function parseLinkKeys(text: string, minSecret = 32): SigningKey[] {
-  const keys = text
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)
-    .map((entry) => {
-      const i = entry.indexOf(':');
-      const kid = i > 0 ? entry.slice(0, i) : '';
-      const secret = i > 0 ? entry.slice(i + 1) : '';
-      if (!KID_PATTERN.test(kid)) throw new Error(`key id "${kid || entry.slice(0, 16)}" must be 1-16 letters, digits, - or _ (entries are kid:secret)`);
-      if (secret.length < minSecret) throw new Error(`the secret of key ${kid} must be at least ${minSecret} characters`);
-      return { kid, secret };
-    });
-  if (!keys.length) throw new Error('at least one kid:secret');
-  const dup = keys.find((k, i) => keys.findIndex((o) => o.kid === k.kid) !== i);
-  if (dup) throw new Error(`key id ${dup.kid} is listed twice`);
-  return keys;
-}
+/** Parses LINK_SIGNING_KEYS ("kid1:secret1,kid2:secret2", first signs); throws naming what is wrong. */
+export const parseLinkKeys = parseKeyList;
 
 export interface LinkBuilder {
   unsubscribe(leadId: string): string;

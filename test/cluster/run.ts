@@ -196,6 +196,7 @@ async function main(): Promise<void> {
       SMTP_PORT: String(sink.port),
       PUBLIC_BASE_URL: `http://127.0.0.1:${PORTS.api}`,
       LINK_SIGNING_SECRET: 'c'.repeat(64),
+      SUPPRESSION_SECRET: 'h'.repeat(64),
       // The run measures the engine, not the policies: no quiet hours, no cap, no rate limit.
       QUIET_HOURS: '00:00-00:01',
       FREQUENCY_CAP: '100/1d',

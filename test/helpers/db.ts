@@ -8,6 +8,7 @@ import { tmpdir } from 'os';
 import path from 'path';
 import pg from 'pg';
 import { createPrisma, type Db } from '../../domain/db';
+import { useSuppressionKeys } from '../../domain/mail/email-hash';
 import { migrateDeploy } from '../../domain/database';
 import { startEmbeddedPostgres } from '../../dev/embedded-postgres';
 import { freePort } from './ports';
@@ -117,13 +118,16 @@ export interface TestDb {
 
 let made = 0;
 
+/** The suppression key (SUPPRESSION_SECRET) of every test database handle, and of the processes a test starts on it. */
+export const TEST_SUPPRESSION_SECRET = 't'.repeat(40);
+
 /** A fresh database with every migration applied, and Prisma on it. */
 export async function createTestDb(): Promise<TestDb> {
   const { adminUrl, template } = await server();
   const name = `leadflow_test_${process.pid}_${++made}`;
   await admin(adminUrl, (c) => c.query(`CREATE DATABASE ${name} TEMPLATE ${template}`));
   const url = withDatabase(adminUrl, name);
-  const db = createPrisma(url);
+  const db = useSuppressionKeys(createPrisma(url), TEST_SUPPRESSION_SECRET);
   return {
     db,
     url,
