@@ -7,7 +7,7 @@
 //   npx tsx bench/campaign.ts [--leads 10000]      -> bench/results/campaign.json
 import { BENCH_DRIP_MAILS, BENCH_WAIT } from './sequences';
 import { cpuMeter, numberArg, pool, writeResult } from './report';
-import { startStack, type BenchStack } from './stack';
+import { startStack, waitForMails, type BenchStack } from './stack';
 import { durationMs } from '../workflows/duration';
 
 const LEADS = numberArg('leads', 10_000);
@@ -74,16 +74,7 @@ async function main(): Promise<void> {
       if (i === 0) firstLead = r.workflowId;
     });
     intakeMs = Date.now() - t1;
-    let last = -1;
-    let lastChange = Date.now();
-    while (stack.sink.count() < expected) {
-      await new Promise((r) => setTimeout(r, 1000));
-      if (stack.sink.count() !== last) {
-        last = stack.sink.count();
-        lastChange = Date.now();
-        process.stdout.write(`\r  mails at the sink: ${last}/${expected}`);
-      } else if (Date.now() - lastChange > 120_000) throw new Error(`no mail for 120 s, ${last}/${expected} at the sink`);
-    }
+    await waitForMails(stack, expected, 120_000, (n) => process.stdout.write(`\r  mails at the sink: ${n}/${expected}`));
     const campaignMs = Date.now() - t1;
     const campaignCpu = cpu();
     process.stdout.write('\n');

@@ -98,3 +98,20 @@ export async function startStack(name: string): Promise<BenchStack> {
   };
   return stack;
 }
+
+/**
+ * Resolves once `count` distinct mails are at the sink; fails when none arrives for `stallMs`.
+ * `progress` hears each new count (the benches print it).
+ */
+export async function waitForMails(stack: BenchStack, count: number, stallMs = 180_000, progress?: (n: number) => void): Promise<void> {
+  let last = -1;
+  let since = Date.now();
+  while (stack.sink.distinct() < count) {
+    await new Promise((r) => setTimeout(r, 500));
+    if (stack.sink.distinct() !== last) {
+      last = stack.sink.distinct();
+      since = Date.now();
+      progress?.(last);
+    } else if (Date.now() - since > stallMs) throw new Error(`stalled: ${last}/${count} mails at the sink for ${stallMs / 1000} s`);
+  }
+}

@@ -3,7 +3,9 @@
 // sink and in the database, and print what was checked.
 import { pool } from '../../bench/report';
 import { CHAOS_MAILS_PER_LEAD } from '../../bench/sequences';
-import type { BenchStack } from '../../bench/stack';
+import { waitForMails, type BenchStack } from '../../bench/stack';
+
+export { waitForMails };
 
 export const chaosLeads = (fallback: number): number => Number(process.env.CHAOS_LEADS ?? fallback);
 
@@ -15,18 +17,6 @@ export async function intakeLeads(stack: BenchStack, n: number, from = 0): Promi
   return ids;
 }
 
-/** Resolves once `count` distinct mails are at the sink; fails when none arrives for `stallMs`. */
-export async function waitForMails(stack: BenchStack, count: number, stallMs = 180_000): Promise<void> {
-  let last = -1;
-  let since = Date.now();
-  while (stack.sink.distinct() < count) {
-    await new Promise((r) => setTimeout(r, 500));
-    if (stack.sink.distinct() !== last) {
-      last = stack.sink.distinct();
-      since = Date.now();
-    } else if (Date.now() - since > stallMs) throw new Error(`stalled: ${last}/${count} mails at the sink for ${stallMs / 1000} s`);
-  }
-}
 
 export interface ExactCounts {
   leads: number;
