@@ -146,6 +146,9 @@ const funnel = (source: string, leads: number, mql: number, sql: number, clients
 });
 
 /** The report for KPI_RANGE, computed by hand (generatedAt aside). */
+/** A count list as the report orders it (the object's order), from `{ key: count }`. */
+const counts = (o: Record<string, number>): { key: string; count: number }[] => Object.entries(o).map(([key, count]) => ({ key, count }));
+
 export const KPI_EXPECTED: Omit<KpiReport, 'generatedAt'> = {
   range: { from: '2026-03-01T00:00:00.000Z', to: '2026-05-01T00:00:00.000Z' },
   // Cohort: l1 l2 l6 (web_form), l3 l4 (landing_page), l5 l9 (chat) = 7.
@@ -191,40 +194,18 @@ export const KPI_EXPECTED: Omit<KpiReport, 'generatedAt'> = {
   // l2 no_budget, l3 bad_timing, l4 chose_competitor, l6 other, l10 free text (l8's is after the range).
   rejections: {
     total: 5,
-    byReason: [
-      { key: '(unrecognised)', count: 1 },
-      { key: 'bad_timing', count: 1 },
-      { key: 'chose_competitor', count: 1 },
-      { key: 'no_budget', count: 1 },
-      { key: 'other', count: 1 },
-    ],
+    byReason: counts({ '(unrecognised)': 1, bad_timing: 1, chose_competitor: 1, no_budget: 1, other: 1 }),
   },
   // Current answers in range: l2, l3 (second), l4, l6.
   surveyAnswers: {
-    reason: [
-      { key: 'bad_timing', count: 2 },
-      { key: '(none)', count: 1 },
-      { key: 'no_budget', count: 1 },
-    ],
-    timing: [
-      { key: 'in_3_months', count: 2 },
-      { key: '(none)', count: 1 },
-      { key: 'in_6_months', count: 1 },
-    ],
-    budget: [
-      { key: '(none)', count: 2 },
-      { key: 'medium', count: 1 },
-      { key: 'small', count: 1 },
-    ],
+    reason: counts({ bad_timing: 2, '(none)': 1, no_budget: 1 }),
+    timing: counts({ in_3_months: 2, '(none)': 1, in_6_months: 1 }),
+    budget: counts({ '(none)': 2, medium: 1, small: 1 }),
   },
   emails: {
     greetingsSent: 2,
     offersSent: 1,
-    sentByTemplate: [
-      { key: 'holiday-greeting', count: 2 },
-      { key: 'cold-ebook', count: 1 },
-      { key: 'offer', count: 1 },
-    ],
+    sentByTemplate: counts({ 'holiday-greeting': 2, 'cold-ebook': 1, offer: 1 }),
   },
   // Re-qualified in range: l2, l6 (l3's is after). Won back: l2 (rejected 03-15, won 04-25).
   requalified: { leads: 2, wonBack: 1 },
