@@ -19,6 +19,7 @@ import { memoryContentStore } from '../domain/content/memory-store';
 import { publishShipped } from '../domain/content/shipped';
 import { capUntil, consentDecision, quietUntil } from '../domain/mail/policy';
 import { render } from '../domain/mail/render';
+import { RECONTACT_TEMPLATE } from '../domain/mail/recontact';
 import { TEMPLATES, isTemplateId, type TemplateSpec } from '../domain/mail/templates';
 import type { LeadActivities, LeadEventRecord, SendEmailRequest, SendEmailResult } from '../workflows/activity-contract';
 import type { LeadWorkflowInput } from '../workflows/lead/lifecycle';
@@ -246,6 +247,8 @@ export async function previewSequence(opts: PreviewOptions): Promise<PreviewResu
     const mail = await render(req.template, req.locale, {
       // What the real send activity reads from the lead's row.
       ...contactVariables(profile),
+      // ... and, for a re-contact task mail, from its Task row.
+      ...(req.template === RECONTACT_TEMPLATE ? { refusal: 'preview', refusalNote: null, surveyAnswers: null, behaviourSince: 'preview' } : {}),
       ...req.variables,
       companyName: config.COMPANY_NAME,
       companyAddress: config.COMPANY_ADDRESS,
@@ -305,7 +308,7 @@ export async function previewSequence(opts: PreviewOptions): Promise<PreviewResu
       return { clientId: `client-${id}` };
     },
     async createRecontactTask() {
-      return { taskId: 'preview-task', managerId: 'preview-manager', managerEmail: 'sales@preview.invalid', why: 'preview', summary: { refusal: 'preview', refusalNote: null, surveyAnswers: null, behaviourSince: 'preview' } };
+      return { taskId: 'preview-task', managerId: 'preview-manager', managerEmail: 'sales@preview.invalid', why: 'preview' };
     },
   };
 

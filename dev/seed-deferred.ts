@@ -4,7 +4,8 @@
 // Idempotent: a second start finds the lead already rejected and the survey event already counted.
 import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { Db } from '../domain/db';
-import { leadEventSignal, rejectUpdate, stateQuery } from '../workflows/lead/messages';
+import { rejectLead } from '../domain/sales/refusal-note';
+import { leadEventSignal, stateQuery } from '../workflows/lead/messages';
 import { intakeLead, type IntakeInput } from '../domain/intake/intake';
 
 export const deferredDemoLead: IntakeInput = {
@@ -34,7 +35,8 @@ export async function seedDeferredLead(deps: { db: Db; temporal: Client; taskQue
   const { leadId, workflowId } = await intakeLead(deps, deferredDemoLead);
   const h = deps.temporal.workflow.getHandle(workflowId);
   try {
-    await h.executeUpdate(rejectUpdate, { args: [{ reason: 'bad_timing', by: 'lead', note: 'demo: come back after the summer' }] });
+    // The note is stored first and reaches the workflow by its id (no free text in its history).
+    await rejectLead(deps, leadId, { reason: 'bad_timing', by: 'lead', note: 'demo: come back after the summer' });
   } catch (e) {
     // Already rejected or deferred on an earlier start.
     if (!(e instanceof WorkflowUpdateFailedError)) throw e;

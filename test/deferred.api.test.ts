@@ -71,7 +71,7 @@ test('"no budget, in 3 months": a blog view and an open keep it deferred; on the
     expect(salesMails()).toBe(1);
 
     // The "no", then the survey through its page.
-    await h.executeUpdate(rejectUpdate, { args: [{ reason: 'no_budget', by: 'sales', note: 'budget frozen' }] });
+    await h.executeUpdate(rejectUpdate, { args: [{ reason: 'no_budget', by: 'sales', noteId: 'note-1' }] });
     const survey = await fetch(linkBuilder(base, SECRET).survey(leadId), { method: 'POST', body: new URLSearchParams({ reason: 'no_budget', timing: 'in_3_months' }), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
     expect(survey.status).toBe(200);
     await passUntil(env, async () => (await h.query(stateQuery)).stage === 'deferred', 'deferred');

@@ -98,7 +98,7 @@ test('three years after a "no": farewell once, survey over HTTP, greetings on th
     const hPl = await signalLead(env, tq, 'PL1', pl, { id: 'pl-1', type: 'page_viewed', data: { url: '/blog/a' } });
     const hGr = await signalLead(env, tq, 'GR1', gr, { id: 'gr-1', type: 'page_viewed', data: { url: '/blog/b' } });
     await env.sleep(1000);
-    await hPl.executeUpdate(rejectUpdate, { args: [{ reason: 'no_budget', by: 'sales', note: 'budget frozen' }] });
+    await hPl.executeUpdate(rejectUpdate, { args: [{ reason: 'no_budget', by: 'sales', noteId: 'note-pl1' }] });
     await hGr.executeUpdate(rejectUpdate, { args: [{ reason: 'chose_competitor', by: 'lead' }] });
     await until(() => w.mails.filter((m) => m.template === 'farewell').length === 2, 'both farewell mails');
     expect(w.mails.filter((m) => m.template === 'farewell').map((m) => m.leadId).sort()).toEqual(['GR1', 'PL1']);
@@ -129,7 +129,7 @@ test('three years after a "no": farewell once, survey over HTTP, greetings on th
     const plReq = w.events.find((e) => e.leadId === 'PL1' && e.type === 'requalified')!;
     expect(Math.abs(Date.parse(plReq.occurredAt) - plRequalifyAt)).toBeLessThan(60_000);
     expect(w.tasks).toHaveLength(1);
-    expect(w.tasks[0]).toMatchObject({ leadId: 'PL1', rejection: { reason: 'no_budget', note: 'budget frozen', survey: { reason: 'bad_timing', timing: 'in_6_months' } } });
+    expect(w.tasks[0]).toMatchObject({ leadId: 'PL1', rejection: { reason: 'no_budget', noteId: 'note-pl1', survey: { reason: 'bad_timing', timing: 'in_6_months' } } });
 
     progress('PL re-qualified');
     // The Greek lead's year: no task (not "later", score low), back to nurturing on the date.

@@ -4,6 +4,8 @@
 import { TEMPLATES } from '../domain/mail/templates';
 import type { RecontactDetails } from '../activities/sales/tasks';
 import { createTaskActivities, summarise } from '../activities/sales/tasks';
+import { recontactParts } from '../domain/mail/recontact';
+import { recordRefusalNote } from '../domain/sales/refusal-note';
 import type { RecontactTaskRequest } from '../workflows/activity-contract';
 import { createTestDb, type TestDb } from './helpers/db';
 
@@ -58,16 +60,24 @@ describe('on PostgreSQL', () => {
     expect(d.survey).toEqual({ reason: 'bad_timing', timing: 'in_3_months', comment: 'after Q2' }); // the current answer
     expect(d.behaviourSince.counts).toEqual({ email_clicked: 1, page_viewed: 1 });
     expect(d.behaviourSince.recent.map((e) => e.url)).toEqual(['https://x.test/offers/spring', '/pricing']);
-    // What the manager's mail needs: where it goes, and the task as lines (survey without its locale).
+    // What the manager's mail needs: where it goes, and the task as lines (survey without its locale),
+    // which the send activity reads from the row: the result carries no free text (it is in the history).
     expect(a.managerEmail).toBe('prev@x.test');
     expect(b.managerEmail).toBe('prev@x.test');
-    expect(a.summary).toEqual({
+    expect(a).not.toHaveProperty('summary');
+    expect(await recontactParts(db, lead.id, a.taskId)).toEqual({
       refusal: 'no_budget (by sales, 2027-01-10)',
       refusalNote: 'frozen',
       surveyAnswers: 'reason: bad_timing; timing: in_3_months; comment: after Q2',
       behaviourSince: 'email clicked ×1, page viewed ×1; latest: https://x.test/offers/spring, /pricing',
     });
-    expect(b.summary).toEqual(a.summary);
+    expect(await recontactParts(db, 'someone-else', a.taskId)).toBeNull();
+
+    // Since the private-notes patch the request names the note by id; the activity reads its text.
+    const noteId = await recordRefusalNote(db, lead.id, 'frozen until Q3');
+    const { note: _note, ...byId } = req.rejection!;
+    const n = await acts.createRecontactTask({ ...req, dedupKey: 'T1:recontact:1:789', rejection: { ...byId, noteId } });
+    expect((await db.task.findUniqueOrThrow({ where: { id: n.taskId } })).details).toMatchObject({ refusal: { reason: 'no_budget', note: 'frozen until Q3' } });
 
     // The previous manager no longer eligible: the routing ranking decides (language must match, so
     // the Greek-speaking manager is never picked for a Polish lead).
@@ -75,7 +85,7 @@ describe('on PostgreSQL', () => {
     const c = await acts.createRecontactTask({ ...req, dedupKey: 'T1:recontact:2:456' });
     expect(c.managerId).toBe(best.id);
     expect(c.managerEmail).toBe('best@x.test');
-    expect(await db.task.count()).toBe(2);
+    expect(await db.task.count()).toBe(3);
   });
 });
 

@@ -28,7 +28,8 @@ import { createEmailVerifier } from '../domain/intake/email-verification';
 import { startSmtpSink, type SmtpSink } from '../dev/smtp-sink';
 import { createWorkers, type Workers } from '../worker/worker';
 import { ensureErasureSweepSchedule } from '../worker/schedules';
-import { rejectUpdate, requalifyNowUpdate, stateQuery } from '../workflows/lead/messages';
+import { rejectLead } from '../domain/sales/refusal-note';
+import { requalifyNowUpdate, stateQuery } from '../workflows/lead/messages';
 import { createTestDb, type TestDb } from './helpers/db';
 import { freePort } from './helpers/ports';
 import { fakeResolver, validLead } from './intake.helpers';
@@ -189,7 +190,7 @@ test('after erase, the marker is nowhere: every table and column, the sink files
   await waitUntil(async () => mailsTo('anna@sales.test').length >= 1, "the manager's lead card");
 
   // Rejection with a note, the farewell mail, the survey answered through its link with a comment.
-  await handle.executeUpdate(rejectUpdate, { args: [{ reason: 'bad_timing', by: 'sales', note: `budget frozen until Q3 (${M}-note)` }] });
+  await rejectLead({ db, temporal: client }, leadId, { reason: 'bad_timing', by: 'sales', note: `budget frozen until Q3 (${M}-note)` });
   // The farewell's survey button, followed as a person does: the click link redirects to the survey.
   await waitUntil(async () => (await db.emailLog.count({ where: { leadId, template: 'farewell', status: 'sent' } })) === 1, 'the farewell mail');
   await waitUntil(async () => sink.mails().some((m) => m.headers['x-leadflow-key']?.startsWith(`${leadId}:farewell-survey:`)), 'the farewell at the sink');
@@ -215,22 +216,25 @@ test('after erase, the marker is nowhere: every table and column, the sink files
   await waitUntil(async () => (await db.assignment.count({ where: { leadId, status: 'offered' } })) === 1, 'the second offer');
   expect((await db.manager.findUniqueOrThrow({ where: { id: manager.id } })).openLeads).toBe(1);
 
-  // No contact data in the workflow (issue 18): not in its input, not in any activity it scheduled
-  // (mails, routing, tasks: the activities read the row), not in its state query.
-  const contact = [PERSON.email, PERSON.firstName, PERSON.lastName, PERSON.company, PHONE_DIGITS].map((x) => x.toLowerCase());
+  // No contact data in the workflow (issue 18): not in its input, not in any activity it scheduled or
+  // its result (mails, routing, tasks: the activities read the row), no update's input, not in its state query.
+  // Nor the refusal note or the survey comment (their text stays in the database).
+  const contact = [PERSON.email, PERSON.firstName, PERSON.lastName, PERSON.company, PHONE_DIGITS, `${M}-note`, `${M}-comment`].map((x) => x.toLowerCase());
   const leadHistory = await handle.fetchHistory();
   const carried: string[] = [];
-  for (const e of leadHistory.events ?? []) texts([e.workflowExecutionStartedEventAttributes?.input, e.activityTaskScheduledEventAttributes?.input, e.workflowExecutionContinuedAsNewEventAttributes?.input, e.markerRecordedEventAttributes?.details], carried);
+  for (const e of leadHistory.events ?? []) texts([e.workflowExecutionStartedEventAttributes?.input, e.activityTaskScheduledEventAttributes?.input, e.workflowExecutionContinuedAsNewEventAttributes?.input, e.markerRecordedEventAttributes?.details, e.activityTaskCompletedEventAttributes?.result, e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input], carried);
   texts(JSON.stringify(await handle.query(stateQuery)), carried);
   expect(carried.length).toBeGreaterThan(10);
   expect(contact.filter((c) => carried.some((x) => x.toLowerCase().includes(c)))).toEqual([]);
   // ... yet every mail greeted the person by name, and the manager's cards named them (read from the row).
   expect(sink.mails().filter((m) => m.to.includes('anna@sales.test')).every((m) => m.text.includes(PERSON.email.toLowerCase()) && m.text.includes(PERSON.company))).toBe(true);
+  const recontactMail = sink.mails().find((m) => m.to.includes('anna@sales.test') && /Re-contact/i.test(m.subject))!;
+  for (const text of [`${M}-note`, `${M}-comment`]) expect(recontactMail.text).toContain(text);
   expect(mailsTo(PERSON.email.toLowerCase()).every((m) => m.text.includes(PERSON.firstName))).toBe(true);
 
   // The searches see the person before the erasure (so they would see a leak after it).
   const before = { db: hits(await databaseDump()), sink: hits(await sinkDump()), temporal: hits(await temporalDump()) };
-  expect(before.db).toEqual(expect.arrayContaining(['Lead.email', 'Lead.firstName', 'Lead.phone', 'SurveyResponse.answers', 'Task.details', 'EmailLog.toAddress']));
+  expect(before.db).toEqual(expect.arrayContaining(['Lead.email', 'Lead.firstName', 'Lead.phone', 'LeadEvent.payload', 'SurveyResponse.answers', 'Task.details', 'EmailLog.toAddress']));
   expect(before.sink.length).toBeGreaterThan(0);
   expect(before.temporal.length).toBeGreaterThan(0);
   const mailsBefore = sink.mails().length;

@@ -189,7 +189,7 @@ test('lost starts the farewell flow, and the freed slot routes the queued lead a
     expect(await eventTypes('queued1')).toContain('queued_for_manager');
 
     await first.executeUpdate(acceptAssignmentUpdate, { args: [{ managerId: solo.id }] });
-    const lost = await first.executeUpdate(recordOutcomeUpdate, { args: [{ managerId: solo.id, outcome: 'lost', reason: 'no_budget', note: 'budget frozen until Q3' }] });
+    const lost = await first.executeUpdate(recordOutcomeUpdate, { args: [{ managerId: solo.id, outcome: 'lost', reason: 'no_budget', noteId: 'note-1' }] });
     expect(lost.stage).toBe('rejected');
     expect(lost.rejection).toMatchObject({ reason: 'no_budget', by: 'sales' });
 

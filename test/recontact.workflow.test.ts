@@ -3,12 +3,16 @@
 // "later", on the re-qualification date a task is created for a manager who is mailed once with the
 // lead card and everything the task holds; when the lead warms up and reaches sales it is offered to
 // that manager first, not to the better-ranked one a hot lead would otherwise get. A task the manager
-// closed through the API (POST /tasks/:id/close) holds the lead no longer.
+// closed through the API (POST /tasks/:id/close) holds the lead no longer. The refusal note and the
+// survey comment (issue 18) are nowhere in the workflow's history, yet the manager's mail, sent by the
+// real send activity, shows them: it reads them from the task's row.
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { FastifyInstance } from 'fastify';
-import { render } from '../domain/mail/render';
-import { TEMPLATES } from '../domain/mail/templates';
-import { contactVariables } from '../workflows/handoff/card';
+import { simpleParser } from 'mailparser';
+import { createEmailActivities } from '../activities/email/send';
+import { rejectLead } from '../domain/sales/refusal-note';
 import { createLeadStoreActivities } from '../activities/leads/lead-store';
 import { createRoutingActivities } from '../activities/sales/routing';
 import { createTaskActivities } from '../activities/sales/tasks';
@@ -18,20 +22,26 @@ import { buildApi } from '../api/server';
 import { loadConfig } from '../runtime/config';
 import type { LeadActivities } from '../workflows/activity-contract';
 import { leadEventSignal, rejectUpdate, stateQuery } from '../workflows/lead/messages';
+import { startTestSmtp, type TestSmtp } from './email.helpers';
 import { createTestDb, type TestDb } from './helpers/db';
 import { createTimeSkippingEnv } from './helpers/temporal';
 import { fakeWorld } from './support/fake-activities';
 import { baseProfile, signalLead, startWorkers, terminateLeftovers, passUntil } from './support/lead-harness';
 
 const DAY = 86_400_000;
+/** Unique text in the refusal note and the survey comment. */
+const NOTE = `note-${Math.random().toString(36).slice(2, 12)}`;
+const COMMENT = `comment-${Math.random().toString(36).slice(2, 12)}`;
 let env: TestWorkflowEnvironment;
 let t: TestDb;
 let api: FastifyInstance;
 let admin: string;
+let smtp: TestSmtp;
 
 beforeAll(async () => {
   env = await createTimeSkippingEnv();
   t = await createTestDb();
+  smtp = await startTestSmtp();
   api = await buildApi({ db: t.db, temporal: env.client, config: loadConfig({ DATA_DIR: '/tmp/leadflow-recontact-workflow', LINK_SIGNING_SECRET: 'w'.repeat(40) }) }, [managersPlugin]);
   admin = (await createApiKey(t.db, 'ops', ['admin'])).key;
 }, 120_000);
@@ -39,6 +49,7 @@ afterEach(async () => {
   await terminateLeftovers(env);
 });
 afterAll(async () => {
+  await smtp?.stop();
   await api?.close();
   await t?.cleanup();
   await env?.teardown();
@@ -46,6 +57,10 @@ afterAll(async () => {
 
 /** Lets workflow time pass in small steps until `ok` holds. */
 const until = (ok: () => boolean | Promise<boolean>, what: string): Promise<void> => passUntil(env, ok, what);
+
+/** `text` as it appears inside any base64 string (payloads are base64 JSON), at each of the three byte offsets. */
+const base64Forms = (text: string): string[] =>
+  [0, 1, 2].map((k) => Buffer.from('x'.repeat(k) + text).toString('base64').slice(Math.ceil((4 * k) / 3), Math.floor(((k + Buffer.byteLength(text)) * 8) / 6)));
 
 test('re-qualified after a "later": the task\'s manager is mailed once, and gets the lead first when it reaches sales (until the task is closed)', async () => {
   const { db } = t;
@@ -63,8 +78,19 @@ test('re-qualified after a "later": the task\'s manager is mailed once, and gets
   }
   const w = fakeWorld();
   const routing = createRoutingActivities({ db, signal: async () => undefined });
+  // The manager's re-contact mail goes through the real send activity too (to the SMTP server).
+  const email = createEmailActivities({
+    db,
+    config: { smtp: { host: '127.0.0.1', port: smtp.port, secure: false, pool: false }, from: 'Acme <hello@acme.test>', companyName: 'Acme', companyAddress: '1 Main St', publicBaseUrl: 'https://leads.acme.test', siteUrl: 'https://www.acme.test', linkSecret: 'w'.repeat(40), quietHours: { start: '20:00', end: '08:00' }, cap: { max: 3, days: 7 } },
+  });
+  const sent: string[] = [];
   const activities: LeadActivities = {
     ...w.activities,
+    async sendEmail(req) {
+      const r = await w.activities.sendEmail(req);
+      if (req.template === 'manager-recontact-task') sent.push((await email.sendEmail(req)).status);
+      return r;
+    },
     ...createLeadStoreActivities({ db }),
     ...createTaskActivities({ db }),
     routeLead: routing.routeLead,
@@ -76,10 +102,19 @@ test('re-qualified after a "later": the task\'s manager is mailed once, and gets
     const h = await signalLead(env, tq, 'RW1', profile, { id: 'rw-1', type: 'page_viewed', data: { url: '/blog/a' } });
     const h2 = await signalLead(env, tq, 'RW2', closed, { id: 'rw2-1', type: 'page_viewed', data: { url: '/blog/a' } });
     await env.sleep(1000);
-    for (const x of [h, h2]) await x.executeUpdate(rejectUpdate, { args: [{ reason: 'no_budget', by: 'sales', note: 'budget frozen until Q3' }] });
-    // The survey is answered from the farewell mail's link, so after that mail is out.
+    // A note as free text is refused (an update's input stays in the history): stored first, passed by id.
+    const refused = await h.executeUpdate(rejectUpdate, { args: [{ reason: 'no_budget', by: 'sales', note: `${NOTE} (refused)` }] }).then(() => null, (e: unknown) => e);
+    expect((refused as WorkflowUpdateFailedError).cause?.message).toMatch(/^note: free text is not taken by the workflow/);
+    for (const x of ['RW1', 'RW2']) await rejectLead({ db, temporal: env.client }, x, { reason: 'no_budget', by: 'sales', note: `budget frozen until Q3 ${NOTE}` });
+    expect((await h.query(stateQuery)).history.transitions.at(-1)?.reason).toBe('sales: no_budget (note on record)');
+    // The survey is answered from the farewell mail's link, so after that mail is out: the answer
+    // with its comment is stored, the workflow hears codes only (as api/survey.ts signals it).
     await until(() => w.mails.filter((m) => m.template === 'farewell').length === 2, 'both farewell mails');
-    for (const x of [h, h2]) await x.signal(leadEventSignal, { id: `${x.workflowId}-survey`, type: 'survey_answered', data: { reason: 'bad_timing', timing: 'in_3_months', revisitMonths: 3 } });
+    for (const x of [h, h2]) {
+      const leadId = x.workflowId.replace(/^lead-/, '');
+      const r = await db.surveyResponse.create({ data: { leadId, answers: { reason: 'bad_timing', timing: 'in_3_months', bringBack: [], comment: `call after the summer ${COMMENT}`, locale: 'en' } } });
+      await x.signal(leadEventSignal, { id: `${x.workflowId}-survey`, type: 'survey_answered', data: { responseId: r.id, reason: 'bad_timing', timing: 'in_3_months', bringBack: '', commented: true, revisitMonths: 3 } });
+    }
     await until(async () => (await h.query(stateQuery)).stage === 'deferred' && (await h2.query(stateQuery)).stage === 'deferred', 'deferred');
     // Behaviour while deferred that the task (and so the mail) reports.
     await env.sleep(20 * DAY);
@@ -101,26 +136,26 @@ test('re-qualified after a "later": the task\'s manager is mailed once, and gets
     const mails = w.mails.filter((m) => m.template === 'manager-recontact-task' && m.leadId === 'RW1');
     expect(mails).toHaveLength(1);
     expect(mails[0]).toMatchObject({ to: 'holder@sales.test', kind: 'transactional', locale: 'en', idempotencyKey: `RW1:recontact-task:${task.id}` });
-    // No contact data from the workflow: the send activity adds it from the lead's row.
-    for (const k of ['leadName', 'leadEmail', 'company', 'phone', 'firstName']) expect(mails[0].variables).not.toHaveProperty(k);
-    const withContact = { ...mails[0].variables, ...contactVariables({ email: 'rw1@recontact.test', firstName: 'Ola', lastName: 'Nowak', company: 'Acme' }) };
-    expect(withContact).toMatchObject({
-      leadName: 'Ola Nowak',
-      leadEmail: 'rw1@recontact.test',
-      company: 'Acme',
-      taskId: task.id,
-      refusal: expect.stringMatching(/^no_budget \(by sales, \d{4}-\d\d-\d\d\)$/),
-      refusalNote: 'budget frozen until Q3',
-      surveyAnswers: expect.stringContaining('timing: in_3_months'),
-      behaviourSince: expect.stringContaining('/blog/spring-news'),
-    });
-    expect(String(mails[0].variables.why)).toMatch(/tier 2/);
-    // What the real send activity checks and renders: the variables fit the template, and the mail shows the task.
-    expect(TEMPLATES['manager-recontact-task'].variables.safeParse(withContact).success).toBe(true);
-    const system = { companyName: 'Acme', companyAddress: '1 Main St', unsubscribeUrl: 'https://x.test/u', openUrl: 'https://x.test/o', ctaUrl: 'https://x.test/c', surveyUrl: 'https://x.test/s', locale: 'en', leadId: 'RW1' };
-    const rendered = await render('manager-recontact-task', 'en', { ...withContact, ...system });
-    expect(rendered.subject).toBe('Re-contact Ola Nowak (Acme): said no before, worth a call now');
-    for (const text of ['budget frozen until Q3', 'timing: in_3_months', '/blog/spring-news', `POST /tasks/${task.id}/close`]) expect(rendered.text).toContain(text);
+    // No contact data and no free text from the workflow: the send activity adds them from the rows.
+    for (const k of ['leadName', 'leadEmail', 'company', 'phone', 'firstName', 'refusalNote', 'surveyAnswers']) expect(mails[0].variables).not.toHaveProperty(k);
+    expect(mails[0].variables).toMatchObject({ taskId: task.id, why: expect.stringMatching(/tier 2/) });
+    expect(task.details).toMatchObject({ refusal: { reason: 'no_budget', note: `budget frozen until Q3 ${NOTE}` }, survey: { comment: `call after the summer ${COMMENT}` } });
+    // The real send activity sent both managers' mails; each shows its lead's row and its task's lines.
+    expect(sent).toEqual(['sent', 'sent']);
+    const parsed = await Promise.all((await smtp.waitFor(2)).map((raw) => simpleParser(raw)));
+    const rw1 = parsed.find((m) => m.text?.includes('rw1@recontact.test'))!;
+    expect(rw1.subject).toMatch(/^Re-contact .*said no before, worth a call now$/);
+    for (const text of [`budget frozen until Q3 ${NOTE}`, 'timing: in_3_months', `comment: call after the summer ${COMMENT}`, '/blog/spring-news', `POST /tasks/${task.id}/close`]) expect(rw1.text).toContain(text);
+    expect(rw1.text).toMatch(/no_budget \(by sales, \d{4}-\d\d-\d\d\)/);
+
+    // Issue 18: neither text is anywhere in the workflow's history (inputs, results, updates, markers,
+    // continue-as-new), plain or base64.
+    for (const x of [h, h2]) {
+      const recorded = historyToJSON(await x.fetchHistory());
+      // The search sees payload text: the neutral reason the rejection recorded (persistLead's marker).
+      expect(base64Forms('sales: no_budget (note on record)').some((f) => recorded.includes(f))).toBe(true);
+      for (const secret of [NOTE, COMMENT]) for (const form of [secret, ...base64Forms(secret)]) expect(recorded).not.toContain(form);
+    }
 
     // The manager closes the second lead's task through the API; its workflow hears of it.
     const close = await api.inject({ method: 'POST', url: `/tasks/${task2.id}/close`, headers: { authorization: `Bearer ${admin}` }, payload: { status: 'done' } });

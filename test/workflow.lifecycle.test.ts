@@ -76,7 +76,7 @@ test('a two-year life: nurture, MQL, BANT, SQL, hand-off, rejected, farewell, de
 
     await handle.executeUpdate(acceptAssignmentUpdate, { args: [{ managerId: 'm1' }] });
     // Sales says no: lost, no budget -> farewell letter with the survey.
-    v = await handle.executeUpdate(recordOutcomeUpdate, { args: [{ managerId: 'm1', outcome: 'lost', reason: 'no_budget', note: 'budget frozen' }] });
+    v = await handle.executeUpdate(recordOutcomeUpdate, { args: [{ managerId: 'm1', outcome: 'lost', reason: 'no_budget', noteId: 'note-1' }] });
     expect(v.stage).toBe('rejected');
     await env.sleep(1000);
     await eventually(() => w.mails.some((m) => m.template === 'farewell'), 'the farewell');

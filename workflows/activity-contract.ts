@@ -105,7 +105,11 @@ export interface RecontactTaskRequest {
   country?: string;
   /** The manager who had the lead before, preferred when still eligible. */
   previousOwner: string | null;
-  rejection: { reason: string; note?: string; by: string; at: string; survey?: Record<string, unknown> } | null;
+  /**
+   * `noteId`: the refusal note's row (domain/sales/refusal-note.ts), read by the activity. `note` (the
+   * text) and a survey `comment` come only from workflows started before the private-notes patch.
+   */
+  rejection: { reason: string; note?: string; noteId?: string; by: string; at: string; survey?: Record<string, unknown> } | null;
   /** Workflow time (ISO). */
   now: string;
 }
@@ -115,15 +119,14 @@ export interface RecontactTaskResult {
   /** Where the manager's notification goes (null when no manager was eligible). */
   managerEmail: string | null;
   why: string;
-  /** What the task holds, as lines for the manager's mail. */
-  summary: RecontactSummary;
+  /**
+   * What the task holds, as lines for the manager's mail: only in results recorded before the task's
+   * free text stayed in the database (the send activity now reads the lines from the Task row).
+   */
+  summary?: RecontactSummary;
 }
-export interface RecontactSummary {
-  refusal: string;
-  refusalNote: string | null;
-  surveyAnswers: string | null;
-  behaviourSince: string;
-}
+export type { RecontactSummary } from '../domain/mail/recontact';
+import type { RecontactSummary } from '../domain/mail/recontact';
 
 /** A published scoring ruleset, as a lead is pinned to it. */
 export interface PinnedRules {

@@ -21,6 +21,7 @@ import type { Db } from '../../domain/db';
 import { addressHash, suppressionOf } from '../../domain/mail/email-hash';
 import { signalLead } from '../../domain/lead-signal';
 import { handoffParts, HANDOFF_TEMPLATES } from '../../domain/mail/handoff';
+import { RECONTACT_TEMPLATE, recontactParts } from '../../domain/mail/recontact';
 import { contactVariables } from '../../workflows/handoff/card';
 import { createLedger } from './ledger';
 import { linkBuilder, trackClicks, type LinkKeys } from '../../domain/mail/links';
@@ -173,7 +174,12 @@ export function createEmailActivities(deps: EmailDeps): EmailActivities {
     const ctx = await ledger.readSendContext(req.leadId, key, new Date(at.getTime() - config.cap.days * DAY_MS));
     // Who the lead is comes from its row (the workflow holds no contact data); a lead erased or
     // unknown is skipped below, so a stand-in keeps the variables checkable.
-    const vars = spec.variables.safeParse({ ...req.variables, ...contactVariables(ctx && !ctx.erasedAt ? ctx : { email: 'erased' }) });
+    // A re-contact task's lines (the refusal note, the survey comment) come from its Task row, not the
+    // workflow; requests recorded before carry them, and the row's are the same. Without its task (an
+    // erased lead) the stand-ins keep the variables checkable; such a mail is skipped below.
+    const recontact = req.template === RECONTACT_TEMPLATE;
+    const task = recontact && ctx && !ctx.erasedAt ? await recontactParts(db, ctx.id, req.variables.taskId) : null;
+    const vars = spec.variables.safeParse({ ...(recontact ? (task ?? { refusal: '-', behaviourSince: '-' }) : {}), ...req.variables, ...contactVariables(ctx && !ctx.erasedAt ? ctx : { email: 'erased' }) });
     if (!vars.success) throw invalid(`sendEmail ${req.template}`, vars.error.issues, 'InvalidTemplateVariables');
     if (ctx?.prior?.status === 'sent') return { status: 'already_sent', messageId: ctx.prior.messageId ?? messageIdFor(key, config.from) };
     if (ctx?.prior?.status === 'bounced') {
@@ -191,6 +197,7 @@ export function createEmailActivities(deps: EmailDeps): EmailActivities {
       if (row?.status === 'sent') return { status: 'already_sent', messageId: row.messageId ?? messageIdFor(key, config.from) };
     }
     if (!ctx || ctx.erasedAt) return skip('lead erased or unknown', '');
+    if (recontact && !task) return skip(`no re-contact task ${String(req.variables.taskId)} of this lead`, '');
     const toLead = req.to === undefined;
     const to = toLead ? ctx.email : await recipient(req.to!);
     if (!to) return skip(`no address for ${req.to}`, '');

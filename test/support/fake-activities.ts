@@ -118,8 +118,8 @@ export function fakeWorld(): FakeWorld {
       const taskId = w.tasks.find((t) => t.dedupKey === req.dedupKey)?.taskId ?? `task${w.tasks.length + 1}`;
       if (!w.tasks.some((t) => t.taskId === taskId)) w.tasks.push({ ...req, taskId });
       const m = w.managers.find((x) => x.id === req.previousOwner) ?? w.managers[0];
-      const summary = { refusal: req.rejection?.reason ?? 'no refusal on record', refusalNote: req.rejection?.note ?? null, surveyAnswers: req.rejection?.survey ? JSON.stringify(req.rejection.survey) : null, behaviourSince: 'test' };
-      return { taskId, managerId: m?.id ?? null, managerEmail: m?.email ?? null, why: 'test routing', summary };
+      // As the real activity: the task's lines stay with the task (the send activity reads them).
+      return { taskId, managerId: m?.id ?? null, managerEmail: m?.email ?? null, why: 'test routing' };
     },
     async nextHoliday(_country, _locale, _tz, after) {
       return w.holidays.find((h) => Date.parse(h.sendAt) > Date.parse(after)) ?? null;

@@ -59,7 +59,7 @@ export const scenarios: Scenario[] = [
       world.holidays = [{ key: 'GR:2027-03-25:independence-day', name: 'Εθνική Επέτειος', sendAt: new Date(t0 + 40 * DAY).toISOString() }];
       const h = await signalLead(env, tq, 'R4', baseProfile({ email: 'r4@acme.test', country: 'GR', locale: 'el', timezone: 'Europe/Athens' }), { id: 'r4-1', type: 'page_viewed', data: { url: '/blog/a' } });
       await env.sleep(1000);
-      await h.executeUpdate(rejectUpdate, { args: [{ reason: 'no_budget', by: 'sales', note: 'next year' }] });
+      await h.executeUpdate(rejectUpdate, { args: [{ reason: 'no_budget', by: 'sales', noteId: 'note-1' }] });
       await env.sleep(1000);
       await h.signal(leadEventSignal, { id: 'r4-survey', type: 'survey_answered', data: { reason: 'bad_timing', timing: 'in_3_months', revisitMonths: 3 } });
       await env.sleep(DAY);
@@ -73,7 +73,7 @@ export const scenarios: Scenario[] = [
     async play(env, tq) {
       const h = await signalLead(env, tq, 'R5', baseProfile({ email: 'r5@acme.test', jobTitle: 'CEO', companySize: 300 }), { id: 'r5-1', type: 'page_viewed', data: { url: '/blog/a' } });
       await env.sleep(1000);
-      await h.executeUpdate(rejectUpdate, { args: [{ reason: 'no_budget', by: 'sales', note: 'after Q2' }] });
+      await h.executeUpdate(rejectUpdate, { args: [{ reason: 'no_budget', by: 'sales', noteId: 'note-2' }] });
       await env.sleep(1000);
       await h.signal(leadEventSignal, { id: 'r5-survey', type: 'survey_answered', data: { reason: 'bad_timing', timing: 'in_3_months', revisitMonths: 3 } });
       await env.sleep(100 * DAY);

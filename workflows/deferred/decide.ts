@@ -57,7 +57,9 @@ function onEvent(s: LeadState, e: LeadEventSignal, now: number): void {
   if (e.type === 'sales_rejected') {
     const reason = String(e.data?.reason ?? 'other') as RejectionReason;
     if (!isFinal(s.stage) && s.stage !== 'rejected' && s.stage !== 'deferred') {
-      reject(s, { reason: REJECTION_REASONS.includes(reason) ? reason : 'other', ...(e.data?.note ? { note: String(e.data.note) } : {}), by: 'sales' }, now);
+      // The lifecycle strips a note's text from the event since the private-notes patch; `noteId` names a stored one.
+      const noteId = typeof e.data?.noteId === 'string' ? { noteId: e.data.noteId } : {};
+      reject(s, { reason: REJECTION_REASONS.includes(reason) ? reason : 'other', ...(e.data?.note ? { note: String(e.data.note) } : {}), ...noteId, by: 'sales' }, now);
     }
     return;
   }

@@ -6,7 +6,8 @@ import { record, rescore, rulesOf, transition, type LeadState } from '../lead/st
 
 /** Changes the draft `s` (a decide function's copy). */
 export function reject(s: LeadState, r: RejectInput, now: number): void {
-  s.rejection = { reason: r.reason, ...(r.note ? { note: r.note } : {}), by: r.by, at: now };
+  // A note's text only in runs from before the private-notes patch; since, its id (the text is in the database).
+  s.rejection = { reason: r.reason, ...(r.note ? { note: r.note } : {}), ...(r.noteId ? { noteId: r.noteId } : {}), by: r.by, at: now };
   s.rejections += 1;
   if (s.assignment) {
     s.pendingAssignmentClose = [...s.pendingAssignmentClose, { id: s.assignment.id, status: 'lost' }];
@@ -17,5 +18,5 @@ export function reject(s: LeadState, r: RejectInput, now: number): void {
   s.signalsSinceNo = [];
   record(s, 'readiness_reset', now, { reason: 'a "no": behaviour before it no longer counts toward sales' });
   rescore(s, rulesOf(s), now);
-  transition(s, 'rejected', `${r.by}: ${r.reason}${r.note ? ` (${r.note})` : ''}`, now);
+  transition(s, 'rejected', `${r.by}: ${r.reason}${r.note ? ` (${r.note})` : r.noteId ? ' (note on record)' : ''}`, now);
 }

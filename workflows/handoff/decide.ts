@@ -104,13 +104,13 @@ function slaMissed(s: LeadState, now: number): Command[] {
 function outcome(s: LeadState, o: RecordOutcomeInput, now: number): void {
   const a = s.assignment!;
   if (o.outcome === 'won') s.pendingDeal = { ...o.deal!, managerId: o.managerId };
-  else if (o.outcome === 'lost') reject(s, { reason: o.reason!, ...(o.note ? { note: o.note } : {}), by: 'sales' }, now);
+  else if (o.outcome === 'lost') reject(s, { reason: o.reason!, ...(o.note ? { note: o.note } : {}), ...(o.noteId ? { noteId: o.noteId } : {}), by: 'sales' }, now);
   else {
     s.pendingAssignmentClose = [...s.pendingAssignmentClose, { id: a.id, status: 'nurture' }];
     s.assignment = null;
     s.bant = {};
     s.bantGapActed = false;
-    transition(s, 'nurturing', `sales: needs nurturing${o.note ? ` (${o.note})` : ''}`, now);
+    transition(s, 'nurturing', `sales: needs nurturing${o.note ? ` (${o.note})` : o.noteId ? ' (note on record)' : ''}`, now);
   }
 }
 

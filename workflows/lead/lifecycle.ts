@@ -54,6 +54,14 @@ const OUTBOX_KEPT = 2000;
  */
 export const LEAN_SEARCH_ATTRIBUTES_PATCH = 'search-attributes-changed-only';
 const NEXT_ACTION_GRAIN_MS = 60_000;
+/**
+ * Since this patch no free text of or about the person enters the workflow's history through it: a
+ * reject update or a lost / nurture outcome with a `note` is refused (the caller stores the note and
+ * passes `noteId`, domain/sales/refusal-note.ts), a `sales_rejected` event's note and a survey event's
+ * `comment` are dropped on arrival, so neither transition reasons, events (persistLead), the re-contact
+ * task's request nor continue-as-new state carry them. Histories from before replay with the text.
+ */
+export const PRIVATE_NOTES_PATCH = 'private-notes';
 
 // The one clock of the workflow: inside the sandbox Date.now() is the workflow task time (replay-safe).
 // eslint-disable-next-line no-restricted-properties
@@ -71,6 +79,10 @@ export async function leadLifecycle(input: LeadWorkflowInput): Promise<LeadOutco
   const tracksPosition = wf.patched(SEQUENCE_POSITION_PATCH);
   const leanSearchAttributes = wf.patched(LEAN_SEARCH_ATTRIBUTES_PATCH);
   const rechecksSegments = wf.patched(SEGMENT_RECHECK_PATCH);
+  const privateNotes = wf.patched(PRIVATE_NOTES_PATCH);
+  // A state handed over by a run from before the patch may hold a note's or comment's text: dropped,
+  // so no request, event or later hand-over of this run repeats it.
+  if (privateNotes && input.carried) s = { ...s, rejection: s.rejection && rejectionWithoutText(s.rejection), inbox: s.inbox.map(withoutFreeText) };
   let kick = false;
   let retryRequested = false;
   /** The loop's own changes. */
@@ -158,8 +170,9 @@ export async function leadLifecycle(input: LeadWorkflowInput): Promise<LeadOutco
       touchEdit((d) => record(d, 'event_rejected', now(), { reason: 'malformed leadEvent payload', payload: { received: JSON.stringify(e ?? null).slice(0, 500) } }));
       return;
     }
+    const kept = privateNotes ? withoutFreeText(e) : e;
     touchEdit((d) => {
-      if (markSeen(d, e.id)) d.inbox = [...d.inbox, e];
+      if (markSeen(d, e.id)) d.inbox = [...d.inbox, kept];
     });
   });
   wf.setHandler(M.profileUpdatedSignal, ({ id, changes }) =>
@@ -198,7 +211,7 @@ export async function leadLifecycle(input: LeadWorkflowInput): Promise<LeadOutco
     if (!s.rules) await wf.condition(() => s.rules !== null);
   };
   wf.setHandler(M.recordBantUpdate, async (i) => (await rulesLoaded(), answer(qualification(s, { kind: 'bant', answers: i.answers }, now()))), { validator: (i) => V.validateBant(s, i) });
-  wf.setHandler(M.rejectUpdate, async (r) => (await rulesLoaded(), answer(deferred(s, { kind: 'reject', input: r }, now()))), { validator: (r) => V.validateReject(s, r) });
+  wf.setHandler(M.rejectUpdate, async (r) => (await rulesLoaded(), answer(deferred(s, { kind: 'reject', input: r }, now()))), { validator: (r) => V.validateReject(s, r, privateNotes) });
   wf.setHandler(M.requalifyNowUpdate, ({ reason }) => answer(deferred(s, { kind: 'requalifyNow', reason: reason ?? 'ops' }, now())), { validator: (_i) => V.validateRequalify(s) });
   wf.setHandler(
     M.convertToClientUpdate,
@@ -240,7 +253,7 @@ export async function leadLifecycle(input: LeadWorkflowInput): Promise<LeadOutco
       if (o.outcome === 'won') await wf.condition(() => s.clientId !== null || s.pendingDeal === null);
       return current();
     },
-    { validator: (o) => V.validateOutcome(s, o) },
+    { validator: (o) => V.validateOutcome(s, o, privateNotes) },
   );
   function draftWith(f: (d: LeadState) => void): LeadState {
     const d = draft(s);
@@ -363,4 +376,19 @@ export async function leadLifecycle(input: LeadWorkflowInput): Promise<LeadOutco
   }
   await wf.condition(wf.allHandlersFinished);
   return { stage: s.stage, clientId: s.clientId };
+}
+
+/** Event data keys that are free text of or about the person (the database keeps the text). */
+const FREE_TEXT_KEYS: Partial<Record<LeadEventSignal['type'], string>> = { sales_rejected: 'note', survey_answered: 'comment' };
+function withoutFreeText(e: LeadEventSignal): LeadEventSignal {
+  const key = FREE_TEXT_KEYS[e.type];
+  if (!key || !e.data || !(key in e.data)) return e;
+  const { [key]: _dropped, ...data } = e.data;
+  return { ...e, data };
+}
+function rejectionWithoutText(r: NonNullable<LeadState['rejection']>): NonNullable<LeadState['rejection']> {
+  const { note: _note, survey, ...rest } = r;
+  if (!survey || !('comment' in survey)) return { ...rest, ...(survey ? { survey } : {}) };
+  const { comment: _comment, ...codes } = survey;
+  return { ...rest, survey: codes };
 }

@@ -57,7 +57,14 @@ export interface RecordBantInput {
 }
 export interface RejectInput {
   reason: RejectionReason;
+  /**
+   * Free text: refused since the private-notes patch (an update's input is kept in the workflow's
+   * history). Store the note with recordRefusalNote / rejectLead (domain/sales/refusal-note.ts) and
+   * pass `noteId`.
+   */
   note?: string;
+  /** The refusal note's row id: the re-contact task reads the text from the database. */
+  noteId?: string;
   by: 'sales' | 'lead' | 'ops';
 }
 export interface ChangeOwnerInput {
@@ -79,7 +86,9 @@ export interface RecordOutcomeInput {
   managerId: string;
   outcome: 'won' | 'lost' | 'nurture';
   reason?: RejectionReason;
+  /** Free text: refused since the private-notes patch, as in RejectInput; `noteId` names a stored note. */
   note?: string;
+  noteId?: string;
   deal?: ClientDeal;
 }
 
@@ -140,7 +149,7 @@ export interface LeadView {
   sequencesDone: string[];
   nextWakeAt: string | null;
   nextWakeReason: string | null;
-  rejection: { reason: RejectionReason; note?: string; by: string; at: string; survey?: Record<string, unknown> } | null;
+  rejection: { reason: RejectionReason; note?: string; noteId?: string; by: string; at: string; survey?: Record<string, unknown> } | null;
   requalifyAt: string | null;
   nextHoliday: { date: string; name: string } | null;
   /** The published content this lead is pinned to. */

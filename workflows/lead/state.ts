@@ -51,7 +51,7 @@ export interface LeadState extends LeadFacts {
   sequencesDone: string[];
   /** Sequences finished or left since the last stage change (no re-entry until the stage moves). */
   sequencesDoneThisStage: string[];
-  rejection: { reason: RejectionReason; note?: string; by: string; at: number; survey?: Record<string, unknown> } | null;
+  rejection: { reason: RejectionReason; note?: string; noteId?: string; by: string; at: number; survey?: Record<string, unknown> } | null;
   rejections: number;
   /** Entries per sequence id, so a re-entered sequence gets fresh ledger keys. */
   sequenceEntries: Record<string, number>;

@@ -25,9 +25,16 @@ export function validateRejection(s: LeadState, r: { reason?: RejectionReason })
   if (s.stage === 'rejected' || s.stage === 'deferred') throw new Error(`lead is already ${s.stage}`);
 }
 
-export function validateReject(s: LeadState, r: RejectInput): void {
+/** Free text would stay in the workflow's history (an update's input is recorded): refused when `privateNotes`. */
+function noteByReference(i: { note?: unknown; noteId?: unknown }, privateNotes: boolean): void {
+  if (privateNotes && i.note !== undefined) throw new Error('note: free text is not taken by the workflow; store it with recordRefusalNote (domain/sales/refusal-note.ts) and pass noteId');
+  if (i.noteId !== undefined && (typeof i.noteId !== 'string' || !i.noteId || i.noteId.length > 100)) throw new Error('noteId: the id of a stored refusal note');
+}
+
+export function validateReject(s: LeadState, r: RejectInput, privateNotes = false): void {
   validateRejection(s, r);
   if (!['sales', 'lead', 'ops'].includes(r.by)) throw new Error('by: must be sales, lead or ops');
+  noteByReference(r, privateNotes);
 }
 
 export function validateDeal(d: Partial<ClientDeal> | undefined): void {
@@ -76,8 +83,9 @@ export function validateDecline(s: LeadState, { managerId, assignmentId, reason 
   if (reason !== undefined && (typeof reason !== 'string' || reason.length > 500)) throw new Error('reason: text of at most 500 characters');
 }
 
-export function validateOutcome(s: LeadState, o: RecordOutcomeInput): void {
+export function validateOutcome(s: LeadState, o: RecordOutcomeInput, privateNotes = false): void {
   requireAssignee(s, o.managerId);
+  noteByReference(o, privateNotes);
   if (!['won', 'lost', 'nurture'].includes(o.outcome)) throw new Error('outcome: must be won, lost or nurture');
   if (o.outcome === 'won') validateDeal(o.deal);
   if (o.outcome === 'lost') validateRejection(s, o);
