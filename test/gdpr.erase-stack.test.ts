@@ -183,7 +183,9 @@ test('after erase, the marker is nowhere: every table and column, the sink files
   await waitUntil(async () => mailsTo(PERSON.email.toLowerCase()).length >= 1, 'the first drip mail');
 
   // Hand-off: a demo request and a pricing visit make the lead hot; it is offered to the manager.
-  for (const [id, type, data] of [['e-pricing', 'page_viewed', { url: '/pricing' }], ['e-demo', 'demo_booked', {}]] as const) {
+  // The visited address carries the marker (a campaign link naming the person): behaviour the workflow
+  // holds, so its history has the marker until the erasure deletes it.
+  for (const [id, type, data] of [['e-pricing', 'page_viewed', { url: `/pricing?ref=${M}-link` }], ['e-demo', 'demo_booked', {}]] as const) {
     expect((await api.inject({ method: 'POST', url: `/leads/${leadId}/events`, headers: auth.intake, payload: { id, type, data } })).statusCode).toBe(202);
   }
   await waitUntil(async () => (await db.assignment.count({ where: { leadId, status: 'offered' } })) === 1, 'the offer to sales');
