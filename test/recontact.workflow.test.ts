@@ -184,3 +184,29 @@ test('re-qualified after a "later": the task\'s manager is mailed once, and gets
     expect(w.mails.filter((m) => m.template === 'manager-recontact-task').map((m) => m.idempotencyKey).sort()).toEqual([`RW1:recontact-task:${task.id}`, `RW2:recontact-task:${task2.id}`]);
   });
 }, 240_000);
+
+test('free text sent in events (a sales_rejected note, a survey comment) is dropped on arrival: only the signal itself holds it', async () => {
+  const marker = `dropped-${Math.random().toString(36).slice(2, 12)}`;
+  const w = fakeWorld();
+  const tq = `recontact-drop-${process.pid}`;
+  const workers = await startWorkers(env, tq, w.activities);
+  await workers.run(async () => {
+    const h = await signalLead(env, tq, 'RW3', baseProfile({ email: 'rw3@recontact.test' }), { id: 'rw3-1', type: 'page_viewed', data: { url: '/blog/a' } });
+    await env.sleep(1000);
+    await h.signal(leadEventSignal, { id: 'rw3-no', type: 'sales_rejected', data: { reason: 'no_budget', note: `${marker} note` } });
+    await until(async () => (await h.query(stateQuery)).stage === 'rejected', 'rejected');
+    await until(() => w.mails.some((m) => m.template === 'farewell'), 'the farewell mail');
+    await h.signal(leadEventSignal, { id: 'rw3-survey', type: 'survey_answered', data: { reason: 'bad_timing', timing: 'in_3_months', revisitMonths: 3, comment: `${marker} comment` } });
+    await until(async () => (await h.query(stateQuery)).rejection?.survey !== undefined, 'the survey heard');
+    const v = await h.query(stateQuery);
+    expect(v.rejection).toMatchObject({ reason: 'no_budget', by: 'sales', survey: { reason: 'bad_timing', timing: 'in_3_months' } });
+    expect(JSON.stringify(v)).not.toContain(marker);
+    expect(JSON.stringify(w.events)).not.toContain(marker);
+    // Everything the workflow recorded besides the two signals' own inputs.
+    const events = JSON.parse(historyToJSON(await h.fetchHistory())).events as Record<string, unknown>[];
+    const own = JSON.stringify(events.filter((e) => !('workflowExecutionSignaledEventAttributes' in e)));
+    const signalled = JSON.stringify(events.filter((e) => 'workflowExecutionSignaledEventAttributes' in e));
+    expect(base64Forms(marker).some((f) => signalled.includes(f))).toBe(true);
+    for (const form of [marker, ...base64Forms(marker)]) expect(own).not.toContain(form);
+  });
+}, 120_000);
