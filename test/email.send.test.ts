@@ -317,3 +317,22 @@ test("a step's subject override renders its placeholders like the template's own
   expect(await subjects()).toEqual(['Hi Ola, a guide for Acme', 'A guide for your team']);
   expect((await db.emailLog.findUnique({ where: { idempotencyKey: `${id}:subj` } }))?.subject).toBe('Hi Ola, a guide for Acme');
 });
+
+test("a re-contact task mail takes the task's lines from its row; a task not of this lead is not sent", async () => {
+  sink.clear();
+  const id = await lead({ lastName: 'Nowak' });
+  const other = await lead();
+  const details = { why: 'knew the lead before', score: 47, temperature: 'warm', refusal: { reason: 'no_budget', note: 'frozen until Q3', by: 'sales', at: '2027-01-10T10:00:00Z' }, survey: { reason: 'bad_timing', comment: 'call in June', locale: 'pl' }, behaviourSince: { since: null, counts: { page_viewed: 2 }, recent: [] } };
+  const task = await db.task.create({ data: { dedupKey: `${id}:recontact:1`, kind: 'recontact', leadId: id, title: 'Re-contact', details } });
+  // What the workflow sends: the card and the task's id, no free text.
+  const variables = { source: 'web_form', score: 47, temperature: 'warm', bant: 'budget: ?', taskId: task.id, why: 'knew the lead before' };
+  const r = await mail.sendEmail(req(id, `${id}:recontact-task:${task.id}`, { template: 'manager-recontact-task', kind: 'transactional', to: 'anna@acme.test', locale: 'en', variables }));
+  expect(r.status).toBe('sent');
+  const m = await parse((await sink.waitFor(1))[0]);
+  for (const text of ['no_budget (by sales, 2027-01-10)', 'frozen until Q3', 'reason: bad_timing; comment: call in June', 'page viewed ×2']) expect(m.text).toContain(text);
+  expect(m.text).not.toContain('locale: pl');
+  // Another lead's task (or none) gives nothing to show: recorded as not sent.
+  const wrong = await mail.sendEmail(req(other, `${other}:recontact-task:${task.id}`, { template: 'manager-recontact-task', kind: 'transactional', to: 'anna@acme.test', locale: 'en', variables }));
+  expect(wrong).toEqual({ status: 'suppressed', reason: `no re-contact task ${task.id} of this lead` });
+  expect(sink.received).toHaveLength(1);
+});
