@@ -6,8 +6,9 @@ import { createTestDb, type TestDb } from './helpers/db';
 let t: TestDb;
 let ledger: Ledger;
 const at = new Date('2027-03-10T11:00:00.000Z');
-// A lease taken now by a fresh attempt (leases run on the real clock, not the mail's time).
-const lease = (ms = 60_000, attemptId = `a-${Math.random()}`): Lease => ({ attemptId, until: new Date(Date.now() + ms), now: new Date() });
+// A lease taken by a fresh attempt at `now` (leases run on the worker's clock, not the mail's time;
+// the ledger takes that clock from its caller, so a test can move it instead of sleeping).
+const lease = (ms = 60_000, now = Date.now(), attemptId = `a-${Math.random()}`): Lease => ({ attemptId, until: new Date(now + ms), now: new Date(now) });
 const row = (key: string, leadId: string): ClaimRow => ({ key, leadId, template: 'cold-ebook', locale: 'pl', kind: 'marketing', to: `${leadId}@x.test`, subject: 'Hi', messageId: `<${key}@x.test>`, at });
 
 beforeAll(async () => {
@@ -49,17 +50,17 @@ test('a retry reclaims a claimed row once: two retries that read the same attemp
 });
 
 test('a claim under lease is not taken over until the lease runs out; renewing extends it, only for its holder', async () => {
-  const stalled = lease(800);
+  const t0 = Date.now();
+  const stalled = lease(800, t0);
   expect(await ledger.claim(row('k-l', 'l2'), null, stalled)).toBe(true);
   // The attempt timed out at Temporal but is still in SMTP: its retry must wait, not send too.
-  expect(await ledger.claim(row('k-l', 'l2'), 1, lease())).toBe(false);
-  expect(await ledger.renew('k-l', stalled.attemptId, new Date(Date.now() + 1500))).toBe(true);
-  expect(await ledger.renew('k-l', 'someone-else', new Date(Date.now() + 60_000))).toBe(false);
-  await new Promise((r) => setTimeout(r, 900));
-  expect(await ledger.claim(row('k-l', 'l2'), 1, lease())).toBe(false); // renewed past the first expiry
-  await new Promise((r) => setTimeout(r, 800));
+  expect(await ledger.claim(row('k-l', 'l2'), 1, lease(60_000, t0 + 1))).toBe(false);
+  expect(await ledger.renew('k-l', stalled.attemptId, new Date(t0 + 1500))).toBe(true);
+  expect(await ledger.renew('k-l', 'someone-else', new Date(t0 + 60_000))).toBe(false);
+  expect(await ledger.claim(row('k-l', 'l2'), 1, lease(60_000, t0 + 900))).toBe(false); // renewed past the first expiry
+  expect(await ledger.claim(row('k-l', 'l2'), 1, lease(60_000, t0 + 1499))).toBe(false);
   // The holder died without a word: after its lease the retry takes over, exactly once.
-  const [a, b] = [lease(), lease()];
+  const [a, b] = [lease(60_000, t0 + 1700), lease(60_000, t0 + 1700)];
   expect((await Promise.all([ledger.claim(row('k-l', 'l2'), 1, a), ledger.claim(row('k-l', 'l2'), 1, b)])).filter(Boolean)).toHaveLength(1);
   const r = await t.db.emailLog.findUniqueOrThrow({ where: { idempotencyKey: 'k-l' }, select: { attempts: true, attemptId: true } });
   expect(r.attempts).toBe(2);

@@ -8,6 +8,7 @@ import { createActivities } from '../activities';
 import { stateQuery } from '../workflows/lead/messages';
 import { startTestSmtp, type TestSmtp } from './email.helpers';
 import { createTestDb, type TestDb } from './helpers/db';
+import { untilSignalHandled } from './helpers/history';
 import { createTimeSkippingEnv } from './helpers/temporal';
 import { intakeApi, validLead, type IntakeApi } from './intake.helpers';
 import { startWorkers } from './support/lead-harness';
@@ -33,8 +34,6 @@ afterAll(async () => {
   await env?.teardown();
 });
 
-const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 test('double opt-in: one confirmation mail, no marketing until confirmed, consent stored with source, version and time', async () => {
   const { close, ...activities } = createActivities({
     db: t.db,
@@ -54,7 +53,8 @@ test('double opt-in: one confirmation mail, no marketing until confirmed, consen
 
       // A repeat form post for the pending person sends no second confirmation.
       expect((await s.api.inject({ method: 'POST', url: '/leads', headers: s.auth('intake'), payload: { ...body, eventId: 'second-post' } })).statusCode).toBe(200);
-      await settle(1500);
+      // Counted once the workflow has handled that post (a second confirmation would have been sent by then).
+      await untilSignalHandled(env.client.workflow.getHandle(workflowId), 'intake:second-post');
       expect(smtp.received).toHaveLength(1);
       const logs = await t.db.emailLog.findMany({ where: { leadId } });
       expect(logs.filter((l) => l.status === 'sent')).toEqual([expect.objectContaining({ idempotencyKey: `${leadId}:double-opt-in`, template: 'double-opt-in', kind: 'transactional' })]);

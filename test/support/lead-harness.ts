@@ -6,6 +6,7 @@ import type { LeadActivities } from '../../workflows/activity-contract';
 import { featuresOf } from '../../workflows/features';
 import type { LeadWorkflowInput } from '../../workflows/lead/lifecycle';
 import { leadEventSignal, stateQuery, type LeadView } from '../../workflows/lead/messages';
+import { eventually, eventuallyValue, type Bound } from '../helpers/eventually';
 import { createTimeSkippingEnv } from '../helpers/temporal';
 import { workflowBundle } from '../helpers/workflow-bundle';
 import type { LeadEventSignal, LeadProfile } from '../../workflows/types';
@@ -98,18 +99,11 @@ export async function passUntil(env: TestWorkflowEnvironment, ok: () => boolean 
  * Waits, without moving workflow time, until `ok` holds: what the last signal or env.sleep started
  * (a workflow task, an activity) may still be running when it returns, and a query right then sees
  * the state before it. Outside env.sleep the test server's clock is locked, so no timer fires
- * meanwhile. Polls every 20 ms; fails naming `what` after `realMs`.
+ * meanwhile. Fails naming `what` after `withinMs` of real time.
  */
-export async function eventually(ok: () => boolean | Promise<boolean>, what: string, realMs = 30_000): Promise<void> {
-  for (const deadline = Date.now() + realMs; !(await ok()); ) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${realMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+export { eventually };
 
 /** The lead's state once `ok` holds (see `eventually`). */
-export async function settled(h: { query(q: typeof stateQuery): Promise<LeadView> }, ok: (v: LeadView) => boolean, what: string, realMs = 30_000): Promise<LeadView> {
-  let v = await h.query(stateQuery);
-  await eventually(async () => ok((v = await h.query(stateQuery))), what, realMs);
-  return v;
+export function settled(h: { query(q: typeof stateQuery): Promise<LeadView> }, ok: (v: LeadView) => boolean, what: string, bound?: Bound): Promise<LeadView> {
+  return eventuallyValue(() => h.query(stateQuery), ok, what, bound);
 }

@@ -1,0 +1,34 @@
+// What a workflow has done with a signal, read from its history: the condition a test waits for
+// before it checks that something did *not* happen (no second mail, no new step).
+import type { WorkflowHandle } from '@temporalio/client';
+import { eventually, type Bound } from './eventually';
+
+type Event = Awaited<ReturnType<WorkflowHandle['fetchHistory']>>['events'] extends (infer E)[] | null | undefined ? E : never;
+
+const mentions = (e: Event, marker: string): boolean =>
+  (e.workflowExecutionSignaledEventAttributes?.input?.payloads ?? []).some((p) => Buffer.from(p.data ?? []).toString('utf8').includes(marker));
+
+const closedActivity = (e: Event): string | undefined => {
+  const a = e.activityTaskCompletedEventAttributes ?? e.activityTaskFailedEventAttributes ?? e.activityTaskTimedOutEventAttributes ?? e.activityTaskCanceledEventAttributes;
+  return a ? String(a.scheduledEventId) : undefined;
+};
+
+/**
+ * True once the workflow has handled the last signal whose payload mentions `marker` (an event
+ * id): a workflow task completed after it, and every activity scheduled since has finished. What
+ * that signal was going to cause has then happened.
+ */
+export async function signalHandled(handle: WorkflowHandle, marker: string): Promise<boolean> {
+  const events = (await handle.fetchHistory()).events ?? [];
+  const at = events.findLastIndex((e) => mentions(e, marker));
+  if (at < 0) return false;
+  const after = events.slice(at + 1);
+  if (!after.some((e) => e.workflowTaskCompletedEventAttributes)) return false;
+  const closed = new Set(after.map(closedActivity).filter((x) => x !== undefined));
+  return after.filter((e) => e.activityTaskScheduledEventAttributes).every((e) => closed.has(String(e.eventId)));
+}
+
+/** Waits until the workflow has handled the signal mentioning `marker` (see signalHandled). */
+export function untilSignalHandled(handle: WorkflowHandle, marker: string, bound?: Bound): Promise<void> {
+  return eventually(() => signalHandled(handle, marker), `${handle.workflowId} to handle the signal ${marker}`, { everyMs: 100, ...bound });
+}
