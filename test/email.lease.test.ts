@@ -15,44 +15,61 @@ import { startDevServer, type DevServer } from '../dev/dev-server';
 import { startSmtpSink, type SmtpSink } from '../dev/smtp-sink';
 import type { SendEmailRequest } from '../workflows/activity-contract';
 import { createTestDb, type TestDb } from './helpers/db';
+import { eventually } from './helpers/eventually';
 import { freePort } from './helpers/ports';
 
-/** A relay that, for the next mail, waits `holdMs` after DATA before passing it on and answering 250. */
+/**
+ * A relay that, for the next mail, waits `holdMs` after DATA (or until its client hangs up) before
+ * passing it on and answering 250.
+ */
 interface StallingRelay {
   port: number;
   holdNext(ms: number): void;
   /** Mails whose client hung up while held: dropped, as a server drops an unfinished transaction. */
   dropped: number;
+  /** Mails received and not yet passed on or dropped. */
+  inFlight: number;
   stop(): Promise<void>;
 }
 
 async function startStallingRelay(sinkPort: number): Promise<StallingRelay> {
   const holds: number[] = [];
   const closed = new Set<string>();
+  // Ends the hold of a session whose client hung up.
+  const onHangUp = new Map<string, () => void>();
   const forward = nodemailer.createTransport({ host: '127.0.0.1', port: sinkPort, secure: false });
-  const relay: StallingRelay = { port: 0, dropped: 0, holdNext: (ms) => void holds.push(ms), stop: async () => undefined };
+  const relay: StallingRelay = { port: 0, dropped: 0, inFlight: 0, holdNext: (ms) => void holds.push(ms), stop: async () => undefined };
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
     onClose(session) {
       closed.add(session.id);
+      onHangUp.get(session.id)?.();
     },
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
+      relay.inFlight++;
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', async () => {
-        const hold = holds.shift();
-        if (hold) await new Promise((r) => setTimeout(r, hold));
-        if (closed.has(session.id)) {
-          relay.dropped++;
-          return;
-        }
         try {
+          const hold = holds.shift();
+          if (hold) {
+            await new Promise<void>((r) => {
+              const timer = setTimeout(r, hold);
+              onHangUp.set(session.id, () => (clearTimeout(timer), r()));
+            });
+          }
+          if (closed.has(session.id)) {
+            relay.dropped++;
+            return;
+          }
           await forward.sendMail({ envelope: { from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to: session.envelope.rcptTo.map((r) => r.address) }, raw: Buffer.concat(chunks) });
           callback();
         } catch (e) {
           callback(e as Error);
+        } finally {
+          relay.inFlight--;
         }
       });
     },
@@ -129,8 +146,8 @@ test('an attempt held in DATA past its timeout: the retry waits for it, one mail
   relay.holdNext(4_000);
   const result = await sendThroughTemporal('held', { config: config() }, 1_500);
   expect(result).toMatchObject({ status: 'already_sent' });
-  // Give a late second send every chance to arrive before counting.
-  await new Promise((r) => setTimeout(r, 2_000));
+  // The worker has stopped (no attempt left to send); counted once the relay holds nothing either.
+  await eventually(() => relay.inFlight === 0, 'the relay to pass on or drop every mail');
   expect(sinkFiles().length - before).toBe(1);
   const row = await t.db.emailLog.findFirstOrThrow({ where: { lead: { email: 'held@acme.test' } } });
   expect(row).toMatchObject({ status: 'sent', attempts: 1, leaseUntil: null });
@@ -139,12 +156,12 @@ test('an attempt held in DATA past its timeout: the retry waits for it, one mail
 test('an attempt held until its SMTP connection gives up: it lets go of the lease, the retry sends, one mail', async () => {
   const before = sinkFiles().length;
   const dropped = relay.dropped;
-  // Silent for 8 s; the client gives up after 2 s of silence. The lease (3 s, renewed every second)
-  // keeps the retries out until then; the held mail is dropped, the retry's mail gets through.
-  relay.holdNext(8_000);
+  // Silent (up to 30 s) until the client gives up after 2 s of silence. The lease (3 s, renewed every
+  // second) keeps the retries out until then; the held mail is dropped, the retry's mail gets through.
+  relay.holdNext(30_000);
   const result = await sendThroughTemporal('gave-up', { config: config({ socketTimeoutMs: 2_000 }), lease: { ms: 3_000, renewEveryMs: 1_000 } }, 1_000);
   expect(result).toMatchObject({ status: 'sent' });
-  await new Promise((r) => setTimeout(r, 8_000));
+  await eventually(() => relay.inFlight === 0, 'the relay to pass on or drop every mail');
   expect(relay.dropped - dropped).toBe(1);
   expect(sinkFiles().length - before).toBe(1);
   const row = await t.db.emailLog.findFirstOrThrow({ where: { lead: { email: 'gave-up@acme.test' } } });
