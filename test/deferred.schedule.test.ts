@@ -4,7 +4,6 @@
 import { Client, Connection, ScheduleNotFoundError } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { mkdtempSync, rmSync } from 'fs';
-import { createServer } from 'net';
 import { tmpdir } from 'os';
 import path from 'path';
 import { ensureOfferSchedules, lintOfferCampaigns, scheduleIdOf } from '../worker/schedules';
@@ -12,16 +11,9 @@ import { startDevServer, type DevServer } from '../dev/dev-server';
 import type { OfferCampaignResult } from '../workflows/offers/campaign';
 import { offerCampaigns } from '../content/offers';
 import { defineOfferCampaign } from '../workflows/offers/define';
+import { eventually } from './helpers/eventually';
+import { freePort } from './helpers/ports';
 import { workflowBundle } from './support/lead-harness';
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let dir: string;
 let dev: DevServer;
@@ -68,13 +60,22 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function waitFor(ok: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await ok()) return;
-    await sleep(200);
-  }
-  throw new Error(`timed out waiting for ${what}`);
+const bound = { withinMs: 30_000, everyMs: 100 };
+
+/**
+ * Proving that a schedule does *not* fire takes real time (a dev server's clock cannot be skipped):
+ * until `planned`, a firing the schedule had listed as due, is past by 2.5 s -- time for it to
+ * have started its run and for the run to have read its audience.
+ */
+async function pastPlannedFiring(planned: Date): Promise<void> {
+  await eventually(() => Date.now() > planned.getTime() + 2_500, `the planned firing at ${planned.toISOString()} to be past`, { withinMs: planned.getTime() + 2_500 - Date.now() + 1_000, everyMs: 100 });
+}
+
+/** Waits until every run the schedule started has read its audience (one read per run). */
+async function runsCaughtUp(handle: ReturnType<Client['schedule']['getHandle']>): Promise<number> {
+  let taken = -1;
+  await eventually(async () => (taken = (await handle.describe()).info.numActionsTaken) === runs, 'every started run to have read its audience', bound);
+  return taken;
 }
 
 test('shipped campaigns are valid; a bad one is refused with every problem named and nothing created', async () => {
@@ -100,7 +101,7 @@ test('the schedule runs the campaign; pause stops it (and survives a restart), d
   expect(await ensureOfferSchedules(client, tq, [campaign], { inline: true })).toEqual(['offer-test-every-2s']);
   expect(await ensureOfferSchedules(client, tq, [campaign], { inline: true })).toEqual(['offer-test-every-2s']);
   const handle = client.schedule.getHandle('offer-test-every-2s');
-  await waitFor(() => runs >= 2, 30_000, 'two scheduled runs');
+  await eventually(() => runs >= 2, 'two scheduled runs', bound);
 
   // Each run has its own id (the schedule appends its time): the ledger key of its mails.
   const d = await handle.describe();
@@ -110,23 +111,24 @@ test('the schedule runs the campaign; pause stops it (and survives a restart), d
   expect(result).toEqual({ campaignId: 'test-every-2s', runId: last, signalled: 0, missed: 0 });
 
   await handle.pause('ops: stop the spring offer');
-  await sleep(1000); // a run that started just before the pause finishes
-  const paused = runs;
-  await sleep(5000);
-  expect(runs).toBe(paused);
+  // A run that started just before the pause finishes.
+  const paused = await runsCaughtUp(handle);
+  const dueWhilePaused = (await handle.describe()).info.nextActionTimes[0] ?? new Date(Date.now() + 2_000);
   // The next worker start updates the definition but leaves ops' pause alone.
   await ensureOfferSchedules(client, tq, [campaign], { inline: true });
   expect((await handle.describe()).state.paused).toBe(true);
-  await sleep(3000);
-  expect(runs).toBe(paused);
+  await pastPlannedFiring(dueWhilePaused);
+  expect({ taken: (await handle.describe()).info.numActionsTaken, runs }).toEqual({ taken: paused, runs: paused });
 
   await handle.unpause('ops: resume');
-  await waitFor(() => runs > paused, 15_000, 'a run after unpause');
+  await eventually(() => runs > paused, 'a run after unpause', bound);
 
+  const dueAfterDelete = (await handle.describe()).info.nextActionTimes[0] ?? new Date(Date.now() + 2_000);
   await handle.delete();
-  await sleep(1000);
-  const deleted = runs;
-  await sleep(5000);
-  expect(runs).toBe(deleted);
   await expect(handle.describe()).rejects.toBeInstanceOf(ScheduleNotFoundError);
+  // A run started just before the delete may still read its audience: none is running any more.
+  await eventually(async () => (await client.workflow.count(`TemporalScheduledById = "offer-test-every-2s" AND ExecutionStatus = "Running"`)).count === 0, 'the last run to finish', bound);
+  const deleted = runs;
+  await pastPlannedFiring(dueAfterDelete);
+  expect(runs).toBe(deleted);
 }, 120_000);
