@@ -138,7 +138,9 @@ describe('publishing while leads run (time-skipping, no restart)', () => {
   test('content activities over the database: a new lead gets content published after the worker started', async () => {
     const t = await createTestDb();
     try {
-      const store = prismaContentStore(t.db);
+      // The worker's store, on a clock that stands still until the test moves it past the read cache's second.
+      let clock = Date.now();
+      const store = prismaContentStore(t.db, { now: () => clock });
       const w = fakeWorld();
       const content = createContentActivities(store, () => publishShipped(store));
       const tq = `content-db-${process.pid}`;
@@ -147,8 +149,10 @@ describe('publishing while leads run (time-skipping, no restart)', () => {
         const a = await signalLead(env, tq, 'C-db1', baseProfile({ email: 'db1@content.test' }), { id: 'd1', type: 'page_viewed', data: { url: '/blog/a' } });
         await passUntil(env, async () => (await a.query(stateQuery)).sequence !== null, 'the first lead in a sequence');
         expect((await a.query(stateQuery)).sequence?.id).toBe('cold-education');
-        await publishSequence(store, trialOnboarding);
-        await new Promise((r) => setTimeout(r, 1100)); // the store's one-second read cache
+        // Published from elsewhere (the CLI's own store): the worker's cache still holds the old list.
+        await publishSequence(prismaContentStore(t.db), trialOnboarding);
+        expect((await store.list('sequence')).some((r) => r.contentId === trialOnboarding.current.id)).toBe(false);
+        clock += 1_000;
         const b = await signalLead(env, tq, 'C-db2', baseProfile({ email: 'db2@content.test' }), { id: 'd2', type: 'page_viewed', data: { url: '/blog/a' } });
         await passUntil(env, async () => (await b.query(stateQuery)).sequence !== null, 'the second lead in a sequence');
         expect((await b.query(stateQuery)).sequence?.id).toBe('trial-onboarding');

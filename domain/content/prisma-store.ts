@@ -5,19 +5,21 @@ import type { ContentKind, ContentRecord, ContentStore } from './catalogue';
 
 const CACHE_MS = 1000;
 
-export function prismaContentStore(db: Db, opts: { cacheMs?: number } = {}): ContentStore {
+/** `now`: the cache's clock (tests move it instead of waiting out the second). */
+export function prismaContentStore(db: Db, opts: { cacheMs?: number; now?: () => number } = {}): ContentStore {
   const cacheMs = opts.cacheMs ?? CACHE_MS;
+  const now = opts.now ?? Date.now;
   const cache = new Map<ContentKind, { at: number; rows: Promise<ContentRecord[]> }>();
   return {
     list(kind) {
       const hit = cache.get(kind);
-      if (hit && Date.now() - hit.at < cacheMs) return hit.rows;
+      if (hit && now() - hit.at < cacheMs) return hit.rows;
       const rows = db.contentVersion
         .findMany({ where: { kind }, orderBy: [{ contentId: 'asc' }, { version: 'asc' }] })
         .then((rs) => rs.map((r) => ({ kind: r.kind as ContentKind, contentId: r.contentId, version: r.version, hash: r.hash, body: r.body, publishedAt: r.publishedAt })));
       // A failed read is not cached.
       rows.catch(() => cache.delete(kind));
-      cache.set(kind, { at: Date.now(), rows });
+      cache.set(kind, { at: now(), rows });
       return rows;
     },
     async insert(rec) {
