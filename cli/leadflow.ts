@@ -6,25 +6,16 @@
 //   leadflow schedules                               creates / updates the offer schedules, then exits
 //   leadflow search-attributes                       registers the search attributes, then exits
 // Production runs the compiled file: `node dist/cli/leadflow.js <role>` (npm run build).
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
 import { existsSync } from 'fs';
 import path from 'path';
 import { parseArgs } from 'util';
-import { createPrisma } from '../domain/db';
-import { rekeySuppressions, useSuppressionKeys } from '../domain/mail/email-hash';
 import { ConfigError, emailConfig, loadApiAddress, loadApiConfig, loadSchedulesConfig, loadTemporalConfig, loadWorkerConfig, parseQueues, WORKER_QUEUES, type TemporalConfig } from '../runtime/config';
 import { DatabaseError, prepareDatabase } from '../domain/database';
-import { DefinitionError, validateDefinitions } from '../domain/content/definitions';
-import { listenApi } from '../api/main';
-import { apiHealth, workerHealth, workerIdentity } from '../runtime/health';
 import { processLifecycle, type Lifecycle } from '../runtime/lifecycle';
 import { PortInUseError } from '../runtime/ports';
-import { ensureSearchAttributes } from './search-attributes';
-import { publishShippedContent } from '../domain/content/publish-shipped';
-import { runStart } from '../dev/start';
-import { runWorkers } from '../worker/main';
-import { ensureErasureSweepSchedule, ensureOfferSchedules } from '../worker/schedules';
+// A role loads its own modules once its configuration checked out (below, `await import`): seconds of
+// start-up that `--help`, a health probe or a configuration error do not need to pay.
 
 export const USAGE = `usage: leadflow <command> [options]
   start                                everything on one machine: Temporal dev server, SMTP sink,
@@ -44,6 +35,7 @@ function builtBundle(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 }
 
 async function temporalClient(config: TemporalConfig, life: Lifecycle): Promise<Client> {
+  const { Client, Connection } = await import('@temporalio/client');
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   life.defer(() => connection.close());
   return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
@@ -51,6 +43,7 @@ async function temporalClient(config: TemporalConfig, life: Lifecycle): Promise<
 
 async function searchAttributes(life: Lifecycle): Promise<number> {
   const config = loadTemporalConfig();
+  const [{ Connection }, { ensureSearchAttributes }] = await Promise.all([import('@temporalio/client'), import('./search-attributes')]);
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   life.defer(() => connection.close());
   const r = await ensureSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
@@ -61,11 +54,13 @@ async function searchAttributes(life: Lifecycle): Promise<number> {
 async function api(health: boolean, life: Lifecycle): Promise<number | 'running'> {
   if (health) {
     const { API_HOST, API_PORT } = loadApiAddress();
+    const { apiHealth } = await import('../runtime/health');
     const r = await apiHealth(API_HOST, API_PORT);
     console.log(r.line);
     return r.ok ? 0 : 1;
   }
   const config = loadApiConfig();
+  const [{ createPrisma }, { rekeySuppressions, useSuppressionKeys }, { listenApi }] = await Promise.all([import('../domain/db'), import('../domain/mail/email-hash'), import('../api/main')]);
   await prepareDatabase(config.DATABASE_URL);
   const db = useSuppressionKeys(createPrisma(config.DATABASE_URL), config.SUPPRESSION_SECRET);
   life.defer(() => db.$disconnect());
@@ -83,11 +78,21 @@ async function worker(queues: string | undefined, health: boolean, life: Lifecyc
   if (health) {
     // Only the Temporal connection: the check asks Temporal, not the database or SMTP.
     const config = loadTemporalConfig();
+    const { workerHealth } = await import('../runtime/health');
     const r = await workerHealth(await temporalClient(config, life), config, q);
     console.log(r.lines.join('\n'));
     return r.ok ? 0 : 1;
   }
   const config = loadWorkerConfig(q, builtBundle(process.env));
+  const [{ NativeConnection }, { createPrisma }, { rekeySuppressions, useSuppressionKeys }, { validateDefinitions }, { publishShippedContent }, { workerIdentity }, { runWorkers }] = await Promise.all([
+    import('@temporalio/worker'),
+    import('../domain/db'),
+    import('../domain/mail/email-hash'),
+    import('../domain/content/definitions'),
+    import('../domain/content/publish-shipped'),
+    import('../runtime/health'),
+    import('../worker/main'),
+  ]);
   const temporal = await temporalClient(config, life);
   validateDefinitions();
   await prepareDatabase(config.DATABASE_URL);
@@ -116,6 +121,7 @@ async function worker(queues: string | undefined, health: boolean, life: Lifecyc
 async function schedules(life: Lifecycle): Promise<number> {
   // The offers come from the published content, so the database is needed too.
   const config = loadSchedulesConfig();
+  const [{ createPrisma }, { publishShippedContent }, { ensureErasureSweepSchedule, ensureOfferSchedules }] = await Promise.all([import('../domain/db'), import('../domain/content/publish-shipped'), import('../worker/schedules')]);
   await prepareDatabase(config.DATABASE_URL);
   const db = createPrisma(config.DATABASE_URL);
   life.defer(() => db.$disconnect());
@@ -139,7 +145,7 @@ export async function main(argv: string[]): Promise<void> {
       console.error(`leadflow: unexpected ${rest.length ? `argument ${rest[0]}` : values.queues !== undefined ? '--queues' : '--health'} for ${command ?? 'no command'}\n${USAGE}`);
       code = 2;
     } else if (command === 'start') {
-      await runStart(life);
+      await (await import('../dev/start')).runStart(life);
       code = 0;
     } else if (command === 'api') code = await api(values.health ?? false, life);
     else if (command === 'worker') code = await worker(values.queues, values.health ?? false, life);
@@ -150,7 +156,8 @@ export async function main(argv: string[]): Promise<void> {
       code = 2;
     }
   } catch (e) {
-    const known = e instanceof ConfigError || e instanceof DefinitionError || e instanceof PortInUseError || e instanceof DatabaseError || (e as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION';
+    // DefinitionError by name: its module is the content's, loaded by the roles that validate it.
+    const known = e instanceof ConfigError || (e as Error).name === 'DefinitionError' || e instanceof PortInUseError || e instanceof DatabaseError || (e as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION';
     console.error(known ? (e as Error).message : `leadflow failed: ${(e as Error).stack ?? String(e)}`);
     code = e instanceof ConfigError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? 2 : 1;
   }

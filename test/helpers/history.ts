@@ -20,7 +20,8 @@ const closedActivity = (e: Event): string | undefined => {
  */
 export async function signalHandled(handle: WorkflowHandle, marker: string): Promise<boolean> {
   const events = (await handle.fetchHistory()).events ?? [];
-  const at = events.findLastIndex((e) => mentions(e, marker));
+  let at = events.length - 1;
+  while (at >= 0 && !mentions(events[at], marker)) at--;
   if (at < 0) return false;
   const after = events.slice(at + 1);
   if (!after.some((e) => e.workflowTaskCompletedEventAttributes)) return false;
