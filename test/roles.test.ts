@@ -1,25 +1,22 @@
 // The roles as separate processes of the compiled build (`npm run build`, then `node dist/cli/leadflow.js
 // <role>`, no tsx): on the dev server, `leadflow worker` alone processes a lead that `leadflow api`
 // alone took in; the health checks tell a polling worker from none; each role stops on SIGTERM.
-import { execFileSync, spawn, type ChildProcess } from 'child_process';
+import { Client, Connection } from '@temporalio/client';
+import { execFile, spawn, type ChildProcess } from 'child_process';
 import { existsSync, mkdtempSync, rmSync } from 'fs';
 import { createServer } from 'net';
 import { tmpdir } from 'os';
 import path from 'path';
+import { promisify } from 'util';
 import { createApiKey } from '../api/auth';
 import { startDevServer, type DevServer } from '../dev/dev-server';
 import { startSmtpSink, type SmtpSink } from '../dev/smtp-sink';
 import { createTestDb, TEST_SUPPRESSION_SECRET, type TestDb } from './helpers/db';
+import { eventually } from './helpers/eventually';
+import { freePort } from './helpers/ports';
 
 const root = path.join(__dirname, '..');
 const CLI = path.join(root, 'dist', 'cli', 'leadflow.js');
-const freePort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
 
 interface Run {
   proc: ChildProcess;
@@ -55,11 +52,14 @@ let env: Record<string, string>;
 const running: Run[] = [];
 
 beforeAll(async () => {
-  execFileSync('bash', [path.join(root, 'scripts', 'build.sh')], { cwd: root, stdio: 'pipe' });
   dir = mkdtempSync(path.join(tmpdir(), 'leadflow-roles-'));
-  dev = await startDevServer({ port: await freePort(), uiPort: await freePort(), dataDir: dir, namespace: 'default' });
-  t = await createTestDb();
-  sink = await startSmtpSink({ port: 0 });
+  // The build (a child process) and the services the roles use come up side by side.
+  [, dev, t, sink] = await Promise.all([
+    promisify(execFile)('bash', [path.join(root, 'scripts', 'build.sh')], { cwd: root }),
+    startDevServer({ port: await freePort(), uiPort: await freePort(), dataDir: dir, namespace: 'default' }),
+    createTestDb(),
+    startSmtpSink({ port: 0 }),
+  ]);
   env = {
     TEMPORAL_ADDRESS: dev.address,
     TASK_QUEUE: `roles-${process.pid}`,
@@ -91,11 +91,10 @@ test('the build holds every role and the pre-built workflow bundle', () => {
 test('leadflow worker alone processes a lead that leadflow api alone took in', async () => {
   const api = role(['api'], env);
   running.push(api);
-  const deadline = Date.now() + 60_000;
-  while ((await once(['api', '--health'], env)).code !== 0) {
-    if (Date.now() > deadline || api.proc.exitCode !== null) throw new Error(`api did not become healthy:\n${api.output()}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
+  await eventually(async () => {
+    if (api.proc.exitCode !== null) throw new Error(`api exited:\n${api.output()}`);
+    return (await once(['api', '--health'], env)).code === 0;
+  }, 'the api to become healthy', { withinMs: 60_000, everyMs: 300 });
   const { key } = await createApiKey(t.db, 'roles test', ['admin']);
   const res = await fetch(`http://127.0.0.1:${env.API_PORT}/leads`, {
     method: 'POST',
@@ -109,7 +108,16 @@ test('leadflow worker alone processes a lead that leadflow api alone took in', a
   const before = await once(['worker', '--health'], env);
   expect(before.code).toBe(1);
   expect(before.out).toContain(`${env.TASK_QUEUE} (workflow): no poller of`);
-  await new Promise((r) => setTimeout(r, 1000));
+  // Nothing picked it up: its history ends at the first workflow task, scheduled and never started.
+  const client = new Client({ connection: await Connection.connect({ address: dev.address }) });
+  try {
+    const { workflowId } = await t.db.lead.findUniqueOrThrow({ where: { id: leadId } });
+    const events = (await client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+    expect(events.filter((e) => e.workflowTaskStartedEventAttributes)).toEqual([]);
+    expect(events.some((e) => e.workflowTaskScheduledEventAttributes)).toBe(true);
+  } finally {
+    await client.connection.close();
+  }
   expect(sink.mails()).toHaveLength(0);
 
   const worker = role(['worker'], env);
@@ -139,24 +147,31 @@ test('leadflow worker alone processes a lead that leadflow api alone took in', a
 }, 180_000);
 
 test('each role checks only its own configuration and names what is missing', async () => {
-  const api = await once(['api'], {});
+  // Independent processes: started together.
+  const [api, worker, leadOnly, unknownQueue, schedules, deploy, help] = await Promise.all([
+    once(['api'], {}),
+    once(['worker'], { API_PORT: 'not a port' }),
+    once(['worker', '--queues', 'lead'], {}),
+    once(['worker', '--queues', 'lead,sms'], env),
+    once(['schedules'], {}),
+    once(['deploy'], {}),
+    once(['--help'], {}),
+  ]);
   expect(api.code).toBe(2);
   for (const k of ['TEMPORAL_ADDRESS: required', 'DATABASE_URL: required', 'PUBLIC_BASE_URL: required', 'LINK_SIGNING_SECRET: required']) expect(api.out).toContain(k);
   expect(api.out).not.toContain('SMTP');
 
-  const worker = await once(['worker'], { API_PORT: 'not a port' });
   expect(worker.code).toBe(2);
   for (const k of ['TEMPORAL_ADDRESS: required', 'DATABASE_URL: required', 'SMTP_HOST: required', 'LINK_SIGNING_SECRET: required']) expect(worker.out).toContain(k);
   expect(worker.out).not.toContain('API_PORT');
 
-  const leadOnly = await once(['worker', '--queues', 'lead'], {});
   expect(leadOnly.code).toBe(2);
   expect(leadOnly.out).not.toMatch(/SMTP|LINK_SIGNING_SECRET|PUBLIC_BASE_URL/);
 
-  expect(await once(['worker', '--queues', 'lead,sms'], env)).toMatchObject({ code: 2, out: expect.stringContaining('--queues: unknown sms') });
-  expect(await once(['schedules'], {})).toMatchObject({ code: 2, out: expect.stringContaining('TEMPORAL_ADDRESS: required') });
-  expect(await once(['deploy'], {})).toMatchObject({ code: 2, out: expect.stringContaining('unknown command deploy') });
-  expect(await once(['--help'], {})).toMatchObject({ code: 0, out: expect.stringContaining('usage: leadflow <command>') });
+  expect(unknownQueue).toMatchObject({ code: 2, out: expect.stringContaining('--queues: unknown sms') });
+  expect(schedules).toMatchObject({ code: 2, out: expect.stringContaining('TEMPORAL_ADDRESS: required') });
+  expect(deploy).toMatchObject({ code: 2, out: expect.stringContaining('unknown command deploy') });
+  expect(help).toMatchObject({ code: 0, out: expect.stringContaining('usage: leadflow <command>') });
 }, 60_000);
 
 test('a taken API port names the port and the role', async () => {
