@@ -168,6 +168,8 @@ export interface PreviewOptions {
   outDir?: string;
   /** Keep the bundled workflow code here between runs (keyed by its sources). */
   bundleCacheDir?: string;
+  /** A bundle of workflows/ made elsewhere (the test run's shared one): no bundling here at all. */
+  workflowBundle?: { code: string };
 }
 
 const WORKFLOWS_DIR = path.join(__dirname, '..', 'workflows');
@@ -313,7 +315,7 @@ export async function previewSequence(opts: PreviewOptions): Promise<PreviewResu
   };
 
   const taskQueue = `preview-${leadId}-${process.pid}-${Date.now()}`;
-  const main = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(opts.bundleCacheDir), activities });
+  const main = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: opts.workflowBundle ?? (await workflowBundle(opts.bundleCacheDir)), activities });
   const email = await Worker.create({ connection: env.nativeConnection, taskQueue: emailTaskQueue(taskQueue), activities: { sendEmail } });
 
   const timeline: TimelineEntry[] = [];

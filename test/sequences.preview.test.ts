@@ -10,6 +10,7 @@ import { formatPreview, previewLeadSchema, previewScriptSchema, previewSequence,
 import { createTimeSkippingEnv } from '../dev/time-skipping';
 import { findShippedSequence as findSequence } from '../content/sequences';
 import { findChromium } from './support/chromium';
+import { workflowBundle } from './helpers/workflow-bundle';
 
 const ROOT = path.join(__dirname, '..');
 const EXAMPLES = path.join(ROOT, 'content', 'examples');
@@ -33,6 +34,8 @@ describe('preview on the time-skipping server', () => {
     // The example starts tomorrow 09:00; a fixed Monday keeps the dates (and DST) checkable.
     const script = { ...readJsonInput(path.join(EXAMPLES, 'cold-six-months.json'), previewScriptSchema), start: '2032-03-01T09:00' };
     const out = path.join(dir, 'mails');
+    // The preview bundles the workflows itself here, as the marketer's CLI does (the other previews
+    // take the run's shared bundle).
     const r = await previewSequence({ env, sequence: findSequence('cold-education', 1)!, lead, script, outDir: out });
     const text = formatPreview(r);
     expect(text).toContain('Lead lead-example-1 <ola.nowak@example.com>, pl, times in Europe/Warsaw; from Mon 1 Mar 2032 09:00 for 180 days');
@@ -68,7 +71,7 @@ describe('preview on the time-skipping server', () => {
 
   test('a lead whose profile would pick another sequence is put in anyway, with a note', async () => {
     const lead = previewLeadSchema.parse({ id: 'note-1', profile: { email: 'a@example.com', firstName: 'A', timezone: 'America/New_York' } });
-    const r = await previewSequence({ env, sequence: findSequence('warm-consideration', 1)!, lead, script: previewScriptSchema.parse({ days: 1 }) });
+    const r = await previewSequence({ env, workflowBundle: await workflowBundle(), sequence: findSequence('warm-consideration', 1)!, lead, script: previewScriptSchema.parse({ days: 1 }) });
     expect(r.entryNote).toBe('a cold lead in stage nurturing would enter cold-education, not warm-consideration; the preview puts it into warm-consideration directly');
     expect(formatPreview(r)).toContain('times in America/New_York');
     expect(r.mails.map((m) => m.template)).toEqual(['warm-case-study']);

@@ -4,6 +4,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DateTime } from 'luxon';
 import { previewLeadSchema, previewScriptSchema, previewSequence, type PreviewResult } from '../../cli/sequence-preview';
 import { findShippedSequence as findSequence, sequenceModules } from '../../content/sequences';
+import { workflowBundle } from '../helpers/workflow-bundle';
 
 export const WARSAW = 'Europe/Warsaw';
 /** Monday 1 March 2032, 09:00 in Warsaw: a fixed start keeps weekdays and DST in the tests stable. */
@@ -23,12 +24,13 @@ export interface RunInput {
   actions?: Record<string, unknown>[];
 }
 
-export function runPreview(env: TestWorkflowEnvironment, sequenceId: string, input: RunInput = {}, outDir?: string): Promise<PreviewResult> {
+export async function runPreview(env: TestWorkflowEnvironment, sequenceId: string, input: RunInput = {}, outDir?: string): Promise<PreviewResult> {
   const m = sequenceModules.find((x) => x.current.id === sequenceId);
   if (!m) throw new Error(`no sequence ${sequenceId}`);
   const lead = previewLeadSchema.parse({ id: input.id ?? `t-${sequenceId}`, ...(input.stage ? { stage: input.stage } : {}), profile: input.profile ?? baseProfile });
   const script = previewScriptSchema.parse({ start: input.start ?? START, days: input.days ?? 120, actions: input.actions ?? [] });
-  return previewSequence({ env, sequence: findSequence(sequenceId, m.current.version)!, lead, script, ...(outDir ? { outDir } : {}) });
+  // The run's shared bundle, as every other suite's workers load it.
+  return previewSequence({ env, sequence: findSequence(sequenceId, m.current.version)!, lead, script, workflowBundle: await workflowBundle(), ...(outDir ? { outDir } : {}) });
 }
 
 /** Templates mailed to the lead, in order. */
