@@ -14,7 +14,7 @@ import type { LeadProfile } from '../workflows/types';
 import { createTestDb, type TestDb } from './helpers/db';
 import { createTimeSkippingEnv } from './helpers/temporal';
 import { fakeWorld } from './support/fake-activities';
-import { baseProfile, signalLead, startWorkers, terminateLeftovers } from './support/lead-harness';
+import { baseProfile, passUntil, signalLead, startWorkers, terminateLeftovers } from './support/lead-harness';
 
 const DAY = 86_400_000;
 const CAP = { max: 3, days: 7 };
@@ -48,15 +48,6 @@ async function leadRow(id: string, p: LeadProfile, extra: { stage?: string; unsu
   await t.db.lead.create({ data: { id, email: p.email, locale: p.locale, timezone: p.timezone, country: p.country ?? null, source: p.source, workflowId: `lead-${id}`, ...extra } });
 }
 
-async function until(ok: () => Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 50; i++) {
-    if (await ok()) return;
-    await env.sleep(1000);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 test('a campaign reaches only deferred leads, once per run, within every lead\'s frequency cap', async () => {
   const w = fakeWorld();
   // The send-time cap of the real sendEmail (domain/mail/policy.ts), over this world's mails.
@@ -87,12 +78,12 @@ test('a campaign reaches only deferred leads, once per run, within every lead\'s
       B: await signalLead(env, tq, 'OB', profiles.B, { id: 'b1', type: 'page_viewed', data: { url: '/blog/x' } }),
       D: await signalLead(env, tq, 'OD', profiles.D, { id: 'd1', type: 'page_viewed', data: { url: '/blog/x' } }),
     };
-    await until(async () => (await t.db.lead.count({ where: { stage: 'nurturing' } })) === 3, 'three nurturing leads');
+    await passUntil(env, async () => (await t.db.lead.count({ where: { stage: 'nurturing' } })) === 3, 'three nurturing leads');
     for (const k of ['A', 'D'] as const) {
       await h[k].executeUpdate(rejectUpdate, { args: [{ reason: 'no_budget', by: 'sales' }] });
       await h[k].signal(leadEventSignal, { id: `${k}-survey`, type: 'survey_answered', data: { reason: 'no_budget', timing: 'in_12_months', revisitMonths: 12 } });
     }
-    await until(async () => (await t.db.lead.count({ where: { id: { in: ['OA', 'OD'] }, stage: 'deferred' } })) === 2, 'A and D deferred');
+    await passUntil(env, async () => (await t.db.lead.count({ where: { id: { in: ['OA', 'OD'] }, stage: 'deferred' } })) === 2, 'A and D deferred');
     const startedAt = Number(await env.currentTimeMs());
 
     // Three runs on one day (as if the schedule fired three times): A and D already had their

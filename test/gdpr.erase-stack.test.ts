@@ -30,6 +30,7 @@ import { createWorkers, type Workers } from '../worker/worker';
 import { ensureErasureSweepSchedule } from '../worker/schedules';
 import { rejectLead } from '../domain/sales/refusal-note';
 import { requalifyNowUpdate, stateQuery } from '../workflows/lead/messages';
+import { eventually } from './helpers/eventually';
 import { createTestDb, type TestDb } from './helpers/db';
 import { freePort } from './helpers/ports';
 import { fakeResolver, validLead } from './intake.helpers';
@@ -93,13 +94,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function waitUntil(ok: () => Promise<boolean>, what: string, ms = 60_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await ok())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const waitUntil = (ok: () => Promise<boolean>, what: string, withinMs = 60_000): Promise<void> => eventually(ok, what, { withinMs, everyMs: 200 });
 
 /** Every column of every table of the database, as text, with where each value came from. */
 async function databaseDump(): Promise<{ where: string; text: string }[]> {

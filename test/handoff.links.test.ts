@@ -24,6 +24,7 @@ import type { LeadActivities } from '../workflows/activity-contract';
 import { leadEventSignal, stateQuery, type LeadView } from '../workflows/lead/messages';
 import { createTestDb, type TestDb } from './helpers/db';
 import { fakeWorld } from './support/fake-activities';
+import { eventuallyValue } from './helpers/eventually';
 import { baseProfile, passUntil, signalLead, startWorkers, useTimeSkippingEnv } from './support/lead-harness';
 
 const SECRET = 'h'.repeat(40);
@@ -84,27 +85,23 @@ async function hotLead(tq: string) {
   return { id, h };
 }
 
+/** Lets workflow time pass (a second at a time) until the lead's state satisfies `ok`. */
 async function until(h: { query: (q: typeof stateQuery) => Promise<LeadView> }, ok: (v: LeadView) => boolean, what: string): Promise<LeadView> {
-  for (let i = 0; i < 60; i++) {
-    const v = await h.query(stateQuery);
-    if (ok(v)) return v;
-    await env.sleep(1000);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`timed out waiting for ${what}`);
+  let v = await h.query(stateQuery);
+  await passUntil(env, async () => ok((v = await h.query(stateQuery))), what, 60);
+  return v;
 }
 
 /** The manager's card for a lead from the sink, and its buttons' links by label. */
 async function cardFor(leadId: string, to: string) {
-  for (let i = 0; i < 100; i++) {
-    const m = sink.mails().find((x) => x.to.includes(to) && x.headers['x-leadflow-key']?.startsWith(`${leadId}:assign:`));
-    if (m) {
-      const links = Object.fromEntries([...m.html.matchAll(/<a\s+href="([^"]*\/handoff\/[^"]+)"[^>]*>\s*([^<]*?)\s*</g)].map((x) => [x[2], new URL(x[1].replace(/&amp;/g, '&')).pathname]));
-      return { mail: m, links };
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`no card for ${leadId} to ${to}`);
+  const m = await eventuallyValue(
+    () => sink.mails().find((x) => x.to.includes(to) && x.headers['x-leadflow-key']?.startsWith(`${leadId}:assign:`)),
+    (x) => x !== undefined,
+    `a card for ${leadId} to ${to}`,
+    { everyMs: 100 },
+  );
+  const links = Object.fromEntries([...m!.html.matchAll(/<a\s+href="([^"]*\/handoff\/[^"]+)"[^>]*>\s*([^<]*?)\s*</g)].map((x) => [x[2], new URL(x[1].replace(/&amp;/g, '&')).pathname]));
+  return { mail: m!, links };
 }
 
 const get = (url: string) => api.inject({ method: 'GET', url });

@@ -12,10 +12,11 @@ import { createEmailVerifier } from '../domain/intake/email-verification';
 import { leadBodySchema } from '../domain/intake/lead-input';
 import { stateQuery } from '../workflows/lead/messages';
 import { createTestDb, type TestDb } from './helpers/db';
+import { eventuallyValue } from './helpers/eventually';
 import { createTimeSkippingEnv } from './helpers/temporal';
 import { fakeResolver, intakeApi, validLead, type IntakeApi } from './intake.helpers';
 import { fakeWorld, type FakeWorld } from './support/fake-activities';
-import { startWorkers, terminateLeftovers } from './support/lead-harness';
+import { settled, startWorkers, terminateLeftovers } from './support/lead-harness';
 
 let env: TestWorkflowEnvironment;
 let t: TestDb;
@@ -193,8 +194,7 @@ describe('intake on a real Temporal', () => {
         const v = await env.client.workflow.getHandle(lead.workflowId).query(stateQuery);
         return { v, n: v.history.eventsReceived + v.history.duplicatesIgnored };
       };
-      let { v: view, n } = await seen();
-      for (const until = Date.now() + 30_000; n < 20 && Date.now() < until; ({ v: view, n } = await seen())) await new Promise((r) => setTimeout(r, 100));
+      const { v: view, n } = await eventuallyValue(seen, (x) => x.n >= 20, 'all 20 posts handled', { everyMs: 100 });
       expect(n).toBeGreaterThanOrEqual(20);
       expect(view.score.events.filter((e) => e.type === 'form_submitted')).toHaveLength(1);
       expect(lead).toMatchObject({ source: 'web_form', country: 'PL', consentStatus: 'confirmed', consentTextVersion: 'tos-2026-01', consentSource: 'web_form', utm: { source: 'google', medium: 'cpc', campaign: 'spring' } });
@@ -217,14 +217,16 @@ describe('intake on a real Temporal', () => {
       expect(refused.statusCode).toBe(400);
       expect(refused.json().errors[0].field).toBe('type');
 
-      let view;
-      for (let i = 0; i < 50; i++) {
-        const r = await s.api.inject({ method: 'GET', url: `/leads/${leadId}`, headers: s.auth('admin') });
-        expect(r.statusCode).toBe(200);
-        view = r.json();
-        if (view.workflow.state?.score.events.some((e: { type: string }) => e.type === 'webinar_attended')) break;
-        await new Promise((r2) => setTimeout(r2, 100));
-      }
+      const view = await eventuallyValue(
+        async () => {
+          const r = await s.api.inject({ method: 'GET', url: `/leads/${leadId}`, headers: s.auth('admin') });
+          expect(r.statusCode).toBe(200);
+          return r.json();
+        },
+        (x) => x.workflow.state?.score.events.some((e: { type: string }) => e.type === 'webinar_attended'),
+        'the webinar in the live state',
+        { everyMs: 100 },
+      );
       expect(view.lead).toMatchObject({ id: leadId, email: 'events@acme.test' });
       expect(view.workflow.status).toBe('RUNNING');
       expect(view.workflow.state.score.events.filter((e: { type: string }) => e.type === 'page_viewed')).toHaveLength(1);
@@ -256,12 +258,7 @@ describe('intake on a real Temporal', () => {
       expect((await send('this is not a mail')).statusCode).toBe(400);
       expect((await send(mail('x <x@mailinator.com>', 'd1'))).statusCode).toBe(400);
       expect((await send(mail('a <a@b.test>', 'k1'), null)).statusCode).toBe(401);
-      let replied = false;
-      for (let i = 0; i < 50 && !replied; i++) {
-        replied = (await env.client.workflow.getHandle(`lead-${leadId}`).query(stateQuery)).score.events.some((e) => e.type === 'replied');
-        if (!replied) await new Promise((r) => setTimeout(r, 100));
-      }
-      expect(replied).toBe(true);
+      await settled(env.client.workflow.getHandle(`lead-${leadId}`), (v) => v.score.events.some((e) => e.type === 'replied'), 'the reply in the score', { everyMs: 100 });
     });
   });
 

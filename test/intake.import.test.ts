@@ -9,12 +9,11 @@ import { promisify } from 'util';
 import { hashApiKey } from '../api/auth';
 import { createEmailVerifier } from '../domain/intake/email-verification';
 import { ImportFileError, importLeads } from '../domain/intake/lead-import';
-import { stateQuery } from '../workflows/lead/messages';
 import { createTestDb, type TestDb } from './helpers/db';
 import { createTimeSkippingEnv } from './helpers/temporal';
 import { fakeResolver } from './intake.helpers';
 import { fakeWorld } from './support/fake-activities';
-import { startWorkers } from './support/lead-harness';
+import { settled, startWorkers } from './support/lead-harness';
 
 let env: TestWorkflowEnvironment;
 let t: TestDb;
@@ -82,12 +81,7 @@ test('bad rows are reported with line numbers and fields; good rows imported; a 
   // The workflow counted the import once, however often the file was run.
   await (await startWorkers(env, taskQueue, fakeWorld().activities)).run(async () => {
     // The score lines show once the workflow has pinned its scoring rules (a recorded activity).
-    const handle = env.client.workflow.getHandle(anna.workflowId);
-    let v = await handle.query(stateQuery);
-    for (let i = 0; i < 100 && !v.content.rules; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      v = await handle.query(stateQuery);
-    }
+    const v = await settled(env.client.workflow.getHandle(anna.workflowId), (x) => x.content.rules !== null, 'the scoring rules pinned', { everyMs: 100 });
     expect(v.score.events.filter((e) => e.type === 'form_submitted')).toHaveLength(1);
   });
 });

@@ -4,7 +4,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { mkdtempSync, rmSync } from 'fs';
-import { createServer } from 'net';
 import { tmpdir } from 'os';
 import path from 'path';
 import { createActivities } from '../activities';
@@ -19,14 +18,8 @@ import { sharedWorkflowBundlePath } from './helpers/workflow-bundle';
 import { createWorkers, type Workers } from '../worker/worker';
 import { stateQuery } from '../workflows/lead/messages';
 import { createTestDb, type TestDb } from './helpers/db';
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
+import { eventuallyValue } from './helpers/eventually';
+import { freePort } from './helpers/ports';
 
 let dir: string;
 let dev: DevServer;
@@ -89,12 +82,12 @@ test('intake -> drip mail at the SMTP sink -> search attributes -> one-click uns
   expect(v.stage).toBe('nurturing');
   expect(v.score.profileParts.map((p) => p.rule)).toContain('job title "ceo"');
   // Visibility is eventually consistent: poll briefly for the search attributes.
-  let found = 0;
-  for (let i = 0; i < 40 && !found; i++) {
-    for await (const w of client.workflow.list({ query: `LeadStage = "nurturing" AND LeadSource = "web_form" AND WorkflowId = "${workflowId}"` })) found += w.workflowId === workflowId ? 1 : 0;
-    if (!found) await new Promise((r) => setTimeout(r, 250));
-  }
-  expect(found).toBe(1);
+  const listed = async (): Promise<string[]> => {
+    const ids: string[] = [];
+    for await (const w of client.workflow.list({ query: `LeadStage = "nurturing" AND LeadSource = "web_form" AND WorkflowId = "${workflowId}"` })) ids.push(w.workflowId);
+    return ids;
+  };
+  expect(await eventuallyValue(listed, (ids) => ids.length > 0, 'the lead in visibility by its search attributes', { withinMs: 10_000, everyMs: 250 })).toEqual([workflowId]);
   expect((await t.db.leadEvent.findMany({ where: { leadId } })).map((e) => e.type)).toEqual(expect.arrayContaining(['lead_created', 'stage_changed', 'form_submitted', 'sequence_entered', 'profile_updated']));
 
   const rawHeaders = String(sink.raw(m.id)).split(/\r?\n\r?\n/)[0].replace(/\r?\n[ \t]+/g, ' ');

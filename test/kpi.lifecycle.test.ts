@@ -10,21 +10,16 @@ import { createRoutingActivities } from '../activities/sales/routing';
 import { leadEventSignal, stateQuery } from '../workflows/lead/messages';
 import { computeKpis, kpiRangeSchema } from '../domain/kpi/report';
 import { createTestDb, type TestDb } from './helpers/db';
+import { eventuallyValue } from './helpers/eventually';
 import { createTimeSkippingEnv } from './helpers/temporal';
 import { fakeWorld } from './support/fake-activities';
 import { baseProfile, signalLead, startWorkers, terminateLeftovers } from './support/lead-harness';
 
 const DAY = 86_400_000;
 
-/** The real activities take real milliseconds: poll the state (bounded) instead of a fixed sleep. */
+/** The real activities take real milliseconds: wait for the state (bounded) instead of a fixed sleep. */
 async function waitForStage(handle: { query: (q: typeof stateQuery) => Promise<{ stage: string }> }, stage: string): Promise<void> {
-  let seen = '';
-  for (let i = 0; i < 100; i++) {
-    seen = (await handle.query(stateQuery)).stage;
-    if (seen === stage) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`stage stayed ${seen}, expected ${stage}`);
+  await eventuallyValue(() => handle.query(stateQuery), (v) => v.stage === stage, `stage ${stage}`, { everyMs: 100 });
 }
 let env: TestWorkflowEnvironment;
 let t: TestDb;

@@ -3,7 +3,7 @@
 // next (farewell -> deferred keep-in-touch) without anyone choosing.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { fakeWorld, type FakeWorld } from './support/fake-activities';
-import { baseProfile, signalLead, startWorkers, useTimeSkippingEnv } from './support/lead-harness';
+import { baseProfile, settled, signalLead, startWorkers, useTimeSkippingEnv } from './support/lead-harness';
 import { leadEventSignal, stateQuery, type LeadView } from '../workflows/lead/messages';
 
 const DAY = 86_400_000;
@@ -17,11 +17,7 @@ useTimeSkippingEnv((e) => (env = e));
  * The lead's state once `ok` holds, polled in real time (bounded): the test server may stop its
  * clock before a busy worker has finished, so one fixed sleep is not enough on a loaded machine.
  */
-async function until(h: { query(q: typeof stateQuery): Promise<LeadView> }, ok: (v: LeadView) => boolean): Promise<LeadView> {
-  let v = await h.query(stateQuery);
-  for (const deadline = Date.now() + 60_000; !ok(v) && Date.now() < deadline; v = await h.query(stateQuery)) await new Promise((r) => setTimeout(r, 50));
-  return v;
-}
+const until = (h: { query(q: typeof stateQuery): Promise<LeadView> }, ok: (v: LeadView) => boolean): Promise<LeadView> => settled(h, ok, 'the lead state the test expects', { withinMs: 60_000, everyMs: 50 });
 
 const enteredBy = (w: FakeWorld, leadId: string): string[] =>
   w.events.filter((e) => e.leadId === leadId && e.type === 'sequence_entered').map((e) => String((e.payload as { sequence: string }).sequence));

@@ -18,6 +18,7 @@ import { computeSequenceStats, sequenceStatsQuerySchema } from '../domain/kpi/se
 import { bucket } from '../workflows/sequences/interpreter';
 import { startTestSmtp, type TestSmtp } from './email.helpers';
 import { createTestDb, type TestDb } from './helpers/db';
+import { eventually } from './helpers/eventually';
 import { createTimeSkippingEnv } from './helpers/temporal';
 import { baseProfile, signalLead, startWorkers, terminateLeftovers } from './support/lead-harness';
 
@@ -45,14 +46,8 @@ afterAll(async () => {
   await env?.teardown();
 });
 
-/** Polls (real time) until `ok`; the real activities take real milliseconds. */
-async function until(ok: () => Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 150; i++) {
-    if (await ok()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+/** Waits (real time) until `ok`; the real activities take real milliseconds. */
+const until = (ok: () => Promise<boolean>, what: string): Promise<void> => eventually(ok, what, { everyMs: 100 });
 
 interface Sent { to: string; template: string; links: string[]; open: string; unsubscribe: string }
 async function mails(n: number): Promise<Sent[]> {

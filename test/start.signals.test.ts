@@ -83,7 +83,7 @@ describe.each(['SIGTERM', 'SIGINT'] as const)('npm start, then %s to the npm pro
       }, 'npm start to come up', { withinMs: 150_000, everyMs: 250 });
     } catch (e) {
       run.proc.kill('SIGKILL');
-      throw new Error(`${(e as Error).message}:\n${run.output()}`);
+      throw new Error(`${(e as Error).message}:\n${run.output()}`, { cause: e });
     }
     const children = descendants(run.proc.pid!);
     const cmdlines = children.map((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8').replace(/\0/g, ' '));

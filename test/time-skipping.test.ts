@@ -4,7 +4,7 @@
 // ended (dev/time-skipping.ts), so a server shared by both tests fails the second one.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { fakeWorld } from './support/fake-activities';
-import { baseProfile, signalLead, startWorkers, useTimeSkippingEnv } from './support/lead-harness';
+import { baseProfile, eventually, signalLead, startWorkers, useTimeSkippingEnv } from './support/lead-harness';
 import { noKeepalivePings } from '../dev/time-skipping';
 
 const DAY = 86_400_000;
@@ -28,7 +28,7 @@ test('a test whose lead is terminated while an activity runs ...', async () => {
   const workers = await startWorkers(env, tq, { ...w.activities, sendEmail: async (req) => ((entered = true), await gate, sendEmail(req)) });
   await workers.run(async () => {
     const h = await signalLead(env, tq, 'TS-1', baseProfile(), { id: 'e1', type: 'page_viewed', data: { url: '/blog/x' } });
-    for (let i = 0; i < 200 && !entered; i++) await new Promise((r) => setTimeout(r, 50));
+    await eventually(() => entered, 'the mail activity to start', { withinMs: 10_000, everyMs: 50 });
     await h.terminate('test cleanup');
     release();
   });

@@ -158,8 +158,9 @@ test('a bad update is rejected with a reason and changes nothing', async () => {
   const workers = await startWorkers(env, tq, w.activities);
   await workers.run(async () => {
     const h = await signalLead(env, tq, 'L3', baseProfile({ email: 'bad@acme.test' }), { id: 'b1', type: 'email_opened' });
-    // The first drip step has run, so `before` is a resting state.
-    const before = await settled(h, (x) => w.mails.length > 0 && !!x.sequence, 'the first drip step');
+    // The first drip step has run and the sequence waits at its next one: `before` is a resting state
+    // (right after the mail the workflow may not have moved on yet).
+    const before = await settled(h, (x) => w.mails.length > 0 && !!x.sequence?.waitingFor, 'the drip waiting after its first mail');
     const why = async (p: Promise<unknown>): Promise<string> => {
       const err = await p.then(() => null, (e: unknown) => e);
       expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
@@ -235,11 +236,7 @@ test('continue-as-new keeps the state and loses no signal sent during the hand-o
     for (let i = 1; i < 620; i++) sends.push(h.signal(leadEventSignal, { id: `c${i}`, type: 'email_opened' }));
     await Promise.all(sends);
     // Processing 620 signals takes real time on a loaded machine: wait for it, bounded.
-    let v = await h.query(stateQuery);
-    for (const deadline = Date.now() + 60_000; (v.history.eventsReceived < 620 || v.history.runs < 2) && Date.now() < deadline; ) {
-      await new Promise((r) => setTimeout(r, 200));
-      v = await h.query(stateQuery);
-    }
+    const v = await settled(h, (x) => x.history.eventsReceived >= 620 && x.history.runs >= 2, 'all 620 signals over two runs', { withinMs: 60_000, everyMs: 200 });
     expect(v.history.runs).toBeGreaterThanOrEqual(2);
     expect(v.history.eventsReceived).toBe(620);
     const desc = await h.describe();

@@ -84,11 +84,11 @@ export function signalLead(env: TestWorkflowEnvironment, taskQueue: string, lead
 }
 
 /**
- * Lets workflow time pass a second at a time until `ok` holds; fails naming `what` after 50 steps.
+ * Lets workflow time pass a second at a time until `ok` holds; fails naming `what` after `steps`.
  * (A step waits for the activities it starts: the server's clock stands still while one runs.)
  */
-export async function passUntil(env: TestWorkflowEnvironment, ok: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 50; i++) {
+export async function passUntil(env: TestWorkflowEnvironment, ok: () => boolean | Promise<boolean>, what: string, steps = 50): Promise<void> {
+  for (let i = 0; i < steps; i++) {
     if (await ok()) return;
     await env.sleep(1000);
   }
