@@ -5,7 +5,9 @@ import { execFile, spawn, type ChildProcess } from 'child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import path from 'path';
+import { eventually } from './helpers/eventually';
 import { freePort } from './helpers/ports';
+import { sharedWorkflowBundlePath } from './helpers/workflow-bundle';
 
 const root = path.join(__dirname, '..');
 
@@ -47,17 +49,21 @@ describe('runnable blocks against the embedded stack', () => {
       EMBEDDED_POSTGRES_PORT: String(await freePort()),
       SEED_DEMO: 'false',
     };
+    // The run's prebuilt workflow bundle: the blocks talk to the API, webpack is not their subject.
+    const bundle = sharedWorkflowBundlePath();
+    if (bundle) env.WORKFLOW_BUNDLE = bundle;
     // The user's embedded default: no DATABASE_URL, so `start` runs its own PostgreSQL in DATA_DIR.
     const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
     delete childEnv.DATABASE_URL;
     proc = spawn('npm', ['run', '-s', 'leadflow', '--', 'start'], { cwd: root, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
     proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-    const deadline = Date.now() + 150_000;
-    while (!out.includes('leadflow is running')) {
-      if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`leadflow start did not come up:\n${out}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    await eventually(() => {
+      if (proc.exitCode !== null) throw new Error(`leadflow start exited:\n${out}`);
+      return out.includes('leadflow is running');
+    }, 'leadflow start to come up', { withinMs: 150_000, everyMs: 250 }).catch((e: Error) => {
+      throw new Error(`${e.message}\n${out}`, { cause: e });
+    });
     env.API = `http://127.0.0.1:${apiPort}`;
     env.KEY = readFileSync(path.join(dir, 'api-key'), 'utf8').trim();
   }, 180_000);
