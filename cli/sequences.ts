@@ -15,7 +15,6 @@
 //   show <id> [--out <file.svg>] [--version <n>] [--no-stats] [--from --to]
 //                                          the picture of the sequence (SVG), with its statistics on it
 // Exit codes: 0 fine, 1 lint findings, 2 bad usage or input.
-import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { writeFileSync } from 'fs';
 import { parseArgs } from 'util';
 import type { z } from 'zod';
@@ -35,8 +34,9 @@ import type { OfferCampaign } from '../workflows/offers/define';
 import { TEMPLATES } from '../domain/mail/templates';
 import { definitionProblems } from '../domain/content/definitions';
 import { InputError, readJsonInput } from './json-input';
-import { formatPreview, previewLeadSchema, previewScriptSchema, previewSequence, type PreviewScript } from './sequence-preview';
-import { createTimeSkippingEnv } from '../dev/time-skipping';
+// The preview (Temporal's worker and test server) is loaded by the commands that use it: seconds of
+// start-up the others need not pay.
+import type { PreviewScript } from './sequence-preview';
 import { walk } from '../workflows/sequences/interpreter';
 import { findShippedSequence as findSequence, sequenceModules } from '../content/sequences';
 import { testSend, TestSendError } from './test-send';
@@ -104,6 +104,11 @@ async function preview(args: string[]): Promise<number> {
     console.error(`${id} does not pass lint; fix it first:\n${problems.map((p) => `  ${p}`).join('\n')}`);
     return 1;
   }
+  const [{ formatPreview, previewLeadSchema, previewScriptSchema, previewSequence }, { createTimeSkippingEnv }, { DefaultLogger, Runtime }] = await Promise.all([
+    import('./sequence-preview'),
+    import('../dev/time-skipping'),
+    import('@temporalio/worker'),
+  ]);
   const lead = readJsonInput(values.lead, previewLeadSchema);
   const script: PreviewScript = values.script ? readJsonInput(values.script, previewScriptSchema) : previewScriptSchema.parse({});
 
@@ -210,7 +215,7 @@ async function testSendCommand(args: string[]): Promise<number> {
     if (eq < 1) throw new UsageError(`--var ${v}: write name=value`);
     variables[v.slice(0, eq)] = v.slice(eq + 1);
   }
-  const lead = values.lead ? readJsonInput(values.lead, previewLeadSchema) : undefined;
+  const lead = values.lead ? readJsonInput(values.lead, (await import('./sequence-preview')).previewLeadSchema) : undefined;
   const config = loadConfig();
   try {
     const r = await testSend(emailConfig(config), { template, to: values.to, ...(values.locale ? { locale: values.locale } : {}), ...(lead ? { lead } : {}), variables });
