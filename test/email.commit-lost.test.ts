@@ -13,6 +13,7 @@ import { createEmailActivities, type EmailConfig } from '../activities/email/sen
 import { startSmtpSink, type SmtpSink } from '../dev/smtp-sink';
 import type { SendEmailRequest } from '../workflows/activity-contract';
 import { createTestDb, type TestDb } from './helpers/db';
+import { eventually } from './helpers/eventually';
 
 let dir: string;
 let t: TestDb;
@@ -55,13 +56,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function waitUntil(ok: () => Promise<boolean>, what: string, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await ok())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const waitUntil = (ok: () => Promise<boolean>, what: string): Promise<void> => eventually(ok, what, { everyMs: 100 });
 
 const config: () => EmailConfig = () => ({
   smtp: { host: '127.0.0.1', port: relayPort, secure: false, pool: false },
