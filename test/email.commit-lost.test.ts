@@ -12,6 +12,7 @@ import { SMTPServer } from 'smtp-server';
 import { createEmailActivities, type EmailConfig } from '../activities/email/send';
 import { startSmtpSink, type SmtpSink } from '../dev/smtp-sink';
 import type { SendEmailRequest } from '../workflows/activity-contract';
+import { testEmailConfig } from './email.helpers';
 import { createTestDb, type TestDb } from './helpers/db';
 import { eventually } from './helpers/eventually';
 
@@ -58,17 +59,7 @@ afterAll(async () => {
 
 const waitUntil = (ok: () => Promise<boolean>, what: string): Promise<void> => eventually(ok, what, { everyMs: 100 });
 
-const config: () => EmailConfig = () => ({
-  smtp: { host: '127.0.0.1', port: relayPort, secure: false, pool: false },
-  from: 'Acme <hello@acme.test>',
-  companyName: 'Acme',
-  companyAddress: '1 Main St, Warsaw',
-  publicBaseUrl: 'https://leads.acme.test',
-  siteUrl: 'https://www.acme.test',
-  linkSecret: 'l'.repeat(40),
-  quietHours: { start: '20:00', end: '08:00' },
-  cap: { max: 3, days: 7 },
-});
+const config = (): EmailConfig => testEmailConfig(relayPort, { smtp: { pool: false } });
 
 test('the database goes away during SMTP: the attempt reports sent, the mark lands once it is back, a retry sends nothing', async () => {
   const lead = await t.db.lead.create({ data: { email: 'lost@acme.test', firstName: 'Ola', source: 'test', workflowId: 'lead-lost', consentStatus: 'confirmed', timezone: 'Europe/Warsaw' } });

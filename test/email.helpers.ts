@@ -2,6 +2,7 @@
 // the raw bytes of every mail it accepts and can answer the next N mails with an SMTP error code.
 // Parsing is left to the caller (mailparser), so the benchmark's receiver costs next to nothing.
 import { SMTPServer } from 'smtp-server';
+import type { EmailConfig } from '../activities/email/send';
 
 export interface TestSmtp {
   port: number;
@@ -74,3 +75,16 @@ export async function startTestSmtp(opts: { keep?: boolean } = {}): Promise<Test
     stop: () => new Promise<void>((r) => server.close(() => r())),
   };
 }
+
+/** The email tests' sender settings: Acme in Warsaw, quiet hours 20-08, at most 3 mails a week, SMTP on 127.0.0.1:`port`. */
+export const testEmailConfig = (port: number, over: { smtp?: Partial<EmailConfig['smtp']>; linkSecret?: string } = {}): EmailConfig => ({
+  smtp: { host: '127.0.0.1', port, secure: false, pool: true, ...over.smtp },
+  from: 'Acme <hello@acme.test>',
+  companyName: 'Acme',
+  companyAddress: '1 Main St, Warsaw',
+  publicBaseUrl: 'https://leads.acme.test',
+  siteUrl: 'https://www.acme.test',
+  linkSecret: over.linkSecret ?? 'l'.repeat(40),
+  quietHours: { start: '20:00', end: '08:00' },
+  cap: { max: 3, days: 7 },
+});

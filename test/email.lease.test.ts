@@ -14,6 +14,7 @@ import { createEmailActivities, type EmailConfig, type EmailDeps } from '../acti
 import { startDevServer, type DevServer } from '../dev/dev-server';
 import { startSmtpSink, type SmtpSink } from '../dev/smtp-sink';
 import type { SendEmailRequest } from '../workflows/activity-contract';
+import { testEmailConfig } from './email.helpers';
 import { createTestDb, type TestDb } from './helpers/db';
 import { eventually } from './helpers/eventually';
 import { freePort } from './helpers/ports';
@@ -111,17 +112,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const config = (smtp: Partial<EmailConfig['smtp']> = {}): EmailConfig => ({
-  smtp: { host: '127.0.0.1', port: relay.port, secure: false, pool: true, ...smtp },
-  from: 'Acme <hello@acme.test>',
-  companyName: 'Acme',
-  companyAddress: '1 Main St, Warsaw',
-  publicBaseUrl: 'https://leads.acme.test',
-  siteUrl: 'https://www.acme.test',
-  linkSecret: 'l'.repeat(40),
-  quietHours: { start: '20:00', end: '08:00' },
-  cap: { max: 3, days: 7 },
-});
+const config = (smtp: Partial<EmailConfig['smtp']> = {}): EmailConfig => testEmailConfig(relay.port, { smtp });
 
 /** Runs one send through a worker with the real activity; returns what the workflow got. */
 async function sendThroughTemporal(name: string, deps: Omit<EmailDeps, 'db'>, timeoutMs: number): Promise<unknown> {

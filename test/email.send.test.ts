@@ -7,7 +7,7 @@ import { addressHash, suppressionOf, suppressRow } from '../domain/mail/email-ha
 import type { Db } from '../domain/db';
 import type { SendEmailRequest } from '../workflows/activity-contract';
 import type { LeadEventSignal } from '../workflows/types';
-import { startTestSmtp, type TestSmtp } from './email.helpers';
+import { startTestSmtp, testEmailConfig, type TestSmtp } from './email.helpers';
 import pg from 'pg';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { createTestDb, type TestDb } from './helpers/db';
@@ -36,17 +36,7 @@ const temporal = {
 const parse = (raw: Buffer): Promise<ParsedMail> => simpleParser(raw);
 const subjects = async (): Promise<string[]> => Promise.all(sink.received.map(async (r) => (await parse(r)).subject ?? ''));
 
-const config = (port: number): EmailConfig => ({
-  smtp: { host: '127.0.0.1', port, secure: false, pool: true },
-  from: 'Acme <hello@acme.test>',
-  companyName: 'Acme',
-  companyAddress: '1 Main St, Warsaw',
-  publicBaseUrl: 'https://leads.acme.test',
-  siteUrl: 'https://www.acme.test',
-  linkSecret: SECRET,
-  quietHours: { start: '20:00', end: '08:00' },
-  cap: { max: 3, days: 7 },
-});
+const config = (port: number): EmailConfig => testEmailConfig(port, { linkSecret: SECRET });
 
 // Noon in Warsaw on a weekday: outside quiet hours.
 const NOON = '2027-03-10T11:00:00.000Z';
