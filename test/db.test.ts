@@ -3,7 +3,10 @@
 import { isUniqueViolation } from '../domain/db';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createLeadStoreActivities } from '../activities/leads/lead-store';
+import { createLedger } from '../activities/email/ledger';
+import pg from 'pg';
 import { createTestDb, type TestDb } from './helpers/db';
+import { eventually } from './helpers/eventually';
 
 let t: TestDb;
 beforeAll(async () => {
@@ -88,4 +91,48 @@ check('persistLead writes history and snapshot together, once per key; all or no
   await new MockActivityEnvironment().run(store.persistLead, lead.id, [ev('5')], { stage: 'sql' as const, temperature: 'hot' as const, score: 90, ownerId: null });
   expect(await db.leadEvent.count({ where: { leadId: lead.id } })).toBe(2);
   expect(await db.lead.findUniqueOrThrow({ where: { id: lead.id } })).toMatchObject({ stage: 'erased', score: 0 });
+});
+
+check('persistLead racing an erasure: once the erasure commits, nothing of the batch is written (no events, no snapshot)', async ({ db, url }) => {
+  const store = createLeadStoreActivities({ db });
+  const lead = await db.lead.create({ data: { email: 'race@x.test', source: 'web_form', workflowId: 'lead-race', stage: 'nurturing' } });
+  // The erasure's transaction holds the row (as domain/gdpr.ts does) while the workflow's batch arrives.
+  const eraser = new pg.Client({ connectionString: url });
+  await eraser.connect();
+  try {
+    await eraser.query('BEGIN');
+    await eraser.query(`UPDATE "Lead" SET "stage" = 'erased', "erasedAt" = now(), "score" = 0 WHERE "id" = $1`, [lead.id]);
+    const ev = { dedupKey: 'lead-race:1', type: 'page_viewed', occurredAt: new Date().toISOString(), payload: { url: '/pricing' } };
+    const batch = new MockActivityEnvironment().run(store.persistLead, lead.id, [ev], { stage: 'mql' as const, temperature: 'warm' as const, score: 41, ownerId: null });
+    // The batch's statement is waiting on the row: it has read the lead as not erased yet.
+    await eventually(async () => (await db.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`)[0].n > 0n, 'the batch to wait on the row lock');
+    await eraser.query('COMMIT');
+    await batch;
+  } finally {
+    await eraser.end();
+  }
+  expect(await db.lead.findUniqueOrThrow({ where: { id: lead.id } })).toMatchObject({ stage: 'erased', score: 0 });
+  expect(await db.leadEvent.count({ where: { leadId: lead.id } })).toBe(0);
+});
+
+check('a mail claim racing an erasure: once the erasure commits, no ledger row with the address is written', async ({ db, url }) => {
+  const lead = await db.lead.create({ data: { email: 'claim-race@x.test', source: 'web_form', workflowId: 'lead-claim-race', stage: 'nurturing' } });
+  const ledger = createLedger(db);
+  const eraser = new pg.Client({ connectionString: url });
+  await eraser.connect();
+  try {
+    await eraser.query('BEGIN');
+    await eraser.query(`UPDATE "Lead" SET "stage" = 'erased', "erasedAt" = now(), "email" = 'erased@erased.invalid' WHERE "id" = $1`, [lead.id]);
+    const at = new Date();
+    const claim = ledger.claim({ key: 'lead-claim-race:welcome', leadId: lead.id, template: 'welcome', locale: 'en', kind: 'transactional', to: 'claim-race@x.test', subject: 'Hi', messageId: '<m@x>', at }, null, { attemptId: 'a1', until: new Date(at.getTime() + 60_000), now: at }).then((ok) => (ok ? 'claimed' : 'refused'));
+    let settled = false;
+    void claim.finally(() => (settled = true));
+    // The claim waits on the row (or, without the lock, has already written its row).
+    await eventually(async () => settled || (await db.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`)[0].n > 0n, 'the claim to wait on the row lock');
+    await eraser.query('COMMIT');
+    expect(await claim).toBe('refused');
+  } finally {
+    await eraser.end();
+  }
+  expect(await db.emailLog.count({ where: { toAddress: 'claim-race@x.test' } })).toBe(0);
 });

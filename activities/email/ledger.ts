@@ -92,16 +92,21 @@ const CONTEXT_SQL = `
 const INSERT_CLAIM_SQL = `
   INSERT INTO "EmailLog" ("id", "idempotencyKey", "leadId", "sequenceId", "sequenceVersion", "step", "template", "locale", "kind", "toAddress", "subject", "status", "messageId", "attempts", "createdAt", "attemptId", "leaseUntil")
   SELECT $1::text, $2::text, $3::text, $4::text, $5::int, $6::text, $7::text, $8::text, $9::text, $10::text, $11::text, 'claimed', $12::text, 1, $13::timestamp(3), $14::text, $15::timestamp(3)
-  WHERE EXISTS (SELECT 1 FROM "Lead" WHERE "id" = $3::text AND "erasedAt" IS NULL)
+  WHERE EXISTS (SELECT 1 FROM "Lead" WHERE "id" = $3::text AND "erasedAt" IS NULL FOR SHARE)
   ON CONFLICT ("idempotencyKey") DO NOTHING`;
 // Neither claim writes for a lead erased meanwhile (an attempt that read the lead before the erasure
 // must not put the address back into the ledger): it fails, and its retry finds the lead erased.
+// Both hold the lead's row (FOR SHARE) while they write: an erasure in progress is waited for and then
+// seen, and an erasure that comes second waits for the claim and scrubs it (as the lead store does).
 // A row whose holder still has a lease is not taken over: that attempt may be inside SMTP's DATA
 // phase after Temporal timed it out, and a second sender would make a second mail.
 const RECLAIM_SQL = `
+  WITH alive AS (
+    SELECT l."id" FROM "Lead" l JOIN "EmailLog" e ON e."leadId" = l."id" WHERE e."idempotencyKey" = $4 AND l."erasedAt" IS NULL FOR SHARE OF l
+  )
   UPDATE "EmailLog" SET "status" = 'claimed', "attempts" = "attempts" + 1, "toAddress" = $1, "subject" = $2, "messageId" = $3, "attemptId" = $6, "leaseUntil" = $7
   WHERE "idempotencyKey" = $4 AND "attempts" = $5 AND "status" <> 'sent' AND ("leaseUntil" IS NULL OR "leaseUntil" <= $8)
-    AND NOT EXISTS (SELECT 1 FROM "Lead" WHERE "id" = "EmailLog"."leadId" AND "erasedAt" IS NOT NULL)`;
+    AND ("leadId" IS NULL OR "leadId" IN (SELECT "id" FROM alive))`;
 const RENEW_SQL = `UPDATE "EmailLog" SET "leaseUntil" = $1 WHERE "idempotencyKey" = $2 AND "attemptId" = $3 AND "status" = 'claimed'`;
 const SENT_SQL = `UPDATE "EmailLog" SET "status" = 'sent', "sentAt" = $1, "error" = NULL, "leaseUntil" = NULL WHERE "idempotencyKey" = $2`;
 const FAILED_SQL = `UPDATE "EmailLog" SET "error" = $1, "leaseUntil" = NULL WHERE "idempotencyKey" = $2 AND "attemptId" = $3`;

@@ -11,11 +11,14 @@ type LeadStore = Pick<LeadActivities, 'recordLeadEvents' | 'syncLeadSnapshot' | 
 
 // History and snapshot in one statement, so one unit: all of it or none. Written only while the
 // lead exists and is not erased (an activity still running when GDPR erasure terminated the
-// workflow must not write back); a dedupKey already there is skipped, so a retried batch writes
-// each event once. The events come as one array per column.
+// workflow, or a workflow Temporal could not stop yet, must not write back); a dedupKey already
+// there is skipped, so a retried batch writes each event once. The events come as one array per column.
+// `alive` locks the row: a batch that meets an erasure in progress waits for it, and PostgreSQL then
+// re-reads the row and finds it erased (without the lock the batch's earlier read let its events and
+// snapshot land after the scrub: test/db.test.ts, "racing an erasure").
 const PERSIST = `
   WITH alive AS (
-    SELECT "id" FROM "Lead" WHERE "id" = $1 AND "erasedAt" IS NULL
+    SELECT "id" FROM "Lead" WHERE "id" = $1 AND "erasedAt" IS NULL FOR NO KEY UPDATE
   ), events AS (
     INSERT INTO "LeadEvent" ("id", "leadId", "type", "dedupKey", "stageFrom", "stageTo", "reason", "payload", "occurredAt", "recordedAt")
     SELECT e."id", a."id", e."type", e."dedupKey", e."stageFrom", e."stageTo", e."reason", e."payload", e."occurredAt", $10::timestamp(3)
@@ -31,7 +34,7 @@ const PERSIST = `
       "sequenceId" = CASE WHEN $16 THEN $17::text ELSE "sequenceId" END,
       "sequenceVersion" = CASE WHEN $16 THEN $18::int ELSE "sequenceVersion" END,
       "sequenceStep" = CASE WHEN $16 THEN $19::text ELSE "sequenceStep" END
-    WHERE $15 AND "id" = (SELECT "id" FROM alive)
+    WHERE $15 AND "id" = (SELECT "id" FROM alive) AND "erasedAt" IS NULL
   )
   SELECT count(*) AS "alive" FROM alive`;
 
