@@ -15,6 +15,7 @@ import { stateQuery } from '../workflows/lead/messages';
 import { addressOf, leadIds, seedDeferred, waitAsleep, zoneWithLocalHour } from './deferred-leads';
 import { cpuMeter, numberArg, pool, writeResult } from './report';
 import { startStack, type BenchStack } from './stack';
+import { memorySampler } from './worker-process';
 
 const LEADS = numberArg('leads', 10_000);
 const RATE = numberArg('rate', 50);
@@ -59,11 +60,14 @@ async function main(): Promise<void> {
     // Defaults as deployed (rate, quiet hours, cap, cache), not the campaign bench's "no policy".
     const worker = await stack.startWorker({ EMAIL_RATE_PER_SECOND: String(RATE), QUIET_HOURS: '20:00-08:00', FREQUENCY_CAP: '3/7d' });
     const rules = await currentRules(prismaContentStore(stack.db.db));
+    const memory = memorySampler(worker);
+    memory.phase('baseline');
 
     const base = await baseline(stack, worker.pid);
     const baseSeconds = base.wallMs / 1000;
     console.log(`baseline: ${LEADS} no-op wake-ups due at once, last done after ${baseSeconds.toFixed(1)} s (starts ${base.setupMs} ms); CPU s ${JSON.stringify(base.cpuSeconds)}; load ${load()}`);
 
+    memory.phase('setup');
     // Probe leads (greeting a year out: they stay asleep) give the start pace.
     const t0 = Date.now();
     await seedDeferred(stack, rules, { prefix: 'probe', count: PROBE, zone: 'UTC', country: 'PL', sendAt: Date.now() + 300 * 86_400_000 });
@@ -85,6 +89,7 @@ async function main(): Promise<void> {
     console.log(`${total} deferred leads asleep in ${setupMs} ms; worker RSS ${rssBefore.toFixed(0)} MB; load ${load()}`);
 
     await waitUntil(sendAt);
+    memory.phase('burst');
     const loadAtBurst = load();
     const cpu = cpuMeter({ temporal: stack.dev.process?.pid, worker: worker.pid, sink: stack.sink.pid, bench: process.pid, postgres: stack.postgresPid && { tree: stack.postgresPid } });
     const addresses = new Set(Array.from({ length: LEADS }, (_, i) => addressOf(greet.prefix, i)));
@@ -94,6 +99,7 @@ async function main(): Promise<void> {
     const sampleIds = leadIds(greet).filter((_, i) => i % Math.max(1, Math.floor(LEADS / SAMPLE)) === 0).slice(0, SAMPLE);
     const queryMs: number[] = [];
     let queryFailures = 0;
+    const queryErrors = new Map<string, number>();
     const queries = (async () => {
       await sleep(1000);
       await pool(sampleIds.length, 5, async (k) => {
@@ -102,8 +108,11 @@ async function main(): Promise<void> {
           const v = await stack.client.workflow.getHandle(`lead-${sampleIds[k]}`).query(stateQuery);
           if (v.leadId === sampleIds[k]) queryMs.push(Date.now() - q0);
           else queryFailures += 1;
-        } catch {
+        } catch (e) {
           queryFailures += 1;
+          const cause = (e as { cause?: { message?: string } }).cause?.message;
+          const what = `${(e as Error).name}: ${(e as Error).message}${cause ? ` (${cause})` : ''}`.slice(0, 200);
+          queryErrors.set(what, (queryErrors.get(what) ?? 0) + 1);
         }
       });
       return { during: greeted() < LEADS };
@@ -148,6 +157,8 @@ async function main(): Promise<void> {
     const factor = burstSeconds / floor;
     const queriesSorted = [...queryMs].sort((a, b) => a - b);
     const peakRss = worker.peakRssMb();
+    memory.stop();
+    const peakSample = memory.peak();
     const result = {
       leads: LEADS,
       emailRatePerSecond: RATE,
@@ -161,7 +172,9 @@ async function main(): Promise<void> {
       factorToFloor: round(factor, 2),
       controls: { quietHours: { leads: quiet.count, mails: quietMails, movedToMorning: quietMoved }, frequencyCap: { leads: capped.count, mails: cappedMails, droppedForCap: cappedHeld } },
       workerRssMb: { beforeBurst: round(rssBefore), maxDuringBurst: round(rssMax), peak: round(peakRss) },
-      stateQueries: { asked: sampleIds.length, answered: queryMs.length, failures: queryFailures, duringBurst: queriesDone.during, p50Ms: queriesSorted[Math.floor(queriesSorted.length / 2)] ?? null, maxMs: queriesSorted.at(-1) ?? null },
+      // The worker's own view at the highest sampled RSS (MB): V8 heap vs outside it (Rust core, buffers).
+      workerMemoryAtPeak: peakSample ?? null,
+      stateQueries: { asked: sampleIds.length, answered: queryMs.length, failures: queryFailures, errors: Object.fromEntries(queryErrors), duringBurst: queriesDone.during, p50Ms: queriesSorted[Math.floor(queriesSorted.length / 2)] ?? null, maxMs: queriesSorted.at(-1) ?? null },
       targets: { factorToFloor: 1.2, workerRssPeakMb: 500 },
       targetsMet: {
         time: factor <= 1.2,
@@ -174,8 +187,8 @@ async function main(): Promise<void> {
     console.log(`burst: ${greetedOnce}/${LEADS} greeted exactly once (${stack.sink.duplicates().length} duplicate Message-IDs) in ${burstSeconds.toFixed(1)} s = ${(LEADS / burstSeconds).toFixed(1)} mails/s; CPU s ${JSON.stringify(burstCpu)}`);
     console.log(`       vs floor ${floor.toFixed(1)} s (N / rate ${floorSeconds.toFixed(1)} s, server's no-op ceiling ${baseSeconds.toFixed(1)} s): ${factor.toFixed(2)}x (target <= 1.2x: ${factor <= 1.2 ? 'met' : 'MISSED'})`);
     console.log(`controls: night ${quietMails} mails (${quietMoved}/${quiet.count} moved to the morning), capped ${cappedMails} mails (${cappedHeld}/${capped.count} dropped for the cap)`);
-    console.log(`worker RSS MB: before ${rssBefore.toFixed(0)}, max during the burst ${rssMax.toFixed(0)}, peak ${peakRss.toFixed(0)} (target < 500)`);
-    console.log(`state during the burst: ${queryMs.length}/${sampleIds.length} answered, p50 ${result.stateQueries.p50Ms} ms, max ${result.stateQueries.maxMs} ms`);
+    console.log(`worker RSS MB: before ${rssBefore.toFixed(0)}, max during the burst ${rssMax.toFixed(0)}, peak ${peakRss.toFixed(0)} (target < 500); at the sampled peak ${JSON.stringify(peakSample)}`);
+    console.log(`state during the burst: ${queryMs.length}/${sampleIds.length} answered, p50 ${result.stateQueries.p50Ms} ms, max ${result.stateQueries.maxMs} ms${queryErrors.size ? `; errors ${JSON.stringify(Object.fromEntries(queryErrors))}` : ''}`);
     console.log(`load average: ${loadAtStart} at start, ${loadAtBurst} at the burst, ${load()} at the end`);
     console.log(`written ${writeResult('burst', result)}`);
     if (!result.targetsMet.exactlyOnce || !result.targetsMet.controls) process.exitCode = 1;

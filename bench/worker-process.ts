@@ -32,6 +32,31 @@ export interface WorkerChild {
   exited: Promise<number | null>;
 }
 
+export type WorkerMemory = Awaited<ReturnType<WorkerChild['memory']>>;
+
+/**
+ * Samples the worker's own memory view every `everyMs` and keeps the sample taken at the highest RSS
+ * (with the phase the caller names), so a peak can be told apart: V8 heap vs memory outside it.
+ */
+export function memorySampler(worker: WorkerChild, everyMs = 1000): { phase(name: string): void; peak(): (WorkerMemory & { phase: string }) | undefined; stop(): void } {
+  let phase = 'start';
+  let peak: (WorkerMemory & { phase: string }) | undefined;
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    worker.memory().then(
+      (m) => {
+        busy = false;
+        if (!peak || m.rss > peak.rss) peak = { ...m, phase };
+      },
+      () => (busy = false),
+    );
+  }, everyMs);
+  timer.unref();
+  return { phase: (name) => (phase = name), peak: () => peak, stop: () => clearInterval(timer) };
+}
+
 const statusMb = (pid: number, field: 'VmRSS' | 'VmHWM'): number => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 
 export async function spawnWorker(env: Record<string, string>): Promise<WorkerChild> {

@@ -4,6 +4,7 @@
 // re-qualification on its date (re-contact task when the survey said "later"); and a click
 // from the deferred base bringing a lead back to sales early.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { temporal } from '@temporalio/proto';
 import type { FastifyInstance } from 'fastify';
 import { DateTime } from 'luxon';
 import { createCalendarActivities } from '../activities/calendar';
@@ -19,6 +20,7 @@ import { fakeWorld, type FakeWorld } from './support/fake-activities';
 import { baseProfile, signalLead, startWorkers, passUntil, useTimeSkippingEnv } from './support/lead-harness';
 
 const DAY = 86_400_000;
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 const SECRET = 'q'.repeat(40);
 let env: TestWorkflowEnvironment;
 let t: TestDb;
@@ -52,6 +54,18 @@ const until = (ok: () => boolean | Promise<boolean>, what: string): Promise<void
 
 /** Fake effects, but the real holiday calendar (date-holidays): the dates are what is tested. */
 const activitiesOf = (w: FakeWorld): LeadActivities => ({ ...w.activities, nextHoliday: createCalendarActivities().nextHoliday });
+
+/** How the lead's holiday look-ups ran in its current run: activity tasks vs local-activity markers. */
+async function holidayLookups(h: { fetchHistory(): Promise<{ events?: HistoryEvent[] | null }> }): Promise<{ remote: number; local: number }> {
+  const events = (await h.fetchHistory()).events ?? [];
+  const remote = events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'nextHoliday').length;
+  const local = events.filter((e) => {
+    const m = e.markerRecordedEventAttributes;
+    const data = m?.markerName === 'core_local_activity' ? m.details?.data?.payloads?.[0]?.data : undefined;
+    return data ? (JSON.parse(Buffer.from(data).toString()) as { activity_type?: string }).activity_type === 'nextHoliday' : false;
+  }).length;
+  return { remote, local };
+}
 
 async function leadRow(id: string, p: LeadProfile): Promise<void> {
   await t.db.lead.create({ data: { id, email: p.email, locale: p.locale, timezone: p.timezone, country: p.country ?? null, source: p.source, workflowId: `lead-${id}`, stage: 'nurturing' } });
@@ -121,6 +135,10 @@ test('three years after a "no": farewell once, survey over HTTP, greetings on th
     // The state query names the next greeting: Christmas for both, 10:00 local.
     expect(vPl.nextHoliday?.date).toMatch(/-12-25T09:00:00\.000Z$/);
     expect(vGr.nextHoliday?.date).toMatch(/-12-25T08:00:00\.000Z$/);
+    // The look-up ran as a local activity (HOLIDAY_LOOKUP_LOCAL_PATCH): no task through the server.
+    const lookups = await holidayLookups(hGr);
+    expect(lookups.remote).toBe(0);
+    expect(lookups.local).toBeGreaterThanOrEqual(1);
 
     progress('deferred');
     // Past the Polish lead's date: the survey said "later", so a manager gets a re-contact task.

@@ -24,8 +24,9 @@ const remote = wf.proxyActivities<LeadActivities>({ startToCloseTimeout: '30 sec
 // Local: the lead's own writes and content reads run inside its workflow task (no server round trip).
 const local = wf.proxyLocalActivities<LeadActivities>({ startToCloseTimeout: '30 seconds', retry: DB_RETRY });
 
+type Route = { via: 'remote' | 'local' | 'mail'; attention: Attention['kind'] };
 /** Where each activity runs and what waiting for it is called. */
-const ROUTES: Record<EffectName, { via: 'remote' | 'local' | 'mail'; attention: Attention['kind'] }> = {
+const ROUTES: Record<EffectName, Route> = {
   persistLead: { via: 'local', attention: 'db' },
   currentScoringRules: { via: 'local', attention: 'db' },
   chooseSequence: { via: 'local', attention: 'db' },
@@ -39,6 +40,13 @@ const ROUTES: Record<EffectName, { via: 'remote' | 'local' | 'mail'; attention: 
   createRecontactTask: { via: 'remote', attention: 'db' },
   nextHoliday: { via: 'remote', attention: 'activity' },
 };
+/**
+ * Since this patch the holiday look-up, a pure calendar computation like nextCalendarTime, runs as a
+ * local activity: a greeting wakes, sends and looks up the next holiday in two workflow tasks instead
+ * of three (bench/burst.ts). Histories from before it replay with the remote activity.
+ */
+export const HOLIDAY_LOOKUP_LOCAL_PATCH = 'holiday-lookup-local';
+const HOLIDAY_LOCAL: Partial<Record<EffectName, Route>> = { nextHoliday: { via: 'local', attention: 'activity' } };
 
 function mailer(): LeadActivities {
   // Sending runs on its own rate-limited task queue, next to the workflow's own.
@@ -72,9 +80,11 @@ export interface BoundaryHooks {
 
 export type Call = <K extends EffectName>(name: K, args: Parameters<LeadActivities[K]>, without: string) => Promise<Outcome<Value<K>>>;
 
-export function effectBoundary(hooks: BoundaryHooks): Call {
+/** `holidayLookupLocal`: HOLIDAY_LOOKUP_LOCAL_PATCH is in force (read by the caller in its run's first task). */
+export function effectBoundary(hooks: BoundaryHooks, opts: { holidayLookupLocal?: boolean } = {}): Call {
+  const routes: Record<EffectName, Route> = opts.holidayLookupLocal ? { ...ROUTES, ...HOLIDAY_LOCAL } : ROUTES;
   return async (name, args, without) => {
-    const route = ROUTES[name];
+    const route = routes[name];
     for (let attempt = 1; ; attempt++) {
       const proxy = route.via === 'remote' ? remote : route.via === 'local' ? local : mailer();
       try {

@@ -16,7 +16,7 @@ import * as SA from '../search-attributes';
 import { featureChanges, featuresOf, mergeFeatures } from '../features';
 import { LEAD_EVENT_TYPES, type LeadEventSignal, type LeadFeatures, type LeadProfile, type Stage } from '../types';
 import type { Command, Decision, MailRequest, Outcome, Performed } from './commands';
-import { effectBoundary, waitInAttention, type BoundaryHooks } from './effects';
+import { effectBoundary, HOLIDAY_LOOKUP_LOCAL_PATCH, waitInAttention, type BoundaryHooks } from './effects';
 import { driveSequences, positionKey, positionOf, SEGMENT_RECHECK_PATCH, sequenceSeesEvent, situationKey } from './sequences';
 import { draft, initialState, isFinal, markSeen, record, recordFailure, type LeadState } from './state';
 import * as V from './validators';
@@ -80,6 +80,7 @@ export async function leadLifecycle(input: LeadWorkflowInput): Promise<LeadOutco
   const leanSearchAttributes = wf.patched(LEAN_SEARCH_ATTRIBUTES_PATCH);
   const rechecksSegments = wf.patched(SEGMENT_RECHECK_PATCH);
   const privateNotes = wf.patched(PRIVATE_NOTES_PATCH);
+  const holidayLookupLocal = wf.patched(HOLIDAY_LOOKUP_LOCAL_PATCH);
   // A state handed over by a run from before the patch may hold a note's or comment's text: dropped,
   // so no request, event or later hand-over of this run repeats it.
   if (privateNotes && input.carried) s = { ...s, rejection: s.rejection && rejectionWithoutText(s.rejection), inbox: s.inbox.map(withoutFreeText) };
@@ -123,7 +124,7 @@ export async function leadLifecycle(input: LeadWorkflowInput): Promise<LeadOutco
       return r;
     },
   };
-  const call = effectBoundary(hooks);
+  const call = effectBoundary(hooks, { holidayLookupLocal });
   const mail = async (m: MailRequest, without: string): Promise<Outcome<SendEmailResult>> => {
     const o = await call('sendEmail', [{ leadId: s.leadId, locale: s.profile.locale, now: new Date(now()).toISOString(), ...m }], without);
     if (o.ok && o.value.status === 'bounced') edit((d) => void (d.undeliverable = true));
