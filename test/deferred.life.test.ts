@@ -14,6 +14,7 @@ import { buildApi } from '../api/server';
 import { surveyPlugin } from '../api/survey';
 import type { LeadActivities } from '../workflows/activity-contract';
 import { leadEventSignal, rejectUpdate, stateQuery } from '../workflows/lead/messages';
+import { MAIL_PRIORITY } from '../workflows/lead/mail-priority';
 import type { LeadProfile } from '../workflows/types';
 import { createTestDb, type TestDb } from './helpers/db';
 import { fakeWorld, type FakeWorld } from './support/fake-activities';
@@ -65,6 +66,18 @@ async function holidayLookups(h: { fetchHistory(): Promise<{ events?: HistoryEve
     return data ? (JSON.parse(Buffer.from(data).toString()) as { activity_type?: string }).activity_type === 'nextHoliday' : false;
   }).length;
   return { remote, local };
+}
+
+/** The priority key each scheduled `sendEmail` of the lead's current run had, by template. */
+async function mailPriorities(h: { fetchHistory(): Promise<{ events?: HistoryEvent[] | null }> }): Promise<Record<string, number[]>> {
+  const out: Record<string, number[]> = {};
+  for (const e of (await h.fetchHistory()).events ?? []) {
+    const a = e.activityTaskScheduledEventAttributes;
+    if (a?.activityType?.name !== 'sendEmail') continue;
+    const { template } = JSON.parse(Buffer.from(a.input!.payloads![0].data!).toString()) as { template: string };
+    (out[template] ??= []).push(a.priority?.priorityKey ?? 0);
+  }
+  return out;
 }
 
 async function leadRow(id: string, p: LeadProfile): Promise<void> {
@@ -255,6 +268,12 @@ test('a greeting held back by quiet hours or the cap is sent later the same day,
     await h.executeUpdate(rejectUpdate, { args: [{ reason: 'no_budget', by: 'sales' }] });
     await h.signal(leadEventSignal, { id: 'hg-survey', type: 'survey_answered', data: { reason: 'no_budget', timing: 'in_12_months', revisitMonths: 12 } });
     await env.sleep(70 * DAY);
+    // On the mail queue the greetings (a campaign sent to many at once) come after a lead's own mail.
+    const priorities = await mailPriorities(h);
+    expect(priorities['holiday-greeting']).toEqual([MAIL_PRIORITY.campaign, MAIL_PRIORITY.campaign, MAIL_PRIORITY.campaign]);
+    const own = Object.entries(priorities).filter(([template]) => template !== 'holiday-greeting');
+    expect(own.map(([template]) => template)).toContain('farewell');
+    for (const [, keys] of own) expect(keys.every((k) => k === MAIL_PRIORITY.individual)).toBe(true);
   });
   const g = greetingsOf(w, 'HG1');
   expect(g.map((m) => m.variables.holiday)).toEqual(['Quiet']);

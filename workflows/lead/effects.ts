@@ -48,9 +48,10 @@ const ROUTES: Record<EffectName, Route> = {
 export const HOLIDAY_LOOKUP_LOCAL_PATCH = 'holiday-lookup-local';
 const HOLIDAY_LOCAL: Partial<Record<EffectName, Route>> = { nextHoliday: { via: 'local', attention: 'activity' } };
 
-function mailer(): LeadActivities {
-  // Sending runs on its own rate-limited task queue, next to the workflow's own.
-  return wf.proxyActivities<LeadActivities>({ taskQueue: emailTaskQueue(wf.workflowInfo().taskQueue), startToCloseTimeout: '2 minutes', retry: MAIL_RETRY });
+function mailer(priorityKey?: number): LeadActivities {
+  // Sending runs on its own rate-limited task queue, next to the workflow's own; in a backlog the
+  // lower priority key goes first (./mail-priority.ts).
+  return wf.proxyActivities<LeadActivities>({ taskQueue: emailTaskQueue(wf.workflowInfo().taskQueue), startToCloseTimeout: '2 minutes', retry: MAIL_RETRY, ...(priorityKey ? { priority: { priorityKey } } : {}) });
 }
 
 /** A failure retrying cannot fix: the activity said so, or its error type is non-retryable. */
@@ -78,15 +79,16 @@ export interface BoundaryHooks {
   takeRetryRequest(): boolean;
 }
 
-export type Call = <K extends EffectName>(name: K, args: Parameters<LeadActivities[K]>, without: string) => Promise<Outcome<Value<K>>>;
+/** `priorityKey`: the task's priority on its queue (mail only, see ./mail-priority.ts). */
+export type Call = <K extends EffectName>(name: K, args: Parameters<LeadActivities[K]>, without: string, opts?: { priorityKey?: number }) => Promise<Outcome<Value<K>>>;
 
 /** `holidayLookupLocal`: HOLIDAY_LOOKUP_LOCAL_PATCH is in force (read by the caller in its run's first task). */
 export function effectBoundary(hooks: BoundaryHooks, opts: { holidayLookupLocal?: boolean } = {}): Call {
   const routes: Record<EffectName, Route> = opts.holidayLookupLocal ? { ...ROUTES, ...HOLIDAY_LOCAL } : ROUTES;
-  return async (name, args, without) => {
+  return async (name, args, without, opts) => {
     const route = routes[name];
     for (let attempt = 1; ; attempt++) {
-      const proxy = route.via === 'remote' ? remote : route.via === 'local' ? local : mailer();
+      const proxy = route.via === 'remote' ? remote : route.via === 'local' ? local : mailer(opts?.priorityKey);
       try {
         const value = await (proxy[name] as (...a: unknown[]) => Promise<unknown>)(...args);
         if (attempt > 1) hooks.attention(null);

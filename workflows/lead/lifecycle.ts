@@ -17,6 +17,7 @@ import { featureChanges, featuresOf, mergeFeatures } from '../features';
 import { LEAD_EVENT_TYPES, type LeadEventSignal, type LeadFeatures, type LeadProfile, type Stage } from '../types';
 import type { Command, Decision, MailRequest, Outcome, Performed } from './commands';
 import { effectBoundary, HOLIDAY_LOOKUP_LOCAL_PATCH, waitInAttention, type BoundaryHooks } from './effects';
+import { mailPriority } from './mail-priority';
 import { driveSequences, positionKey, positionOf, SEGMENT_RECHECK_PATCH, sequenceSeesEvent, situationKey } from './sequences';
 import { draft, initialState, isFinal, markSeen, record, recordFailure, type LeadState } from './state';
 import * as V from './validators';
@@ -125,8 +126,8 @@ export async function leadLifecycle(input: LeadWorkflowInput): Promise<LeadOutco
     },
   };
   const call = effectBoundary(hooks, { holidayLookupLocal });
-  const mail = async (m: MailRequest, without: string): Promise<Outcome<SendEmailResult>> => {
-    const o = await call('sendEmail', [{ leadId: s.leadId, locale: s.profile.locale, now: new Date(now()).toISOString(), ...m }], without);
+  const mail = async (m: MailRequest, without: string, priorityKey = mailPriority(m)): Promise<Outcome<SendEmailResult>> => {
+    const o = await call('sendEmail', [{ leadId: s.leadId, locale: s.profile.locale, now: new Date(now()).toISOString(), ...m }], without, { priorityKey });
     if (o.ok && o.value.status === 'bounced') edit((d) => void (d.undeliverable = true));
     return o;
   };
@@ -135,7 +136,7 @@ export async function leadLifecycle(input: LeadWorkflowInput): Promise<LeadOutco
     const done = (outcome: Outcome<unknown>): Performed => ({ kind: 'performed', command: c, outcome }) as Performed;
     switch (c.kind) {
       case 'sendEmail':
-        return done(await mail(c.mail, 'mail skipped'));
+        return done(await mail(c.mail, 'mail skipped', mailPriority(c.mail, c.purpose.kind)));
       case 'routeLead':
         return done(await call('routeLead', [c.req], 'routing tried again by the routing loop'));
       case 'closeAssignment':
