@@ -101,6 +101,7 @@ async function main(): Promise<void> {
     const queryMs: number[] = [];
     let queryFailures = 0;
     const queryErrors = new Map<string, number>();
+    const failedAfterMs: number[] = [];
     const queries = (async () => {
       await sleep(1000);
       // All at once, a second into the burst: each answer is timed from then.
@@ -118,6 +119,7 @@ async function main(): Promise<void> {
           const cause = (e as { cause?: { message?: string } }).cause?.message;
           const what = `${(e as Error).name}: ${(e as Error).message}${cause ? ` (${cause})` : ''}`.slice(0, 200);
           queryErrors.set(what, (queryErrors.get(what) ?? 0) + 1);
+          failedAfterMs.push(Date.now() - q0);
         }
       });
       return { during: greeted() < LEADS };
@@ -179,7 +181,7 @@ async function main(): Promise<void> {
       workerRssMb: { beforeBurst: round(rssBefore), maxDuringBurst: round(rssMax), peak: round(peakRss) },
       // The worker's own view at the highest sampled RSS (MB): V8 heap vs outside it (Rust core, buffers).
       workerMemoryAtPeak: peakSample ?? null,
-      stateQueries: { asked: sampleIds.length, answered: queryMs.length, failures: queryFailures, errors: Object.fromEntries(queryErrors), duringBurst: queriesDone.during, p50Ms: queriesSorted[Math.floor(queriesSorted.length / 2)] ?? null, p95Ms: queriesSorted[Math.ceil(queriesSorted.length * 0.95) - 1] ?? null, over30s: queryMs.filter((ms) => ms > 30_000).length, maxMs: queriesSorted.at(-1) ?? null },
+      stateQueries: { asked: sampleIds.length, answered: queryMs.length, failures: queryFailures, errors: Object.fromEntries(queryErrors), failedAfterMs: [...failedAfterMs].sort((a, b) => a - b), duringBurst: queriesDone.during, p50Ms: queriesSorted[Math.floor(queriesSorted.length / 2)] ?? null, p95Ms: queriesSorted[Math.ceil(queriesSorted.length * 0.95) - 1] ?? null, over30s: queryMs.filter((ms) => ms > 30_000).length, maxMs: queriesSorted.at(-1) ?? null },
       targets: { factorToFloor: 1.2, workerRssPeakMb: 500 },
       targetsMet: {
         time: factor <= 1.2,
