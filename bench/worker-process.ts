@@ -5,7 +5,6 @@
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { fork, type ChildProcess } from 'child_process';
 import { readFileSync } from 'fs';
-import { setFlagsFromString } from 'v8';
 import { createActivities } from '../activities';
 import { publishSequence } from '../domain/content/catalogue';
 import { prismaContentStore } from '../domain/content/prisma-store';
@@ -89,8 +88,6 @@ export async function spawnWorker(env: Record<string, string>): Promise<WorkerCh
 }
 
 async function main(): Promise<void> {
-  // Experiment hook: V8 flags set before the workflow thread's isolate exists (e.g. GC sizing).
-  if (process.env.BENCH_V8_FLAGS) setFlagsFromString(process.env.BENCH_V8_FLAGS);
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const problems = definitionProblems(undefined, benchSequenceModules);
   if (problems.length) throw new Error(`bench sequences invalid:\n  ${problems.join('\n  ')}`);

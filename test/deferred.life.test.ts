@@ -4,7 +4,6 @@
 // re-qualification on its date (re-contact task when the survey said "later"); and a click
 // from the deferred base bringing a lead back to sales early.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { temporal } from '@temporalio/proto';
 import type { FastifyInstance } from 'fastify';
 import { DateTime } from 'luxon';
 import { createCalendarActivities } from '../activities/calendar';
@@ -17,11 +16,11 @@ import { leadEventSignal, rejectUpdate, stateQuery } from '../workflows/lead/mes
 import { MAIL_PRIORITY } from '../workflows/lead/mail-priority';
 import type { LeadProfile } from '../workflows/types';
 import { createTestDb, type TestDb } from './helpers/db';
+import { activityCalls, mailPriorities } from './helpers/history';
 import { fakeWorld, type FakeWorld } from './support/fake-activities';
 import { baseProfile, signalLead, startWorkers, passUntil, useTimeSkippingEnv } from './support/lead-harness';
 
 const DAY = 86_400_000;
-type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 const SECRET = 'q'.repeat(40);
 let env: TestWorkflowEnvironment;
 let t: TestDb;
@@ -55,30 +54,6 @@ const until = (ok: () => boolean | Promise<boolean>, what: string): Promise<void
 
 /** Fake effects, but the real holiday calendar (date-holidays): the dates are what is tested. */
 const activitiesOf = (w: FakeWorld): LeadActivities => ({ ...w.activities, nextHoliday: createCalendarActivities().nextHoliday });
-
-/** How the lead's holiday look-ups ran in its current run: activity tasks vs local-activity markers. */
-async function holidayLookups(h: { fetchHistory(): Promise<{ events?: HistoryEvent[] | null }> }): Promise<{ remote: number; local: number }> {
-  const events = (await h.fetchHistory()).events ?? [];
-  const remote = events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'nextHoliday').length;
-  const local = events.filter((e) => {
-    const m = e.markerRecordedEventAttributes;
-    const data = m?.markerName === 'core_local_activity' ? m.details?.data?.payloads?.[0]?.data : undefined;
-    return data ? (JSON.parse(Buffer.from(data).toString()) as { activity_type?: string }).activity_type === 'nextHoliday' : false;
-  }).length;
-  return { remote, local };
-}
-
-/** The priority key each scheduled `sendEmail` of the lead's current run had, by template. */
-async function mailPriorities(h: { fetchHistory(): Promise<{ events?: HistoryEvent[] | null }> }): Promise<Record<string, number[]>> {
-  const out: Record<string, number[]> = {};
-  for (const e of (await h.fetchHistory()).events ?? []) {
-    const a = e.activityTaskScheduledEventAttributes;
-    if (a?.activityType?.name !== 'sendEmail') continue;
-    const { template } = JSON.parse(Buffer.from(a.input!.payloads![0].data!).toString()) as { template: string };
-    (out[template] ??= []).push(a.priority?.priorityKey ?? 0);
-  }
-  return out;
-}
 
 async function leadRow(id: string, p: LeadProfile): Promise<void> {
   await t.db.lead.create({ data: { id, email: p.email, locale: p.locale, timezone: p.timezone, country: p.country ?? null, source: p.source, workflowId: `lead-${id}`, stage: 'nurturing' } });
@@ -149,7 +124,7 @@ test('three years after a "no": farewell once, survey over HTTP, greetings on th
     expect(vPl.nextHoliday?.date).toMatch(/-12-25T09:00:00\.000Z$/);
     expect(vGr.nextHoliday?.date).toMatch(/-12-25T08:00:00\.000Z$/);
     // The look-up ran as a local activity (HOLIDAY_LOOKUP_LOCAL_PATCH): no task through the server.
-    const lookups = await holidayLookups(hGr);
+    const lookups = await activityCalls(hGr, 'nextHoliday');
     expect(lookups.remote).toBe(0);
     expect(lookups.local).toBeGreaterThanOrEqual(1);
 

@@ -33,3 +33,29 @@ export async function signalHandled(handle: WorkflowHandle, marker: string): Pro
 export function untilSignalHandled(handle: WorkflowHandle, marker: string, bound?: Bound): Promise<void> {
   return eventually(() => signalHandled(handle, marker), `${handle.workflowId} to handle the signal ${marker}`, { everyMs: 100, ...bound });
 }
+
+type History = Pick<WorkflowHandle, 'fetchHistory'>;
+
+/** How often the current run called `activityType`: as activity tasks through the server, and as local activities (their markers). */
+export async function activityCalls(handle: History, activityType: string): Promise<{ remote: number; local: number }> {
+  const events = (await handle.fetchHistory()).events ?? [];
+  const remote = events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === activityType).length;
+  const local = events.filter((e) => {
+    const m = e.markerRecordedEventAttributes;
+    const data = m?.markerName === 'core_local_activity' ? m.details?.data?.payloads?.[0]?.data : undefined;
+    return data ? (JSON.parse(Buffer.from(data).toString()) as { activity_type?: string }).activity_type === activityType : false;
+  }).length;
+  return { remote, local };
+}
+
+/** The priority key of each `sendEmail` the current run scheduled, by template (0: none set). */
+export async function mailPriorities(handle: History): Promise<Record<string, number[]>> {
+  const out: Record<string, number[]> = {};
+  for (const e of (await handle.fetchHistory()).events ?? []) {
+    const a = e.activityTaskScheduledEventAttributes;
+    if (a?.activityType?.name !== 'sendEmail') continue;
+    const { template } = JSON.parse(Buffer.from(a.input!.payloads![0].data!).toString()) as { template: string };
+    (out[template] ??= []).push(a.priority?.priorityKey ?? 0);
+  }
+  return out;
+}

@@ -83,8 +83,8 @@ export interface BoundaryHooks {
 export type Call = <K extends EffectName>(name: K, args: Parameters<LeadActivities[K]>, without: string, opts?: { priorityKey?: number }) => Promise<Outcome<Value<K>>>;
 
 /** `holidayLookupLocal`: HOLIDAY_LOOKUP_LOCAL_PATCH is in force (read by the caller in its run's first task). */
-export function effectBoundary(hooks: BoundaryHooks, opts: { holidayLookupLocal?: boolean } = {}): Call {
-  const routes: Record<EffectName, Route> = opts.holidayLookupLocal ? { ...ROUTES, ...HOLIDAY_LOCAL } : ROUTES;
+export function effectBoundary(hooks: BoundaryHooks, patches: { holidayLookupLocal?: boolean } = {}): Call {
+  const routes: Record<EffectName, Route> = patches.holidayLookupLocal ? { ...ROUTES, ...HOLIDAY_LOCAL } : ROUTES;
   return async (name, args, without, opts) => {
     const route = routes[name];
     for (let attempt = 1; ; attempt++) {
