@@ -14,6 +14,7 @@ import { isUniqueViolation } from '../domain/db';
 import { createEmailVerifier, type EmailVerifier } from '../domain/intake/email-verification';
 import { judgeInbound } from '../domain/intake/inbound-trust';
 import { intakeLead, InvalidLeadError, normaliseEmail, signalLeadEvent, SuppressedError, UnknownCampaignError, type IntakeInput } from '../domain/intake/intake';
+import { toStorableText } from '../domain/storable-text';
 import { CONTROL_CHARACTERS, emailField, leadBodySchema, toIntakeInput } from '../domain/intake/lead-input';
 import { guarded } from './auth';
 import { gdprPlugin } from './gdpr';
@@ -147,8 +148,9 @@ export function createIntakePlugin(opts: IntakePluginOptions = {}): ApiPlugin {
           const from = mail.from?.value.find((a) => a.address);
           const address = from?.address?.trim();
           if (!address || !z.email().safeParse(address).success) return invalid(reply, 'from', 'the message has no valid From address');
-          const messageId = mail.messageId ?? `<${createHash('sha256').update(raw).digest('hex').slice(0, 32)}>`;
-          const subject = (mail.subject ?? '').slice(0, 300);
+          // The sender's client wrote these, not a form: what the database cannot hold is dropped, not refused.
+          const messageId = toStorableText(mail.messageId ?? `<${createHash('sha256').update(raw).digest('hex').slice(0, 32)}>`);
+          const subject = toStorableText(mail.subject ?? '').slice(0, 300);
           const known = await deps.db.lead.findUnique({ where: { email: normaliseEmail(address) } });
           const trust = judgeInbound(mail, address, req.ip, { authservId: deps.config.INBOUND_AUTHSERV_ID, trustedRelays: deps.config.INBOUND_TRUSTED_RELAYS });
           if (!trust.verified) {

@@ -13,7 +13,7 @@ import { isAway, signalThroughTemporal, wakeQueuedLeads } from '../domain/sales/
 import { TASK_STATUSES, closeTask, listManagerTasks, signalTaskClosed } from '../domain/sales/tasks';
 import type { Manager, Task } from '../generated/prisma/client';
 import { guarded } from './auth';
-import type { ApiPlugin } from './server';
+import { errorBody, type ApiPlugin } from './server';
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (00:00-23:59)');
 export const workingHoursSchema = z
@@ -74,7 +74,6 @@ const updateSchema = z
 const DEFAULTS = { languages: [], regions: [], tier: 2, conversionRate: 0, capacity: 10, timezone: 'UTC', locale: 'en', workingHours: { days: [1, 2, 3, 4, 5], start: '09:00', end: '17:00' }, outOfOffice: [], isHeadOfSales: false, active: true };
 
 const params = z.object({ id: z.string().min(1).max(100) });
-const errorBody = z.object({ error: z.string(), errors: z.array(z.object({ field: z.string(), message: z.string() })).optional() });
 
 const managerView = z.object({
   id: z.string(),

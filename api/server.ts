@@ -4,9 +4,10 @@ import type { Client } from '@temporalio/client';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyReply, type FastifyRequest, type FastifySchema, type RouteOptions } from 'fastify';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler as zodValidatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../domain/db';
+import { UNSTORABLE_TEXT_MESSAGE, unstorableTextPath } from '../domain/storable-text';
 import type { ApiConfig } from '../runtime/config';
 import type { SmtpSink } from '../dev/smtp-sink';
 import { GUARD, guarded } from './auth';
@@ -64,6 +65,22 @@ function parseJsonBody(_req: FastifyRequest, text: string, done: (err: Error | n
   if (key) return done(new BodyError(`key ${key} is not allowed (it would change object prototypes)`, key));
   done(null, body);
 }
+
+/**
+ * The routes' zod schemas, then one check for every route, body, query and parameters alike: no
+ * string the database cannot store (domain/storable-text.ts), named by its field like zod's errors.
+ */
+const validatorCompiler: typeof zodValidatorCompiler = (route) => {
+  const validate = zodValidatorCompiler(route);
+  return (data) => {
+    const result = validate(data);
+    // fastify-type-provider-zod answers synchronously with { value } or { error }.
+    if (typeof result !== 'object' || 'then' in result || result.error) return result;
+    const at = unstorableTextPath(result.value);
+    if (!at) return result;
+    return { error: [{ keyword: 'custom', instancePath: `/${at.join('/')}`, schemaPath: '#', params: {}, message: UNSTORABLE_TEXT_MESSAGE }] };
+  };
+};
 
 const JSON_TYPE = /^application\/([\w.+-]+\+)?json\s*(;|$)/i;
 

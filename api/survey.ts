@@ -13,6 +13,7 @@ import { escape } from 'html-escaper';
 import { z } from 'zod';
 import { LINK_TOKEN_PATTERN, SURVEY_TTL_MS, verifyLink } from '../domain/mail/links';
 import { addressHash, suppressRow } from '../domain/mail/email-hash';
+import { isStorableText, UNSTORABLE_TEXT_MESSAGE } from '../domain/storable-text';
 import { resolveLocale, type Locale } from '../domain/mail/templates';
 import { SURVEY_REASONS, type EventData } from '../workflows/types';
 import { linkLimited } from './limits';
@@ -28,7 +29,7 @@ export const surveyAnswersSchema = z.object({
   timing: z.enum(SURVEY_TIMINGS),
   budget: z.preprocess(blankToUndefined, z.enum(SURVEY_BUDGETS).optional()),
   bringBack: z.preprocess(asList, z.array(z.enum(SURVEY_BRING_BACK)).max(SURVEY_BRING_BACK.length)),
-  comment: z.preprocess(blankToUndefined, z.string().trim().max(1000).optional()),
+  comment: z.preprocess(blankToUndefined, z.string().trim().max(1000).refine(isStorableText, UNSTORABLE_TEXT_MESSAGE).optional()),
 });
 export type SurveyAnswers = z.infer<typeof surveyAnswersSchema>;
 

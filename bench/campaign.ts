@@ -1,5 +1,5 @@
 // Campaign throughput (issue 9, item 1): N leads through intake into a compressed five-mail drip
-// (bench/sequences.ts, run by the real lead workflow with real activities: SQLite ledger, MJML
+// (bench/sequences.ts, run by the real lead workflow with real activities: PostgreSQL ledger, MJML
 // templates, SMTP) on the Temporal dev server, mails counted at the real SMTP sink. Baseline in the
 // same run on the same server and worker: N trivial workflows with one no-op activity per step and
 // the same waits. Targets: mails/s >= 80% of no-op activities/s, and >= 25 mails per CPU-second of

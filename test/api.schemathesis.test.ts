@@ -44,7 +44,8 @@ test('Schemathesis against the running API: 0 server errors, 0 undocumented stat
     '--workers',
     '1',
     '--max-examples',
-    '12',
+    // A deeper local run: SCHEMATHESIS_MAX_EXAMPLES=300 npx jest test/api.schemathesis.test.ts
+    process.env.SCHEMATHESIS_MAX_EXAMPLES ?? '12',
     '--request-timeout',
     '60',
   ]);

@@ -1,5 +1,5 @@
 // An offer campaign run on the time-skipping server: the audience is read from the database page by
-// page (real activity, SQLite), lead workflows are signalled with bounded concurrency, and each lead
+// page (real activity, PostgreSQL), lead workflows are signalled with bounded concurrency, and each lead
 // mails the offer itself, so its frequency cap holds (offers wait for the window, none is lost) and a
 // run reaches a lead once. Only deferred leads get offers.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';

@@ -1,4 +1,4 @@
-// The farewell survey page over real HTTP on loopback, on a migrated SQLite database: the signed link
+// The farewell survey page over real HTTP on loopback, on a migrated PostgreSQL database: the signed link
 // from the farewell mail opens a form in the lead's language; answers are validated, stored (last
 // wins, all kept) and signalled with one idempotency id per submission; forged and expired links
 // are refused and store nothing.

@@ -1,5 +1,5 @@
 // The manager's card as a manager uses it, on the time-skipping server with the REAL routing,
-// lead-store and send activities (SQLite, a real SMTP sink) and the API's hand-off pages: the card
+// lead-store and send activities (PostgreSQL, a real SMTP sink) and the API's hand-off pages: the card
 // arrives in the manager's language with the lead's id and the deadline in their own time; its
 // Accept link, taken from the sent mail, opens a confirmation page (a GET changes nothing, as a link
 // scanner's must not) and its button's POST accepts; Send back re-routes to the next manager at

@@ -1,5 +1,5 @@
 // The hand-off to sales on the time-skipping server with the REAL routing, lead-store and client
-// activities on SQLite (only mail, calendar and holidays are in-memory): SLA deadlines in working
+// activities on PostgreSQL (only mail, calendar and holidays are in-memory): SLA deadlines in working
 // hours, misses recorded and escalated, acceptance, won -> a linked client readable with its
 // history, lost -> the farewell flow, and a queued lead routed the moment a slot frees.
 // (test/workflow.lifecycle.test.ts covers the same stages with in-memory routing.)

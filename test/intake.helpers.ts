@@ -1,4 +1,4 @@
-// Shared set-up of the intake tests: a migrated SQLite database, the API with the intake and link
+// Shared set-up of the intake tests: a migrated PostgreSQL database, the API with the intake and link
 // plugins, API keys, a DNS stand-in (no network), and a Temporal server.
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';

@@ -1,4 +1,4 @@
-// The real stack on loopback: Temporal dev server (CLI), SQLite, real activities, SMTP sink, API.
+// The real stack on loopback: Temporal dev server (CLI), PostgreSQL, real activities, SMTP sink, API.
 // A lead comes in, gets its first drip mail, shows up in visibility by its search attributes, and
 // unsubscribes with the one-click link from that mail.
 import { Client, Connection } from '@temporalio/client';

@@ -1,6 +1,6 @@
 // The KPI SQL on history the lead workflow really wrote: two leads run on the time-skipping server
 // with the real database activities (LeadEvent history, lead snapshot, routing with Assignment rows,
-// clients) on SQLite; mail, calendar and tasks stay in memory. One lead is won through the hot
+// clients) on PostgreSQL; mail, calendar and tasks stay in memory. One lead is won through the hot
 // track, the other is rejected, deferred, re-qualified half a year later and won back. Everything
 // arrives as signals, the way sales tools and intake deliver it.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';

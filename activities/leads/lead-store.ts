@@ -6,6 +6,7 @@ import { randomUUID } from 'crypto';
 import type { LeadActivities, LeadSnapshot } from '../../workflows/activity-contract';
 import type { Db } from '../../domain/db';
 import { sqlOf } from '../../domain/sql';
+import { toStorableValue } from '../../domain/storable-text';
 
 type LeadStore = Pick<LeadActivities, 'recordLeadEvents' | 'syncLeadSnapshot' | 'persistLead'>;
 
@@ -41,8 +42,12 @@ const PERSIST = `
 export function createLeadStoreActivities(deps: { db: Db }): LeadStore {
   const sql = sqlOf(deps.db);
 
-  const persistLead: LeadStore['persistLead'] = async (leadId, events, snapshot) => {
-    if (!events.length && !snapshot) return;
+  const persistLead: LeadStore['persistLead'] = async (leadId, given, snapshot) => {
+    if (!given.length && !snapshot) return;
+    // The API refuses text the database cannot hold, but a signal sent straight to the workflow (an
+    // operator in the Temporal UI) is not checked there: one NUL in an event would fail this batch and
+    // every later one (the workflow keeps an unwritten batch for the next). Such text is kept without it.
+    const events = toStorableValue(given);
     const s: LeadSnapshot | null = snapshot;
     const [{ alive }] = await sql.rows<{ alive: number }>(PERSIST, [
       leadId,

@@ -8,6 +8,7 @@ import type { OfferCampaign } from '../../workflows/offers/define';
 import type { ScoringRules } from '../../workflows/qualification/scoring';
 import type { SequenceDefinition, SequenceModule } from '../../workflows/sequences/dsl';
 import type { SegmentDefinition } from '../../workflows/segments/define';
+import { UNSTORABLE_TEXT_MESSAGE, unstorableTextPath } from '../storable-text';
 
 export const CONTENT_KINDS = ['sequence', 'scoring', 'offer', 'template', 'segment'] as const;
 export type ContentKind = (typeof CONTENT_KINDS)[number];
@@ -56,7 +57,14 @@ function canonical(v: unknown): unknown {
 export const contentHash = (body: unknown): string => createHash('sha256').update(JSON.stringify(canonical(body))).digest('hex').slice(0, 16);
 
 /** Versions declared by the author (sequences): the same version with other content is refused. */
+/** A NUL or half an emoji (a typo like "\\0" in a template) is named here, not left to the database's error. */
+function checkStorable(kind: ContentKind, id: string, body: unknown): void {
+  const at = unstorableTextPath(body);
+  if (at) throw new PublishError(`${kind} ${id}: ${at.length ? at.join('.') : '(body)'} ${UNSTORABLE_TEXT_MESSAGE}`);
+}
+
 async function publishDeclared(store: ContentStore, kind: ContentKind, id: string, version: number, body: unknown): Promise<Published> {
+  checkStorable(kind, id, body);
   const hash = contentHash(body);
   const taken = (await store.list(kind)).find((r) => r.contentId === id && r.version === version);
   if (taken) {
@@ -69,6 +77,7 @@ async function publishDeclared(store: ContentStore, kind: ContentKind, id: strin
 
 /** Versions numbered by the catalogue (rules, offers, templates): content already published is a no-op. */
 async function publishNumbered(store: ContentStore, kind: ContentKind, id: string, body: unknown): Promise<Published> {
+  checkStorable(kind, id, body);
   const hash = contentHash(body);
   const versions = (await store.list(kind)).filter((r) => r.contentId === id);
   const same = versions.find((r) => r.hash === hash);

@@ -1,7 +1,7 @@
 // Picks the manager for a lead and keeps every manager's load within capacity.
 //
 // Race-free by a conditional UPDATE: `openLeads = openLeads + 1 WHERE id = ? AND openLeads < capacity`
-// is atomic on SQLite (one writer at a time) and PostgreSQL (row lock), so two leads routed at the same
+// is atomic in PostgreSQL (the row is locked for the update), so two leads routed at the same
 // moment can never both take a manager's last slot; the loser sees 0 rows and tries the next one.
 //
 // A lead with no eligible manager waits in the queue (stage `sql`, search attribute

@@ -1,4 +1,4 @@
-// The whole HTTP API as `npm start` builds it (every plugin, the mail sink), on a fresh SQLite
+// The whole HTTP API as `npm start` builds it (every plugin, the mail sink), on a fresh PostgreSQL
 // database and a time-skipping Temporal server, listening on 127.0.0.1 with an admin key: what an
 // outside client (Schemathesis, curl) meets. DNS checks use the test stand-in (no network).
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
