@@ -30,6 +30,8 @@ export const surveyWordsSchema = z.strictObject({
   required: text,
   errorsTitle: text,
   invalid: text,
+  /** A comment too long, or with characters no form sends (NUL). */
+  commentInvalid: text,
   thanksTitle: text,
   thanks: text,
   thanksNotRelevant: text,

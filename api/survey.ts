@@ -53,6 +53,9 @@ function refusal(reply: FastifyReply, reason: 'forged' | 'expired' | 'malformed'
 
 type Field = keyof SurveyAnswers;
 
+/** The question as the lead reads it, for the error summary (not the field's code). */
+const questionOf = (w: SurveyWords, f: Field): string => (f === 'comment' ? w.comment : w[f].legend);
+
 function form(w: SurveyWords, answered: boolean, values: Partial<Record<Field, unknown>>, errors: Partial<Record<Field, string>>): string {
   const err = (f: Field): string => (errors[f] ? `<p class="error" id="${f}-error">${escape(errors[f]!)}</p>` : '');
   const group = <K extends string>(f: Field, options: readonly K[], labels: Record<K, string> & { legend: string }, multiple: boolean, required: boolean): string => {
@@ -64,7 +67,7 @@ function form(w: SurveyWords, answered: boolean, values: Partial<Record<Field, u
     return `<fieldset${described}><legend>${escape(labels.legend)}${required ? ` <span>(${escape(w.required)})</span>` : ''}</legend>${err(f)}${items}</fieldset>`;
   };
   const summary = Object.keys(errors).length
-    ? `<div role="alert"><h2>${escape(w.errorsTitle)}</h2><ul>${(Object.keys(errors) as Field[]).map((f) => `<li><a href="#${f}-${f === 'comment' ? 'input' : '0'}">${escape(f)}: ${escape(errors[f]!)}</a></li>`).join('')}</ul></div>`
+    ? `<div role="alert"><h2>${escape(w.errorsTitle)}</h2><ul>${(Object.keys(errors) as Field[]).map((f) => `<li><a href="#${f}-${f === 'comment' ? 'input' : '0'}">${escape(questionOf(w, f))}: ${escape(errors[f]!)}</a></li>`).join('')}</ul></div>`
     : '';
   const comment = typeof values.comment === 'string' ? values.comment : '';
   return `${summary}<p>${escape(w.intro)}</p>${answered ? `<p>${escape(w.again)}</p>` : ''}
@@ -132,7 +135,7 @@ export const surveyPlugin: ApiPlugin = async (plain, deps) => {
       const errors: Partial<Record<Field, string>> = {};
       for (const i of parsed.error.issues) {
         const f = String(i.path[0] ?? 'reason') as Field;
-        errors[f] ??= f === 'comment' ? i.message : w.invalid;
+        errors[f] ??= f === 'comment' ? w.commentInvalid : w.invalid;
       }
       return reply.code(400).type('text/html').send(page(o.locale, w.title, form(w, false, body as Partial<Record<Field, unknown>>, errors)));
     }

@@ -9,6 +9,8 @@ import { suppressionOf } from '../domain/mail/email-hash';
 import { loadConfig } from '../runtime/config';
 import { buildApi } from '../api/server';
 import { surveyPlugin } from '../api/survey';
+import { surveyWords } from '../api/survey-words';
+import { escape } from 'html-escaper';
 import type { LeadEventSignal } from '../workflows/types';
 import { createTestDb, type TestDb } from './helpers/db';
 
@@ -101,8 +103,9 @@ test('"not relevant" unsubscribes from marketing and suppresses the address, kee
   expect(signals[0].event.data).not.toHaveProperty('revisitMonths');
 });
 
-test('bad answers get 400 naming the field, and nothing is stored', async () => {
+test('bad answers get 400 naming the question as the lead reads it, and nothing is stored', async () => {
   await lead('S4', 'en');
+  const words = surveyWords('en');
   const forms: Record<string, string | string[]>[] = [{ timing: 'in_3_months' }, { reason: 'because', timing: 'in_3_months' }, { reason: 'other', timing: 'in_3_months', bringBack: ['lower_price', 'teleport'] }, { reason: 'other', timing: 'not_sure', comment: 'x'.repeat(1001) }];
   for (const form of forms) {
     const res = await post(surveyUrl('S4'), form);
@@ -110,7 +113,9 @@ test('bad answers get 400 naming the field, and nothing is stored', async () => 
     const html = await res.text();
     expect(html).toContain('role="alert"');
     const field = 'reason' in form ? ('bringBack' in form ? 'bringBack' : 'comment' in form ? 'comment' : 'reason') : 'reason';
-    expect(html).toMatch(new RegExp(`<li><a href="#${field}-[0-9a-z]+">${field}:`));
+    const question = field === 'comment' ? words.comment : words[field].legend;
+    expect(html).toContain(`">${escape(question)}: ${escape(field === 'comment' ? words.commentInvalid : words.invalid)}</a></li>`);
+    expect(html).toMatch(new RegExp(`<li><a href="#${field}-[0-9a-z]+">`));
   }
   expect(await t.db.surveyResponse.count({ where: { leadId: 'S4' } })).toBe(0);
   expect(signals).toHaveLength(0);
