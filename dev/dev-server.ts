@@ -74,6 +74,21 @@ export async function startDevServer(opts: { port: number; uiPort: number; dataD
   };
 }
 
+/**
+ * A dev server on ports `pick` chooses (tests), started again on new ones when one was taken between
+ * the pick and the server's bind: another process (the CLI picks free ports for its own services
+ * too) can take a port in that moment, and the run would fail for nothing.
+ */
+export async function startDevServerOnFreePorts(opts: { dataDir: string; namespace: string }, pick: () => Promise<number>, attempts = 3): Promise<DevServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startDevServer({ ...opts, port: await pick(), uiPort: await pick() });
+    } catch (e) {
+      if (attempt >= attempts || !/is already in use/.test((e as Error).message)) throw e;
+    }
+  }
+}
+
 /** The first "address already in use" the server logged in this run, as ": <address> is in use". */
 function logReasonAfter(file: string, from: number): string {
   let text: string;

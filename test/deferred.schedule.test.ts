@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import path from 'path';
 import { ensureOfferSchedules, lintOfferCampaigns, scheduleIdOf } from '../worker/schedules';
-import { startDevServer, type DevServer } from '../dev/dev-server';
+import { startDevServerOnFreePorts, type DevServer } from '../dev/dev-server';
 import type { OfferCampaignResult } from '../workflows/offers/campaign';
 import { offerCampaigns } from '../content/offers';
 import { defineOfferCampaign } from '../workflows/offers/define';
@@ -34,7 +34,7 @@ const campaign = defineOfferCampaign({
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'leadflow-sched-'));
-  dev = await startDevServer({ port: await freePort(), uiPort: await freePort(), dataDir: dir, namespace: 'default' });
+  dev = await startDevServerOnFreePorts({ dataDir: dir, namespace: 'default' }, freePort);
   client = new Client({ connection: await Connection.connect({ address: dev.address }) });
   native = await NativeConnection.connect({ address: dev.address });
   worker = await Worker.create({

@@ -11,7 +11,7 @@ import { tmpdir } from 'os';
 import path from 'path';
 import { SMTPServer } from 'smtp-server';
 import { createEmailActivities, type EmailConfig, type EmailDeps } from '../activities/email/send';
-import { startDevServer, type DevServer } from '../dev/dev-server';
+import { startDevServerOnFreePorts, type DevServer } from '../dev/dev-server';
 import { startSmtpSink, type SmtpSink } from '../dev/smtp-sink';
 import type { SendEmailRequest } from '../workflows/activity-contract';
 import { testEmailConfig } from './email.helpers';
@@ -93,7 +93,7 @@ let connection: NativeConnection;
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'leadflow-lease-'));
   [dev, t, sink] = await Promise.all([
-    startDevServer({ port: await freePort(), uiPort: await freePort(), dataDir: path.join(dir, 'temporal'), namespace: 'default' }),
+    startDevServerOnFreePorts({ dataDir: path.join(dir, 'temporal'), namespace: 'default' }, freePort),
     createTestDb(),
     startSmtpSink({ port: 0, dir: path.join(dir, 'mail') }),
   ]);

@@ -5,29 +5,22 @@ import { Client, Connection } from '@temporalio/client';
 import { Context } from '@temporalio/activity';
 import { NativeConnection } from '@temporalio/worker';
 import { mkdtempSync, rmSync } from 'fs';
-import { createServer } from 'net';
 import { tmpdir } from 'os';
 import path from 'path';
 import { loadConfig } from '../runtime/config';
-import { startDevServer, type DevServer } from '../dev/dev-server';
+import { startDevServerOnFreePorts, type DevServer } from '../dev/dev-server';
 import { createWorkers } from '../worker/worker';
 import type { SendEmailRequest } from '../workflows/activity-contract';
 import { fakeWorld } from './support/fake-activities';
+import { freePort } from './helpers/ports';
 
-const freePort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
 
 let dir: string;
 let dev: DevServer;
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'leadflow-emailq-'));
-  dev = await startDevServer({ port: await freePort(), uiPort: await freePort(), dataDir: dir, namespace: 'default' });
+  dev = await startDevServerOnFreePorts({ dataDir: dir, namespace: 'default' }, freePort);
 }, 120_000);
 
 afterAll(async () => {

@@ -23,7 +23,7 @@ import { managersPlugin } from '../api/managers';
 import { buildApi } from '../api/server';
 import { surveyPlugin } from '../api/survey';
 import { emailConfig, loadConfig, type Config } from '../runtime/config';
-import { startDevServer, type DevServer } from '../dev/dev-server';
+import { startDevServerOnFreePorts, type DevServer } from '../dev/dev-server';
 import { createEmailVerifier } from '../domain/intake/email-verification';
 import { startSmtpSink, type SmtpSink } from '../dev/smtp-sink';
 import { createWorkers, type Workers } from '../worker/worker';
@@ -64,7 +64,7 @@ let auth: { intake: Record<string, string>; admin: Record<string, string> };
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'leadflow-erase-'));
-  [dev, t] = await Promise.all([startDevServer({ port: await freePort(), uiPort: await freePort(), dataDir: path.join(dir, 'temporal'), namespace: 'default' }), createTestDb()]);
+  [dev, t] = await Promise.all([startDevServerOnFreePorts({ dataDir: path.join(dir, 'temporal'), namespace: 'default' }, freePort), createTestDb()]);
   sink = await startSmtpSink({ port: 0, dir: path.join(dir, 'mail') });
   config = {
     ...loadConfig({ DATA_DIR: dir, TASK_QUEUE: `erase-${process.pid}`, LINK_SIGNING_SECRET: 'e'.repeat(40), QUIET_HOURS: '00:00-00:01', FREQUENCY_CAP: '50/1d', SMTP_PORT: String(sink.port), PUBLIC_BASE_URL: 'http://leads.test' }),

@@ -11,7 +11,7 @@ import { linksPlugin } from '../api/links';
 import { mailPlugin } from '../api/mail';
 import { buildApi } from '../api/server';
 import { loadConfig, type Config } from '../runtime/config';
-import { startDevServer, type DevServer } from '../dev/dev-server';
+import { startDevServerOnFreePorts, type DevServer } from '../dev/dev-server';
 import { intakeLead } from '../domain/intake/intake';
 import { startSmtpSink, type SmtpSink } from '../dev/smtp-sink';
 import { sharedWorkflowBundlePath } from './helpers/workflow-bundle';
@@ -34,7 +34,7 @@ let config: Config;
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'leadflow-it-'));
-  dev = await startDevServer({ port: await freePort(), uiPort: await freePort(), dataDir: dir, namespace: 'default' });
+  dev = await startDevServerOnFreePorts({ dataDir: dir, namespace: 'default' }, freePort);
   t = await createTestDb();
   sink = await startSmtpSink({ port: 0 });
   // The run's prebuilt bundle (WORKFLOW_BUNDLE, as production workers load it): no webpack per file.

@@ -9,7 +9,7 @@ import { tmpdir } from 'os';
 import path from 'path';
 import { promisify } from 'util';
 import { createApiKey } from '../api/auth';
-import { startDevServer, type DevServer } from '../dev/dev-server';
+import { startDevServerOnFreePorts, type DevServer } from '../dev/dev-server';
 import { startSmtpSink, type SmtpSink } from '../dev/smtp-sink';
 import { createTestDb, TEST_SUPPRESSION_SECRET, type TestDb } from './helpers/db';
 import { eventually } from './helpers/eventually';
@@ -56,7 +56,7 @@ beforeAll(async () => {
   // The build (a child process) and the services the roles use come up side by side.
   [, dev, t, sink] = await Promise.all([
     promisify(execFile)('bash', [path.join(root, 'scripts', 'build.sh')], { cwd: root }),
-    startDevServer({ port: await freePort(), uiPort: await freePort(), dataDir: dir, namespace: 'default' }),
+    startDevServerOnFreePorts({ dataDir: dir, namespace: 'default' }, freePort),
     createTestDb(),
     startSmtpSink({ port: 0 }),
   ]);

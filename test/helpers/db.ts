@@ -3,6 +3,7 @@
 // database migrated once by Prisma's own `migrate deploy`, and one database per test file copied
 // from it (CREATE DATABASE ... TEMPLATE: a file copy, no migrations per file). Outside jest (benches,
 // demos) the first createTestDb starts a cluster for the process; stopOwnTestServer ends it.
+import { randomBytes } from 'crypto';
 import { chmodSync, existsSync, mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import path from 'path';
@@ -124,7 +125,10 @@ export const TEST_SUPPRESSION_SECRET = 't'.repeat(40);
 /** A fresh database with every migration applied, and Prisma on it. */
 export async function createTestDb(): Promise<TestDb> {
   const { adminUrl, template } = await server();
-  const name = `leadflow_test_${process.pid}_${++made}`;
+  // Random, not only counted: jest runs test files one after another in one worker process, each with
+  // a fresh module (the counter starts again), so a file that failed before dropping its database
+  // would make every later file's first database "already exist".
+  const name = `leadflow_test_${process.pid}_${++made}_${randomBytes(4).toString('hex')}`;
   await admin(adminUrl, (c) => c.query(`CREATE DATABASE ${name} TEMPLATE ${template}`));
   const url = withDatabase(adminUrl, name);
   const db = useSuppressionKeys(createPrisma(url), TEST_SUPPRESSION_SECRET);
