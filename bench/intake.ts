@@ -13,7 +13,7 @@ import { cpus, loadavg, tmpdir } from 'os';
 import path from 'path';
 import { createApiKey } from '../api/auth';
 import { startApiProcess } from './api-process';
-import { startDevServer } from '../dev/dev-server';
+import { startDevServerOnFreePorts } from '../dev/dev-server';
 import { profileOf } from '../domain/intake/intake';
 import { leadEventSignal } from '../workflows/lead/messages';
 import { createTestDb, stopOwnTestServer } from '../test/helpers/db';
@@ -50,7 +50,7 @@ async function runConcurrent(n: number, fn: (i: number) => Promise<void>): Promi
 async function main(): Promise<void> {
   const loadBefore = loadavg()[0];
   const dir = mkdtempSync(path.join(tmpdir(), 'leadflow-bench-intake-'));
-  const dev = await startDevServer({ port: await benchPort(), uiPort: await benchPort(), dataDir: dir, namespace: 'default' });
+  const dev = await startDevServerOnFreePorts({ dataDir: dir, namespace: 'default' }, benchPort);
   const t = await createTestDb();
   const { key } = await createApiKey(t.db, 'bench', ['intake']);
   const api = await startApiProcess(t.url, dev.address, TASK_QUEUE);

@@ -8,7 +8,7 @@ import path from 'path';
 import { createTestDb, stopOwnTestServer, TEST_SUPPRESSION_SECRET, type TestDb } from '../test/helpers/db';
 import { benchPort } from './ports';
 import { postmasterPid } from './report';
-import { startDevServer, type DevServer } from '../dev/dev-server';
+import { startDevServer, startDevServerOnFreePorts, type DevServer } from '../dev/dev-server';
 import { intakeLead } from '../domain/intake/intake';
 import { buildBenchBundle } from './bundle';
 import { spawnSink, type SinkTally } from './sink-process';
@@ -35,9 +35,8 @@ export async function startStack(name: string): Promise<BenchStack> {
   // Temporal's state file on tmpfs when there is one: the dev server fsyncs every write, and on this
   // kind of VM disk that, not Temporal, would be what the bench measures (2.5x the wall time).
   const dir = mkdtempSync(path.join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), `leadflow-${name}-`));
-  const ports = { port: await benchPort(), uiPort: await benchPort() };
-  const devOpts = { ...ports, dataDir: dir, namespace: 'default' };
-  let dev = await startDevServer(devOpts);
+  let dev = await startDevServerOnFreePorts({ dataDir: dir, namespace: 'default' }, benchPort);
+  const devOpts = { port: dev.port, uiPort: dev.uiPort, dataDir: dir, namespace: 'default' };
   const bundle = await buildBenchBundle(path.join(dir, 'workflow-bundle.js'));
   const db = await createTestDb();
   const postgresPid = await postmasterPid(db.url);

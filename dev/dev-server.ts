@@ -11,6 +11,9 @@ import { temporalCliPath } from './temporal-binaries';
 export interface DevServer {
   address: string;
   uiUrl: string;
+  /** The ports it listens on (a restart on the same state file reuses them). */
+  port: number;
+  uiPort: number;
   process?: ChildProcess;
   stop(): Promise<void>;
 }
@@ -59,6 +62,8 @@ export async function startDevServer(opts: { port: number; uiPort: number; dataD
   return {
     address,
     uiUrl: `http://localhost:${opts.uiPort}`,
+    port: opts.port,
+    uiPort: opts.uiPort,
     process: child,
     stop: () =>
       new Promise<void>((resolve) => {
@@ -75,7 +80,7 @@ export async function startDevServer(opts: { port: number; uiPort: number; dataD
 }
 
 /**
- * A dev server on ports `pick` chooses (tests), started again on new ones when one was taken between
+ * A dev server on ports `pick` chooses (tests, benches), started again on new ones when one was taken between
  * the pick and the server's bind: another process (the CLI picks free ports for its own services
  * too) can take a port in that moment, and the run would fail for nothing.
  */
@@ -112,5 +117,5 @@ async function startDownloadedDevServer(opts: { port: number; uiPort: number; da
   }).catch((e: Error) => {
     throw new Error(`Temporal CLI not found and the SDK could not download one (${e.message}): run \`npm run setup\`, or set TEMPORAL_CLI_PATH or TEMPORAL_ADDRESS`);
   });
-  return { address: env.address, uiUrl: `http://localhost:${opts.uiPort}`, stop: () => env.teardown() };
+  return { address: env.address, uiUrl: `http://localhost:${opts.uiPort}`, port: opts.port, uiPort: opts.uiPort, stop: () => env.teardown() };
 }
