@@ -5,6 +5,7 @@
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { fork, type ChildProcess } from 'child_process';
 import { readFileSync } from 'fs';
+import { Session } from 'inspector';
 import { createActivities } from '../activities';
 import { publishSequence } from '../domain/content/catalogue';
 import { prismaContentStore } from '../domain/content/prisma-store';
@@ -23,8 +24,12 @@ export interface WorkerChild {
   rssMb(): number;
   /** Highest resident set size so far, in MB. */
   peakRssMb(): number;
-  /** The worker's own view: V8 heap used / total and memory outside the heap (Rust core, buffers), MB. */
-  memory(): Promise<{ heapUsed: number; heapTotal: number; external: number; arrayBuffers: number; rss: number }>;
+  /**
+   * The worker's own view, MB: the main thread's V8 heap used / total, memory outside it (Rust core,
+   * buffers), and the workflow thread's V8 heap (the isolate the lead workflows run in; null when the
+   * inspector could not reach it).
+   */
+  memory(): Promise<{ heapUsed: number; heapTotal: number; external: number; arrayBuffers: number; rss: number; workflowHeapUsed: number | null; workflowHeapTotal: number | null }>;
   /** Graceful: SIGTERM, in-flight tasks finish. */
   stop(): Promise<void>;
   /** kill -9: no shutdown at all. */
@@ -87,6 +92,42 @@ export async function spawnWorker(env: Record<string, string>): Promise<WorkerCh
   return { pid, rssMb: () => statusMb(pid, 'VmRSS'), peakRssMb: () => statusMb(pid, 'VmHWM'), memory, stop: () => signal('SIGTERM'), kill9: () => signal('SIGKILL'), exited };
 }
 
+/**
+ * The workflow thread's V8 heap, which process.memoryUsage() in the main thread does not see: asked
+ * through the inspector (NodeWorker domain, Runtime.getHeapUsage), no debugger enabled. Null when
+ * no worker thread is attached or it does not answer within a second.
+ */
+function workflowThreadHeap(): () => Promise<{ usedSize: number; totalSize: number } | null> {
+  const session = new Session();
+  session.connect();
+  const threads: string[] = [];
+  const waiting = new Map<number, (r: { usedSize: number; totalSize: number } | null) => void>();
+  let next = 1;
+  // Only the SDK's workflow thread: tsx's module loader runs in a worker thread of its own.
+  session.on('NodeWorker.attachedToWorker', (m: { params: { sessionId: string; workerInfo: { url: string } } }) => {
+    if (m.params.workerInfo.url.includes('workflow-worker-thread')) threads.push(m.params.sessionId);
+  });
+  session.on('NodeWorker.receivedMessageFromWorker', (m: { params: { message: string } }) => {
+    const reply = JSON.parse(m.params.message) as { id?: number; result?: { usedSize: number; totalSize: number } };
+    if (reply.id !== undefined) waiting.get(reply.id)?.(reply.result ?? null);
+  });
+  session.post('NodeWorker.enable', { waitForDebuggerOnStart: false });
+  return () =>
+    new Promise((resolve) => {
+      const sessionId = threads[0];
+      if (!sessionId) return resolve(null);
+      const id = next++;
+      const timer = setTimeout(() => done(null), 1000);
+      const done = (r: { usedSize: number; totalSize: number } | null): void => {
+        clearTimeout(timer);
+        waiting.delete(id);
+        resolve(r);
+      };
+      waiting.set(id, done);
+      session.post('NodeWorker.sendMessageToWorker', { sessionId, message: JSON.stringify({ id, method: 'Runtime.getHeapUsage' }) });
+    });
+}
+
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const problems = definitionProblems(undefined, benchSequenceModules);
@@ -106,6 +147,8 @@ async function main(): Promise<void> {
     for (const m of benchSequenceModules) await publishSequence(content, m);
   }
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS ?? '127.0.0.1:7233' });
+  // Before the workers: the SDK starts its workflow thread then.
+  const workflowHeap = workflowThreadHeap();
   const workers = await createWorkers({
     connection,
     config,
@@ -117,7 +160,9 @@ async function main(): Promise<void> {
     if (m !== 'memory') return;
     const mb = (x: number): number => Math.round(x / 104857.6) / 10;
     const u = process.memoryUsage();
-    process.send?.({ heapUsed: mb(u.heapUsed), heapTotal: mb(u.heapTotal), external: mb(u.external), arrayBuffers: mb(u.arrayBuffers), rss: mb(u.rss) });
+    void workflowHeap().then((w) =>
+      process.send?.({ heapUsed: mb(u.heapUsed), heapTotal: mb(u.heapTotal), external: mb(u.external), arrayBuffers: mb(u.arrayBuffers), rss: mb(u.rss), workflowHeapUsed: w && mb(w.usedSize), workflowHeapTotal: w && mb(w.totalSize) }),
+    );
   });
   process.send?.('ready');
   await running;
