@@ -80,9 +80,9 @@ export async function startDevServer(opts: { port: number; uiPort: number; dataD
 }
 
 /**
- * A dev server on ports `pick` chooses (tests, benches), started again on new ones when one was taken between
- * the pick and the server's bind: another process (the CLI picks free ports for its own services
- * too) can take a port in that moment, and the run would fail for nothing.
+ * A dev server on ports `pick` chooses (tests, benches), started again on new ones when one was
+ * taken between the pick and the server's bind: another process (the CLI picks free ports for its
+ * own services too) can take a port in that moment, and the run would fail for nothing.
  */
 export async function startDevServerOnFreePorts(opts: { dataDir: string; namespace: string }, pick: () => Promise<number>, attempts = 3): Promise<DevServer> {
   for (let attempt = 1; ; attempt++) {

@@ -56,13 +56,13 @@ function canonical(v: unknown): unknown {
 }
 export const contentHash = (body: unknown): string => createHash('sha256').update(JSON.stringify(canonical(body))).digest('hex').slice(0, 16);
 
-/** Versions declared by the author (sequences): the same version with other content is refused. */
 /** A NUL or half an emoji (a typo like "\\0" in a template) is named here, not left to the database's error. */
 function checkStorable(kind: ContentKind, id: string, body: unknown): void {
   const at = unstorableTextPath(body);
   if (at) throw new PublishError(`${kind} ${id}: ${at.length ? at.join('.') : '(body)'} ${UNSTORABLE_TEXT_MESSAGE}`);
 }
 
+/** Versions declared by the author (sequences): the same version with other content is refused. */
 async function publishDeclared(store: ContentStore, kind: ContentKind, id: string, version: number, body: unknown): Promise<Published> {
   checkStorable(kind, id, body);
   const hash = contentHash(body);
